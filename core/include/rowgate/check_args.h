@@ -1,0 +1,30 @@
+// The arguments of `rowgate check`, parsed once here so that the native command and the
+// WebAssembly one (wasm/cli.mjs) accept exactly the same command line.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "rowgate/session.h"
+
+namespace rowgate {
+
+struct CheckArgs {
+  std::string file;
+  std::string template_arg;   ///< a built-in name, or a path ending in .json
+  bool template_is_file = false;
+  std::string context_file;
+  std::string errors_file;
+  std::string results_file;
+  bool json = false;
+  bool help = false;
+  Options options;
+};
+
+/// Parses the words after `check`. A usage error comes back as a Status that is not ok.
+Status parse_check_args(const std::vector<std::string>& words, CheckArgs* out);
+
+/// The usage text of `rowgate check`.
+const char* check_usage();
+
+}  // namespace rowgate

@@ -1,0 +1,56 @@
+// Findings: every problem the core sees in a file, as data.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace rowgate {
+
+/// The stable finding codes of ARCHITECTURE.md. They cross every boundary as these strings.
+namespace code {
+inline constexpr std::string_view empty_file = "empty_file";
+inline constexpr std::string_view invalid_encoding = "invalid_encoding";
+inline constexpr std::string_view missing_column = "missing_column";
+inline constexpr std::string_view duplicate_column = "duplicate_column";
+inline constexpr std::string_view unknown_column = "unknown_column";
+inline constexpr std::string_view invalid_template = "invalid_template";
+inline constexpr std::string_view malformed_row = "malformed_row";
+inline constexpr std::string_view invalid_json = "invalid_json";
+inline constexpr std::string_view not_an_object = "not_an_object";
+inline constexpr std::string_view required = "required";
+inline constexpr std::string_view too_long = "too_long";
+inline constexpr std::string_view invalid_email = "invalid_email";
+inline constexpr std::string_view invalid_url = "invalid_url";
+inline constexpr std::string_view invalid_boolean = "invalid_boolean";
+inline constexpr std::string_view invalid_integer = "invalid_integer";
+inline constexpr std::string_view invalid_number = "invalid_number";
+inline constexpr std::string_view invalid_date = "invalid_date";
+inline constexpr std::string_view invalid_locale = "invalid_locale";
+inline constexpr std::string_view invalid_country = "invalid_country";
+inline constexpr std::string_view invalid_phone = "invalid_phone";
+inline constexpr std::string_view invalid_enum = "invalid_enum";
+inline constexpr std::string_view unknown_reference = "unknown_reference";
+inline constexpr std::string_view not_scalar = "not_scalar";
+inline constexpr std::string_view duplicate_in_file = "duplicate_in_file";
+inline constexpr std::string_view not_found = "not_found";
+}  // namespace code
+
+enum class Severity { Error, Warning };
+
+/// One problem: where it is (row, line, column), what it is (code) and what to do (message).
+/// File-level findings have row 0 and line 0 unless they belong to the header row.
+struct Finding {
+  std::uint64_t row = 0;
+  std::uint64_t line = 0;
+  std::string column;   ///< the header text as the file has it; empty for row-level findings
+  std::string field;    ///< the template key; empty when no field is concerned
+  std::string_view code;
+  Severity severity = Severity::Error;
+  std::string message;  ///< one English sentence a spreadsheet user can act on
+};
+
+/// "error" or "warning".
+std::string_view severity_name(Severity severity);
+
+}  // namespace rowgate

@@ -1,0 +1,132 @@
+// A validation session: bytes go in chunk by chunk, findings and row outcomes come out.
+// The results never depend on where the chunks break.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "rowgate/context.h"
+#include "rowgate/finding.h"
+#include "rowgate/template.h"
+
+namespace rowgate {
+
+enum class Format { Auto, Csv, Jsonl };
+enum class Encoding { Auto, Utf8, Utf16Le, Utf16Be, Windows1252 };
+
+struct Options {
+  Format format = Format::Auto;
+  Encoding encoding = Encoding::Auto;
+  char delimiter = 0;      ///< 0: sniffed among , ; tab | from the header and first records
+  bool no_header = false;  ///< CSV only: columns map to the template's fields by position
+  /// Header -> field key (or label) overrides; an empty field ignores the column.
+  std::vector<std::pair<std::string, std::string>> map;
+  /// A record (or JSONL line) longer than this is malformed; memory is bounded by it.
+  std::uint64_t max_record_bytes = 1u << 20;
+  /// A quoted field spanning more line breaks than this is taken for an unclosed quote.
+  std::uint32_t max_quoted_lines = 100;
+  /// Ask for every record's normalised values in RecordResult (for a results file).
+  bool want_values = false;
+};
+
+/// Parses the names used on the command line and in JSON options ("csv", "windows-1252", ...).
+bool parse_format(std::string_view name, Format* out);
+bool parse_encoding(std::string_view name, Encoding* out);
+
+enum class Outcome { Create, Update, Duplicate, Error };
+std::string_view outcome_name(Outcome outcome);
+
+struct Summary {
+  std::uint64_t rows = 0;       ///< records read (blank lines are not records)
+  std::uint64_t valid = 0;      ///< create + update
+  std::uint64_t invalid = 0;    ///< rows - valid: errors and in-file duplicates
+  std::uint64_t create = 0;
+  std::uint64_t update = 0;
+  std::uint64_t duplicate = 0;
+  std::uint64_t warnings = 0;   ///< warning findings, file-level ones included
+};
+
+/// What the reader detected about the bytes.
+struct InputInfo {
+  std::string format;     ///< "csv" or "jsonl" ("" before any byte was seen)
+  std::string encoding;   ///< "utf-8", "utf-16le", "utf-16be" or "windows-1252"
+  bool bom = false;
+  std::string delimiter;  ///< CSV only: "," ";" "\t" or "|"
+  bool header = true;
+};
+
+/// One column of the file and the template field it feeds.
+struct MappingEntry {
+  std::uint32_t index = 0;     ///< 0-based column position (JSONL: order of first appearance)
+  std::string column;          ///< header text as the file has it
+  std::string field;           ///< template key; empty when the column is not used
+  std::string match;           ///< exact, normalized, alias, fuzzy, override, position, pattern, none
+  std::uint32_t confidence = 0;  ///< 0..100
+};
+
+/// A normalised value of one record, for results files.
+struct ResultValue {
+  std::string_view field;
+  std::string_view value;
+  FieldType type = FieldType::String;
+  bool present = false;        ///< false: the record has no value for the field
+  bool valid = true;           ///< false: `value` is the raw text that failed its check
+};
+
+struct RecordResult {
+  std::uint64_t row = 0;
+  std::uint64_t line = 0;
+  Outcome outcome = Outcome::Create;
+  std::vector<std::string_view> key;   ///< the normalised key parts; empty when not valid
+  std::vector<ResultValue> values;     ///< filled only when Options::want_values
+};
+
+/// Receives results as soon as they are known, in row order.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual void on_finding(const Finding& finding) = 0;
+  virtual void on_record(const RecordResult& record) = 0;
+};
+
+/// Result of creating a session: a bad option (an unknown field in a --map) is an error here.
+struct Status {
+  bool ok = true;
+  std::string message;
+};
+
+class Session {
+ public:
+  /// The template and context are copied; the sink must outlive the session.
+  Session(Template tmpl, const Context& context, Options options, Sink& sink);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  /// Whether the options fit the template; a session that is not ok ignores its input.
+  const Status& status() const;
+
+  /// Feeds the next bytes of the file.
+  void feed(std::string_view bytes);
+  /// Ends the file: flushes the last record and completes the summary.
+  void finish();
+
+  const Summary& summary() const;
+  const InputInfo& input() const;
+  /// The column mapping (complete once the header, or for JSONL the file, has been read).
+  const std::vector<MappingEntry>& mapping() const;
+  /// True when a file-level error stopped the run (exit status 2 for `rowgate check`).
+  bool file_error() const;
+  /// Bytes fed so far.
+  std::uint64_t bytes_in() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace rowgate

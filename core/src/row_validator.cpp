@@ -1,0 +1,418 @@
+#include "row_validator.h"
+
+#include <algorithm>
+
+#include "rowgate/checks.h"
+#include "text.h"
+
+namespace rowgate::detail {
+namespace {
+
+std::string_view type_code(FieldType type) {
+  switch (type) {
+    case FieldType::Email: return code::invalid_email;
+    case FieldType::Url: return code::invalid_url;
+    case FieldType::Boolean: return code::invalid_boolean;
+    case FieldType::Integer: return code::invalid_integer;
+    case FieldType::Number: return code::invalid_number;
+    case FieldType::Date: return code::invalid_date;
+    case FieldType::Locale: return code::invalid_locale;
+    case FieldType::Country: return code::invalid_country;
+    case FieldType::Phone: return code::invalid_phone;
+    case FieldType::Enum: return code::invalid_enum;
+    case FieldType::Reference: return code::unknown_reference;
+    default: return code::not_scalar;
+  }
+}
+
+std::string_view type_phrase(FieldType type) {
+  switch (type) {
+    case FieldType::Email: return "a valid e-mail address";
+    case FieldType::Url: return "a valid web address (an http or https URL)";
+    case FieldType::Boolean: return "true or false";
+    case FieldType::Integer: return "a whole number";
+    case FieldType::Number: return "a number";
+    case FieldType::Date: return "a valid date (YYYY-MM-DD, or an ISO 8601 date and time)";
+    case FieldType::Locale: return "a valid locale (a language such as en, or en_US)";
+    case FieldType::Country: return "a two-letter ISO 3166-1 country code in capitals (such as US)";
+    case FieldType::Phone: return "a valid phone number";
+    default: return "a valid value";
+  }
+}
+
+std::string_view kind_phrase(JsonKind kind) {
+  switch (kind) {
+    case JsonKind::String: return "a string";
+    case JsonKind::Number: return "a number";
+    case JsonKind::Boolean: return "a boolean";
+    case JsonKind::Null: return "null";
+    case JsonKind::Array: return "a list";
+    default: return "an object";
+  }
+}
+
+}  // namespace
+
+RowValidator::RowValidator(const Template& tmpl, const Context& context, const Options& options, FindingOut& out)
+    : tmpl_(tmpl), options_(options), out_(out), want_values_(options.want_values) {
+  for (const Field& f : tmpl.fields) {
+    Slot s;
+    s.key = f.key;
+    s.label = f.label;
+    s.type = f.type;
+    s.required = f.required;
+    s.strict = f.strict;
+    s.max_length = f.max_length;
+    s.field = &f;
+    if (f.type == FieldType::Reference) {
+      auto it = std::find_if(context.sets.begin(), context.sets.end(), [&](const auto& set) { return set.first == f.ref; });
+      ref_sets_.emplace_back();
+      RefSet& rs = ref_sets_.back();
+      if (it != context.sets.end()) rs.members = it->second;
+      s.ref_set = static_cast<int>(ref_sets_.size() - 1);
+    }
+    slots_.push_back(std::move(s));
+  }
+  // Views into members are taken once the vector no longer moves.
+  for (RefSet& rs : ref_sets_) {
+    for (std::size_t i = 0; i < rs.members.size(); ++i) {
+      rs.exact.insert(rs.members[i]);
+      std::string lower;
+      append_lower(lower, rs.members[i]);
+      rs.folded.emplace(std::move(lower), i);
+    }
+  }
+  for (std::size_t k = 0; k < tmpl.key.size(); ++k) {
+    slots_[tmpl.key[k]].key_part = static_cast<int>(k);
+    key_slots_.push_back(static_cast<int>(tmpl.key[k]));
+  }
+  key_parts_.resize(tmpl.key.size());
+  for (std::size_t i = 0; i < tmpl.fields.size(); ++i) {
+    bool whole_key = tmpl.key.size() == 1 && tmpl.key[0] == i;
+    if (tmpl.fields[i].unique && !whole_key) {
+      slots_[i].unique_table = static_cast<int>(unique_tables_.size());
+      unique_tables_.emplace_back();
+    }
+  }
+  for (const auto& [field, value] : context.fixed) {
+    int idx = tmpl.find_field(field);
+    if (idx < 0) {
+      status_ = Status{false, "the context fixes \"" + field + "\", which is not a field of the template \"" + tmpl.name + "\""};
+      return;
+    }
+    slots_[static_cast<std::size_t>(idx)].has_fixed = true;
+    slots_[static_cast<std::size_t>(idx)].fixed = value;
+  }
+  for (const auto& parts : context.existing) {
+    if (parts.size() != key_slots_.size()) continue;
+    existing_.insert(key_hash_of(parts), 0);
+  }
+}
+
+void RowValidator::append_key_part(std::string& out, const Slot& s, std::string_view value) const {
+  // E-mail addresses compare case-insensitively; other keys as normalised.
+  if (s.type == FieldType::Email) append_lower(out, value);
+  else out.append(value);
+}
+
+std::uint64_t RowValidator::key_hash_of(const std::vector<std::string>& parts) {
+  key_text_.clear();
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    if (k) key_text_.push_back('\x1f');
+    append_key_part(key_text_, slots_[static_cast<std::size_t>(key_slots_[k])], trim(parts[k]));
+  }
+  return hash64(key_text_);
+}
+
+int RowValidator::dynamic_slot(const std::string& key, int pattern) {
+  for (std::size_t i = tmpl_.fields.size(); i < slots_.size(); ++i)
+    if (slots_[i].key == key) return static_cast<int>(i);
+  const Pattern& p = tmpl_.patterns[static_cast<std::size_t>(pattern)];
+  Slot s;
+  s.key = key;
+  s.label = key;
+  s.type = p.type;
+  s.max_length = p.max_length;
+  slots_.push_back(std::move(s));
+  return static_cast<int>(slots_.size() - 1);
+}
+
+void RowValidator::begin_row() {
+  for (std::size_t i = 0; i < tmpl_.fields.size(); ++i) {
+    Slot& s = slots_[i];
+    s.present = s.bad_encoding = s.repeated = false;
+  }
+  for (int d : touched_dynamic_) {
+    Slot& s = slots_[static_cast<std::size_t>(d)];
+    s.present = s.bad_encoding = s.repeated = false;
+  }
+  touched_dynamic_.clear();
+}
+
+bool RowValidator::set(int index, int column, std::string_view value, JsonKind kind) {
+  Slot& s = slots_[static_cast<std::size_t>(index)];
+  if (s.present || s.bad_encoding) return false;
+  s.present = true;
+  s.raw = value;
+  s.kind = kind;
+  s.row_column = column;
+  if (static_cast<std::size_t>(index) >= tmpl_.fields.size()) touched_dynamic_.push_back(index);
+  return true;
+}
+
+void RowValidator::set_bad_encoding(int index, int column, std::size_t offset, bool nul) {
+  Slot& s = slots_[static_cast<std::size_t>(index)];
+  s.bad_encoding = true;
+  s.bad_offset = offset;
+  s.nul = nul;
+  s.row_column = column;
+  if (static_cast<std::size_t>(index) >= tmpl_.fields.size()) touched_dynamic_.push_back(index);
+}
+
+void RowValidator::duplicate_key(int index) { slots_[static_cast<std::size_t>(index)].repeated = true; }
+
+void RowValidator::report(const Slot& s, std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping,
+                          std::string_view code, std::string message, Severity severity) {
+  Finding f;
+  f.row = row;
+  f.line = line;
+  int column = s.row_column >= 0 ? s.row_column : s.column;
+  if (column >= 0 && static_cast<std::size_t>(column) < mapping.size()) f.column = mapping[static_cast<std::size_t>(column)].column;
+  f.field = s.key;
+  f.code = code;
+  f.severity = severity;
+  f.message = std::move(message);
+  out_.emit(std::move(f));
+}
+
+bool RowValidator::check(Slot& s, std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping) {
+  s.valid = true;
+  s.value = {};
+  auto fail = [&](std::string_view code, std::string message) {
+    report(s, row, line, mapping, code, std::move(message));
+    s.valid = false;
+    return false;
+  };
+  if (s.repeated) return fail(code::invalid_json, "The key " + quote_value(s.key) + " appears more than once in this record.");
+  if (s.bad_encoding) {
+    if (s.nul) return fail(code::invalid_encoding, s.label + " contains a NUL byte, which text never holds; remove it.");
+    return fail(code::invalid_encoding, s.label + " is not valid UTF-8 (the bad byte is at character " +
+                                            to_decimal(s.bad_offset + 1) +
+                                            "); save the file as UTF-8, or give its encoding with --encoding.");
+  }
+  std::string_view text = s.present ? s.raw : std::string_view();
+  JsonKind kind = s.present ? s.kind : JsonKind::String;
+  bool typed = s.type == FieldType::Boolean || s.type == FieldType::Integer || s.type == FieldType::Number;
+  if (kind == JsonKind::Array || kind == JsonKind::Object)
+    return fail(code::not_scalar, s.label + " must be a single value, not " + std::string(kind_phrase(kind)) + ".");
+  if (kind == JsonKind::Null) {
+    if (typed)
+      return fail(type_code(s.type), s.label + " must be " + std::string(type_phrase(s.type)) +
+                                         ", not null; leave the key out when there is no value.");
+    text = {};
+  }
+  if (s.present && json_types_ && typed) {
+    JsonKind want = s.type == FieldType::Boolean ? JsonKind::Boolean : JsonKind::Number;
+    if (kind != want)
+      return fail(type_code(s.type), s.label + " must be " + std::string(type_phrase(s.type)) + " (a JSON " +
+                                         (want == JsonKind::Boolean ? "boolean" : "number") + "), not " +
+                                         std::string(kind_phrase(kind)) + " " + quote_value(text) + ".");
+  }
+  if (!s.strict) text = trim(text);
+  if (text.empty() && s.has_fixed) text = s.fixed;
+  s.value = text;
+  if (text.empty()) {
+    if (!s.required) return true;
+    return fail(code::required, s.field && !s.field->required_message.empty()
+                                    ? s.field->required_message
+                                    : s.label + " is required; this row leaves it empty.");
+  }
+
+  const bool need_norm = want_values_ || s.key_part >= 0;
+  std::string* norm = need_norm ? &s.norm : nullptr;
+  const char* reason = nullptr;
+  switch (s.type) {
+    case FieldType::String:
+      break;
+    case FieldType::Scalar:
+      break;
+    case FieldType::Email:
+      reason = checks::email(text, norm);
+      if (!reason && norm) s.value = s.norm;
+      break;
+    case FieldType::Url:
+      reason = checks::url(text, norm);
+      if (!reason && norm) s.value = s.norm;
+      break;
+    case FieldType::Boolean: {
+      bool b = false;
+      reason = checks::boolean(text, &b);
+      if (!reason) s.value = b ? "true" : "false";
+      break;
+    }
+    case FieldType::Integer:
+      reason = checks::integer(text, nullptr);
+      break;
+    case FieldType::Number:
+      reason = checks::number(text);
+      break;
+    case FieldType::Date:
+      reason = checks::date(text);
+      break;
+    case FieldType::Locale:
+      reason = checks::locale(text);
+      break;
+    case FieldType::Country:
+      if (s.strict || text.size() != 2) {
+        reason = checks::country(text);
+      } else {
+        s.norm.assign({ascii_upper(text[0]), ascii_upper(text[1])});
+        reason = checks::country(s.norm);
+        if (!reason) s.value = s.norm;
+      }
+      break;
+    case FieldType::Phone:
+      reason = checks::phone(text, norm);
+      if (!reason && norm) s.value = s.norm;
+      break;
+    case FieldType::Enum: {
+      const auto& values = s.field->values;
+      auto exact = std::find(values.begin(), values.end(), text);
+      if (exact != values.end()) break;
+      if (!s.strict) {
+        auto folded = std::find_if(values.begin(), values.end(), [&](const std::string& v) { return iequals(v, text); });
+        if (folded != values.end()) {
+          s.value = *folded;
+          break;
+        }
+      }
+      std::string list;
+      for (std::size_t i = 0; i < values.size(); ++i) list += (i ? ", " : "") + values[i];
+      return fail(code::invalid_enum, s.label + " " + quote_value(text) + " is not one of: " + list + ".");
+    }
+    case FieldType::Reference: {
+      const RefSet& rs = ref_sets_[static_cast<std::size_t>(s.ref_set)];
+      if (rs.exact.count(text)) break;
+      std::string lower;
+      append_lower(lower, text);
+      auto near = rs.folded.find(lower);
+      if (near != rs.folded.end())
+        return fail(code::unknown_reference, s.label + " " + quote_value(text) + " matches no existing " + s.field->ref +
+                                                 " exactly; did you mean " + quote_value(rs.members[near->second]) +
+                                                 "? Letter case must match.");
+      return fail(code::unknown_reference, s.label + " " + quote_value(text) + " matches none of the " +
+                                               to_decimal(rs.members.size()) + " existing " + s.field->ref +
+                                               "; create it first, or correct the name.");
+    }
+  }
+  if (reason)
+    return fail(type_code(s.type),
+                s.label + " " + quote_value(text) + " is not " + std::string(type_phrase(s.type)) + ": " + reason + ".");
+  if (s.max_length) {
+    std::uint64_t length = text.size() <= s.max_length ? text.size() : checks::utf8_length(text);
+    if (length > s.max_length)
+      return fail(code::too_long, s.label + " is " + to_decimal(length) + " characters long; at most " +
+                                      to_decimal(s.max_length) + " are allowed.");
+  }
+  return true;
+}
+
+void RowValidator::finish_row(std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping) {
+  std::uint64_t errors = 0;
+  for (std::size_t i = 0; i < tmpl_.fields.size(); ++i)
+    if (!check(slots_[i], row, line, mapping)) ++errors;
+  std::sort(touched_dynamic_.begin(), touched_dynamic_.end());
+  for (int d : touched_dynamic_)
+    if (!check(slots_[static_cast<std::size_t>(d)], row, line, mapping)) ++errors;
+
+  result_.row = row;
+  result_.line = line;
+  result_.key.clear();
+  bool duplicate = false, exists = false;
+  if (!key_slots_.empty()) {
+    bool key_ok = true;
+    for (int k : key_slots_) {
+      const Slot& s = slots_[static_cast<std::size_t>(k)];
+      key_ok &= s.valid && !s.value.empty();
+    }
+    if (key_ok) {
+      key_text_.clear();
+      for (std::size_t k = 0; k < key_slots_.size(); ++k) {
+        const Slot& s = slots_[static_cast<std::size_t>(key_slots_[k])];
+        if (k) key_text_.push_back('\x1f');
+        key_parts_[k].clear();
+        append_key_part(key_parts_[k], s, s.value);
+        key_text_.append(key_parts_[k]);
+      }
+      for (const std::string& part : key_parts_) result_.key.push_back(part);
+      std::uint64_t h = hash64(key_text_);
+      exists = existing_.contains(h);
+      std::uint64_t first = seen_.insert(h, row);
+      if (first != row) {
+        duplicate = true;
+        const Slot& s0 = slots_[static_cast<std::size_t>(key_slots_[0])];
+        std::string names, values;
+        for (std::size_t k = 0; k < key_slots_.size(); ++k) {
+          const Slot& s = slots_[static_cast<std::size_t>(key_slots_[k])];
+          names += (k ? (k + 1 == key_slots_.size() ? " and " : ", ") : "") + s.label;
+          values += (k ? " / " : "") + quote_value(s.value);
+        }
+        report(s0, row, line, mapping, code::duplicate_in_file,
+               names + " " + values + (key_slots_.size() > 1 ? " already appear" : " already appears") + " on row " +
+                   to_decimal(first) + "; only the first is imported.");
+      }
+    }
+  }
+  for (std::size_t i = 0; i < tmpl_.fields.size(); ++i) {
+    Slot& s = slots_[i];
+    if (s.unique_table < 0 || !s.valid || s.value.empty()) continue;
+    std::string folded;
+    append_key_part(folded, s, s.value);
+    std::uint64_t first = unique_tables_[static_cast<std::size_t>(s.unique_table)].insert(hash64(folded), row);
+    if (first != row) {
+      report(s, row, line, mapping, code::duplicate_in_file,
+             s.label + " " + quote_value(s.value) + " already appears on row " + to_decimal(first) + "; it must be unique.");
+      ++errors;
+    }
+  }
+
+  if (errors) result_.outcome = Outcome::Error;
+  else if (duplicate) result_.outcome = Outcome::Duplicate;
+  else if (exists) result_.outcome = Outcome::Update;
+  else if (tmpl_.match == MatchMode::UpdateOnly && !key_slots_.empty()) {
+    const Slot& s0 = slots_[static_cast<std::size_t>(key_slots_[0])];
+    report(s0, row, line, mapping, code::not_found,
+           s0.label + " " + quote_value(s0.value) + " matches no existing record; this import only changes records that exist.");
+    result_.outcome = Outcome::Error;
+  } else {
+    result_.outcome = Outcome::Create;
+  }
+
+  result_.values.clear();
+  if (want_values_) {
+    auto add = [&](const Slot& s) {
+      ResultValue v;
+      v.field = s.key;
+      v.type = s.type;
+      v.present = s.present || (s.has_fixed && !s.value.empty());
+      v.valid = s.valid;
+      v.value = s.valid ? s.value : trim(s.raw);
+      if (s.bad_encoding || s.kind == JsonKind::Array || s.kind == JsonKind::Object || s.kind == JsonKind::Null) v.value = {};
+      result_.values.push_back(v);
+    };
+    for (std::size_t i = 0; i < tmpl_.fields.size(); ++i) add(slots_[i]);
+    for (int d : touched_dynamic_) add(slots_[static_cast<std::size_t>(d)]);
+  }
+  if (on_outcome) on_outcome(result_);
+}
+
+RecordResult& RowValidator::bare_result(std::uint64_t row, std::uint64_t line) {
+  result_.row = row;
+  result_.line = line;
+  result_.outcome = Outcome::Error;
+  result_.key.clear();
+  result_.values.clear();
+  return result_;
+}
+
+}  // namespace rowgate::detail

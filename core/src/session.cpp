@@ -1,0 +1,479 @@
+// The pipeline: bytes -> decoder -> reader -> header mapping -> row validation -> sink.
+#include "rowgate/session.h"
+
+#include <memory>
+#include <optional>
+#include <unordered_map>
+
+#include "csv_reader.h"
+#include "decoder.h"
+#include "jsonl_reader.h"
+#include "mapper.h"
+#include "row_validator.h"
+#include "text.h"
+
+namespace rowgate {
+
+using detail::ColumnMatch;
+using detail::CsvRecord;
+using detail::JsonCell;
+using detail::JsonKind;
+using detail::RowValidator;
+using detail::Slot;
+using detail::to_decimal;
+
+namespace {
+
+constexpr std::size_t kSniffBytes = 64 * 1024;
+
+// Spreadsheet column letters: 0 -> A, 25 -> Z, 26 -> AA.
+std::string column_letters(std::uint64_t index) {
+  std::string s;
+  ++index;
+  while (index > 0) {
+    --index;
+    s.insert(s.begin(), static_cast<char>('A' + index % 26));
+    index /= 26;
+  }
+  return s;
+}
+
+std::string_view delimiter_name(char d) {
+  switch (d) {
+    case ';': return ";";
+    case '\t': return "\t";
+    case '|': return "|";
+    default: return ",";
+  }
+}
+
+}  // namespace
+
+bool parse_format(std::string_view name, Format* out) {
+  if (name == "auto") *out = Format::Auto;
+  else if (name == "csv") *out = Format::Csv;
+  else if (name == "jsonl" || name == "ndjson") *out = Format::Jsonl;
+  else return false;
+  return true;
+}
+
+bool parse_encoding(std::string_view name, Encoding* out) {
+  std::string n;
+  detail::append_lower(n, name);
+  if (n == "auto") *out = Encoding::Auto;
+  else if (n == "utf-8" || n == "utf8") *out = Encoding::Utf8;
+  else if (n == "utf-16le" || n == "utf16le") *out = Encoding::Utf16Le;
+  else if (n == "utf-16be" || n == "utf16be") *out = Encoding::Utf16Be;
+  else if (n == "windows-1252" || n == "cp1252" || n == "latin1" || n == "iso-8859-1") *out = Encoding::Windows1252;
+  else return false;
+  return true;
+}
+
+std::string_view outcome_name(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::Create: return "create";
+    case Outcome::Update: return "update";
+    case Outcome::Duplicate: return "duplicate";
+    default: return "error";
+  }
+}
+
+std::string_view severity_name(Severity severity) { return severity == Severity::Error ? "error" : "warning"; }
+
+struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::FindingOut {
+  Impl(Template t, const Context& context, Options o, Sink& s)
+      : tmpl(std::move(t)), options(std::move(o)), sink(s), validator(tmpl, context, options, *this) {
+    status = validator.status();
+    if (status.ok) {
+      std::string problem = detail::Mapper(tmpl, options.map).check_overrides();
+      if (!problem.empty()) status = Status{false, problem};
+    }
+  }
+
+  // detail::FindingOut: every finding passes here, so the summary counts warnings once.
+  void emit(Finding&& f) override {
+    if (f.severity == Severity::Warning) ++summary.warnings;
+    sink.on_finding(f);
+  }
+
+  void file_finding(std::uint64_t row, std::uint64_t line, std::string column, std::string_view code,
+                    Severity severity, std::string message, std::string field = {}) {
+    Finding f;
+    f.row = row;
+    f.line = line;
+    f.column = std::move(column);
+    f.field = std::move(field);
+    f.code = code;
+    f.severity = severity;
+    f.message = std::move(message);
+    if (severity == Severity::Error) stopped = file_error = true;
+    emit(std::move(f));
+  }
+
+  void count(Outcome outcome) {
+    ++summary.rows;
+    switch (outcome) {
+      case Outcome::Create: ++summary.create; ++summary.valid; break;
+      case Outcome::Update: ++summary.update; ++summary.valid; break;
+      case Outcome::Duplicate: ++summary.duplicate; ++summary.invalid; break;
+      case Outcome::Error: ++summary.invalid; break;
+    }
+  }
+
+  void row_failed(std::uint64_t row, std::uint64_t line, int column, std::string_view code, std::string message) {
+    Finding f;
+    f.row = row;
+    f.line = line;
+    if (column >= 0 && static_cast<std::size_t>(column) < mapping.size()) {
+      f.column = mapping[static_cast<std::size_t>(column)].column;
+      f.field = mapping[static_cast<std::size_t>(column)].field;
+    }
+    f.code = code;
+    f.message = std::move(message);
+    emit(std::move(f));
+    count(Outcome::Error);
+    RecordResult& r = validator.bare_result(row, line);
+    sink.on_record(r);
+  }
+
+  // ---- Starting: encoding, format and delimiter from the first bytes -----------------------
+
+  void start(bool at_eof) {
+    started = true;
+    std::string prefix = std::move(prefix_);
+    prefix_ = std::string();
+    if (prefix.empty()) {
+      file_finding(0, 0, {}, code::empty_file, Severity::Error, "The file is empty.");
+      return;
+    }
+    detail::Detection d = detail::detect_encoding(prefix, at_eof, options.encoding);
+    input.encoding = std::string(detail::encoding_name(d.encoding));
+    input.bom = d.bom_length > 0;
+    if (!d.binary.empty()) {
+      file_finding(0, 0, {}, code::invalid_encoding, Severity::Error, d.binary);
+      return;
+    }
+    decoder = std::make_unique<detail::Decoder>(d.encoding);
+    std::string text(decoder->decode(std::string_view(prefix).substr(d.bom_length)));
+    if (at_eof) text.append(decoder->finish());
+
+    Format format = options.format;
+    if (format == Format::Auto) {
+      std::size_t first = text.find_first_not_of(" \t\r\n");
+      format = (first != std::string::npos && text[first] == '{') ? Format::Jsonl : Format::Csv;
+    }
+    if (format == Format::Jsonl) {
+      input.format = "jsonl";
+      input.header = false;
+      jsonl = std::make_unique<detail::JsonlReader>(options.max_record_bytes, *this);
+      validator.set_json_input(true);
+    } else {
+      input.format = "csv";
+      input.header = !options.no_header;
+      char delimiter = options.delimiter ? options.delimiter : detail::sniff_delimiter(text, at_eof);
+      input.delimiter = std::string(delimiter_name(delimiter));
+      csv = std::make_unique<detail::CsvReader>(delimiter, options.max_record_bytes, options.max_quoted_lines, *this);
+    }
+    read(text);
+  }
+
+  void read(std::string_view text) {
+    if (stopped || text.empty()) return;
+    if (csv) csv->feed(text);
+    else if (jsonl) jsonl->feed(text);
+  }
+
+  // ---- CSV --------------------------------------------------------------------------------
+
+  void on_record(const CsvRecord& rec) override {
+    if (stopped) return;
+    if (!header_done) {
+      header_done = true;
+      if (!options.no_header) {
+        take_header(rec);
+        return;
+      }
+      take_positions(rec.count, rec.row, rec.line);
+      if (stopped) return;
+    }
+    ++records_seen;
+    std::size_t expected = mapping.size();
+    if (rec.count < expected || (rec.count > expected && !extra_values_empty(rec, expected))) {
+      std::string what = "This row has " + to_decimal(rec.count) + (rec.count == 1 ? " value" : " values") + " but ";
+      what += options.no_header ? "the first row has " : "the header has ";
+      what += to_decimal(expected) + " columns";
+      what += rec.count < expected ? " (is a value or a delimiter missing?)." : " (is a value with a delimiter in it not quoted?).";
+      row_failed(rec.row, rec.line, -1, code::malformed_row, std::move(what));
+      return;
+    }
+    if (rec.bad_quote_field >= 0) {
+      int col = rec.bad_quote_field;
+      row_failed(rec.row, rec.line, col, code::malformed_row,
+                 "The value in this column has text after its closing quote; inside a quoted value, write a quote "
+                 "as two quotes (\"\").");
+      return;
+    }
+    validator.begin_row();
+    for (std::size_t c = 0; c < expected; ++c) {
+      int slot = column_slot[c];
+      if (slot < 0) continue;
+      std::string_view v = rec.fields[c];
+      if (rec.suspicious) {
+        std::size_t bad = detail::utf8_error_offset(v);
+        std::size_t nul = v.find('\0');
+        if (bad < v.size() || nul != std::string_view::npos) {
+          validator.set_bad_encoding(slot, static_cast<int>(c), bad < v.size() ? bad : nul, nul != std::string_view::npos && nul <= bad);
+          continue;
+        }
+      }
+      validator.set(slot, static_cast<int>(c), v, JsonKind::String);
+    }
+    validator.finish_row(rec.row, rec.line, mapping);
+  }
+
+  static bool extra_values_empty(const CsvRecord& rec, std::size_t expected) {
+    for (std::size_t c = expected; c < rec.count; ++c)
+      if (!detail::trim(rec.fields[c]).empty()) return false;
+    return true;
+  }
+
+  void on_malformed(std::uint64_t row, std::uint64_t line, int field, std::string message) override {
+    if (stopped) return;
+    if (!header_done && !options.no_header) {
+      header_done = true;
+      file_finding(row, line, {}, code::malformed_row, Severity::Error, "The header row cannot be read: " + message);
+      return;
+    }
+    ++records_seen;
+    row_failed(row, line, field, code::malformed_row, std::move(message));
+  }
+
+  void add_column(std::string header, const ColumnMatch& m) {
+    MappingEntry e;
+    e.index = static_cast<std::uint32_t>(mapping.size());
+    e.column = std::move(header);
+    e.match = std::string(m.how);
+    e.confidence = m.confidence;
+    int slot = -1;
+    if (m.duplicate_of < 0 && !m.ignored) {
+      if (m.field >= 0) slot = m.field;
+      else if (m.pattern >= 0) slot = validator.dynamic_slot(m.dynamic_key, m.pattern);
+    }
+    if (slot >= 0) {
+      e.field = validator.slot(slot).key;
+      if (validator.slot(slot).column < 0) validator.slot(slot).column = static_cast<int>(e.index);
+    }
+    else if (m.field >= 0) e.field = tmpl.fields[static_cast<std::size_t>(m.field)].key;
+    if (m.ignored || (m.field < 0 && m.pattern < 0)) e.confidence = m.ignored ? 100 : 0;
+    column_slot.push_back(slot);
+    mapping.push_back(std::move(e));
+  }
+
+  void take_header(const CsvRecord& rec) {
+    std::vector<std::string> headers;
+    headers.reserve(rec.count);
+    for (std::size_t c = 0; c < rec.count; ++c) headers.emplace_back(detail::trim(rec.fields[c]));
+    std::vector<ColumnMatch> matches = detail::Mapper(tmpl, options.map).map_header(headers);
+    for (std::size_t c = 0; c < headers.size(); ++c) add_column(headers[c], matches[c]);
+    header_findings(matches, rec.row, rec.line);
+  }
+
+  void take_positions(std::size_t count, std::uint64_t row, std::uint64_t line) {
+    for (std::size_t c = 0; c < count; ++c) {
+      ColumnMatch m;
+      if (c < tmpl.fields.size()) {
+        m.field = static_cast<int>(c);
+        m.how = "position";
+        m.confidence = 100;
+      }
+      add_column(column_letters(c), m);
+    }
+    std::vector<ColumnMatch> none;
+    header_findings(none, row, line);
+  }
+
+  void header_findings(const std::vector<ColumnMatch>& matches, std::uint64_t row, std::uint64_t line) {
+    for (std::size_t c = 0; c < matches.size(); ++c) {
+      const ColumnMatch& m = matches[c];
+      if (m.duplicate_of >= 0) {
+        const MappingEntry& first = mapping[static_cast<std::size_t>(m.duplicate_of)];
+        file_finding(row, line, mapping[c].column, code::duplicate_column, Severity::Error,
+                     "Columns " + column_letters(static_cast<std::uint64_t>(m.duplicate_of)) + " (" +
+                         detail::quote_value(first.column) + ") and " + column_letters(c) + " (" +
+                         detail::quote_value(mapping[c].column) + ") both map to " + mapping[c].field +
+                         "; remove one, or map it elsewhere with --map.",
+                     mapping[c].field);
+      }
+    }
+    // The same header text twice on columns nobody uses is only worth a warning.
+    std::unordered_map<std::string, std::size_t> seen;
+    for (std::size_t c = 0; c < mapping.size(); ++c) {
+      auto [it, fresh] = seen.emplace(mapping[c].column, c);
+      if (!fresh && column_slot[c] < 0 && (c >= matches.size() || matches[c].duplicate_of < 0) && !mapping[c].column.empty())
+        file_finding(row, line, mapping[c].column, code::duplicate_column, Severity::Warning,
+                     "Columns " + column_letters(it->second) + " and " + column_letters(c) + " are both headed " +
+                         detail::quote_value(mapping[c].column) + ".");
+    }
+    for (std::size_t c = 0; c < mapping.size(); ++c) {
+      bool unused = column_slot[c] < 0 && mapping[c].field.empty() && mapping[c].match == "none";
+      if (!unused || tmpl.unknown_columns == UnknownColumns::Ignore) continue;
+      Severity sev = tmpl.unknown_columns == UnknownColumns::Error ? Severity::Error : Severity::Warning;
+      std::string name = mapping[c].column.empty() ? "Column " + column_letters(c) + " has no header"
+                                                   : "Column " + detail::quote_value(mapping[c].column) +
+                                                         " matches no field of the template";
+      file_finding(row, line, mapping[c].column, code::unknown_column, sev,
+                   name + (sev == Severity::Error ? "; remove it or map it with --map." : "; its values are ignored."));
+    }
+    for (std::size_t f = 0; f < tmpl.fields.size(); ++f) {
+      const Field& field = tmpl.fields[f];
+      if (!field.required || validator.has_fixed(static_cast<int>(f))) continue;
+      bool held = false;
+      for (int s : column_slot) held |= s == static_cast<int>(f);
+      if (!held)
+        file_finding(row, line, {}, code::missing_column, Severity::Error,
+                     "The file has no column for " + field.label + ", which is required; add a column headed " +
+                         detail::quote_value(field.label) + " or map one to it with --map.",
+                     field.key);
+    }
+  }
+
+  // ---- JSONL ------------------------------------------------------------------------------
+
+  int key_slot(std::string_view key, std::uint64_t row) {
+    auto it = key_slots.find(key);
+    if (it != key_slots.end()) return it->second;
+    std::vector<std::string> one{std::string(key)};
+    ColumnMatch m = detail::Mapper(tmpl, options.map).map_header(one)[0];
+    // Two different keys for one field (say "email" and "Email"): the first one seen wins.
+    if (m.field >= 0)
+      for (int s : column_slot)
+        if (s == m.field) m.duplicate_of = 0;
+    add_column(std::string(key), m);
+    int slot = column_slot.back();
+    if (slot < 0 && !m.ignored && tmpl.unknown_columns != UnknownColumns::Ignore) {
+      std::string message = m.duplicate_of >= 0
+                                ? "The key " + detail::quote_value(key) + " maps to " + mapping.back().field +
+                                      ", which another key already holds; its values are ignored."
+                                : "The key " + detail::quote_value(key) + " matches no field of the template; its values are ignored.";
+      Finding f;
+      f.row = row;
+      f.line = row;
+      f.column = std::string(key);
+      f.code = m.duplicate_of >= 0 ? code::duplicate_column : code::unknown_column;
+      f.severity = Severity::Warning;
+      f.message = std::move(message);
+      emit(std::move(f));
+    }
+    key_slots.emplace(std::string(key), slot);
+    return slot;
+  }
+
+  void on_object(std::uint64_t row, const std::vector<JsonCell>& cells) override {
+    if (stopped) return;
+    ++records_seen;
+    validator.begin_row();
+    for (const JsonCell& cell : cells) {
+      int slot = key_slot(cell.key, row);
+      if (slot < 0) {
+        // customFields: {"x": 1} is flattened; but "email": {"a": 1} means email is not a value.
+        std::size_t dot = cell.key.find('.');
+        int parent = dot == std::string_view::npos ? -1 : tmpl.find_field(cell.key.substr(0, dot));
+        if (parent >= 0) validator.set(parent, -1, {}, JsonKind::Object);
+        continue;
+      }
+      if (!validator.set(slot, validator.slot(slot).column, cell.value, cell.kind)) validator.duplicate_key(slot);
+    }
+    validator.finish_row(row, row, mapping);
+  }
+
+  void on_bad_line(std::uint64_t row, std::string_view code, std::string message) override {
+    if (stopped) return;
+    ++records_seen;
+    row_failed(row, row, -1, code, std::move(message));
+  }
+
+  // ---- State --------------------------------------------------------------------------------
+
+  Template tmpl;
+  Options options;
+  Sink& sink;
+  Status status;
+  Summary summary;
+  InputInfo input;
+  std::vector<MappingEntry> mapping;
+  std::vector<int> column_slot;  // per mapping entry: the validator slot it feeds, or -1
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, int, StringHash, std::equal_to<>> key_slots;
+  bool file_error = false;
+  bool stopped = false;
+  bool started = false;
+  bool finished = false;
+  bool header_done = false;
+  std::uint64_t records_seen = 0;
+  std::uint64_t bytes_in = 0;
+  std::string prefix_;
+  std::unique_ptr<detail::Decoder> decoder;
+  std::unique_ptr<detail::CsvReader> csv;
+  std::unique_ptr<detail::JsonlReader> jsonl;
+  RowValidator validator;
+
+  friend class Session;
+};
+
+// RowValidator reports through FindingOut and counts outcomes through the session's summary.
+Session::Session(Template tmpl, const Context& context, Options options, Sink& sink)
+    : impl_(std::make_unique<Impl>(std::move(tmpl), context, std::move(options), sink)) {
+  impl_->validator.on_outcome = [impl = impl_.get()](const RecordResult& r) {
+    impl->count(r.outcome);
+    impl->sink.on_record(r);
+  };
+  if (!impl_->status.ok) impl_->stopped = true;
+}
+
+Session::~Session() = default;
+
+const Status& Session::status() const { return impl_->status; }
+
+void Session::feed(std::string_view bytes) {
+  Impl& s = *impl_;
+  s.bytes_in += bytes.size();
+  if (s.stopped || s.finished) return;
+  if (!s.started) {
+    s.prefix_.append(bytes);
+    if (s.prefix_.size() >= kSniffBytes) s.start(false);
+    return;
+  }
+  s.read(s.decoder->decode(bytes));
+}
+
+void Session::finish() {
+  Impl& s = *impl_;
+  if (s.finished) return;
+  if (!s.status.ok) {
+    s.finished = true;
+    return;
+  }
+  if (!s.started) s.start(true);
+  else if (!s.stopped) s.read(s.decoder->finish());
+  s.finished = true;
+  if (s.stopped) return;
+  if (s.csv) s.csv->finish();
+  if (s.jsonl) s.jsonl->finish();
+  if (s.stopped) return;
+  if (s.csv && !s.header_done)
+    s.file_finding(0, 0, {}, code::empty_file, Severity::Error, "The file has no header row and no records.");
+  else if (s.records_seen == 0)
+    s.file_finding(0, 0, {}, code::empty_file, Severity::Error,
+                   s.csv && !s.options.no_header ? "The file has a header row but no records." : "The file has no records.");
+}
+
+const Summary& Session::summary() const { return impl_->summary; }
+const InputInfo& Session::input() const { return impl_->input; }
+const std::vector<MappingEntry>& Session::mapping() const { return impl_->mapping; }
+bool Session::file_error() const { return impl_->file_error || !impl_->status.ok; }
+std::uint64_t Session::bytes_in() const { return impl_->bytes_in; }
+
+}  // namespace rowgate

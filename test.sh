@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test. The last line is "N passed, N failed".
+#   native: GoogleTest suites and shared vectors (ctest), the 500,000-row truth checks
+#   debug:  the same GoogleTest suites under AddressSanitizer and UndefinedBehaviorSanitizer
+set -uo pipefail
+cd "$(dirname "$0")"
+source tools/deps.sh
+rowgate_install_missing "${ROWGATE_BUILD_PACKAGES[@]}" || { echo "0 passed, 1 failed"; exit 1; }
+
+jobs="$(nproc)"
+passed=0
+failed=0
+
+# Runs ctest in a build folder and adds its counts to the totals.
+run_ctest() {
+  local dir="$1"; shift
+  local log
+  log="$(mktemp)"
+  ctest --test-dir "$dir" --output-on-failure -j"$jobs" "$@" 2>&1 | tee "$log"
+  local line total bad
+  line="$(grep -E 'tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)"
+  if [ -z "$line" ]; then
+    echo "ctest in $dir ran no test" >&2
+    failed=$((failed + 1))
+  else
+    total="$(sed -E 's/.*out of ([0-9]+).*/\1/' <<<"$line")"
+    bad="$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$line")"
+    passed=$((passed + total - bad))
+    failed=$((failed + bad))
+  fi
+  rm -f "$log"
+}
+
+build() {
+  local preset="$1"
+  if ! { cmake --preset "$preset" >/dev/null && cmake --build --preset "$preset" -j"$jobs"; }; then
+    echo "build $preset failed" >&2
+    failed=$((failed + 1))
+    return 1
+  fi
+}
+
+if build native; then
+  run_ctest build/native
+fi
+if build debug; then
+  run_ctest build/debug -L unit
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,16 @@
+# Installs the Debian packages named as arguments that are not installed yet (sourced by
+# run.sh and test.sh). Needs root, as on the project's machines; apt-get update runs once.
+rowgate_install_missing() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "Installing: ${missing[*]}" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+ROWGATE_BUILD_PACKAGES=(cmake make g++ pkg-config python3 nlohmann-json3-dev libgtest-dev googletest libbenchmark-dev)
