@@ -173,8 +173,8 @@ void JsonlReader::line(std::string_view text) {
   if (!checks::valid_utf8(text)) {
     std::size_t at = utf8_error_offset(text);
     handler_.on_bad_line(row_, code::invalid_encoding,
-                         "This line is not valid UTF-8 (the bad byte is at character " + to_decimal(at + 1) +
-                             "); save the file as UTF-8 and try again.");
+                         "This line is not valid UTF-8 (the bad byte is byte " + to_decimal(at + 1) +
+                             " of the line); save the file as UTF-8 and try again.");
     return;
   }
   Flattener& f = *flattener_;

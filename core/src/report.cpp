@@ -249,7 +249,8 @@ std::string result_jsonl(const RecordResult& record) {
     append_json_string(out, v.field);
     out.push_back(':');
     bool number = v.type == FieldType::Integer || v.type == FieldType::Number;
-    if (v.valid && v.type == FieldType::Boolean && (v.value == "true" || v.value == "false")) out += v.value;
+    if (v.json_literal) out += v.value;
+    else if (v.valid && v.type == FieldType::Boolean && (v.value == "true" || v.value == "false")) out += v.value;
     else if (v.valid && number && json_number(v.value)) out += v.value;
     else append_json_string(out, v.value);
   }

@@ -196,9 +196,9 @@ bool RowValidator::check(Slot& s, std::uint64_t row, std::uint64_t line, const s
   if (s.repeated) return fail(code::invalid_json, "The key " + quote_value(s.key) + " appears more than once in this record.");
   if (s.bad_encoding) {
     if (s.nul) return fail(code::invalid_encoding, s.label + " contains a NUL byte, which text never holds; remove it.");
-    return fail(code::invalid_encoding, s.label + " is not valid UTF-8 (the bad byte is at character " +
+    return fail(code::invalid_encoding, s.label + " is not valid UTF-8 (the bad byte is byte " +
                                             to_decimal(s.bad_offset + 1) +
-                                            "); save the file as UTF-8, or give its encoding with --encoding.");
+                                            " of the value); save the file as UTF-8, or give its encoding with --encoding.");
   }
   std::string_view text = s.present ? s.raw : std::string_view();
   JsonKind kind = s.present ? s.kind : JsonKind::String;
@@ -359,7 +359,7 @@ void RowValidator::finish_row(std::uint64_t row, std::uint64_t line, const std::
         }
         report(s0, row, line, mapping, code::duplicate_in_file,
                names + " " + values + (key_slots_.size() > 1 ? " already appear" : " already appears") + " on row " +
-                   to_decimal(first) + "; only the first is imported.");
+                   to_decimal(first) + "; each may appear only once in a file.");
       }
     }
   }
@@ -397,6 +397,9 @@ void RowValidator::finish_row(std::uint64_t row, std::uint64_t line, const std::
       v.present = s.present || (s.has_fixed && !s.value.empty());
       v.valid = s.valid;
       v.value = s.valid ? s.value : trim(s.raw);
+      v.json_literal = s.valid && s.present && (s.kind == JsonKind::Number || s.kind == JsonKind::Boolean) &&
+                       (s.type == FieldType::Scalar || s.type == FieldType::Number || s.type == FieldType::Integer ||
+                        s.type == FieldType::Boolean);
       if (s.bad_encoding || s.kind == JsonKind::Array || s.kind == JsonKind::Object || s.kind == JsonKind::Null) v.value = {};
       result_.values.push_back(v);
     };

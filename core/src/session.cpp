@@ -350,7 +350,10 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
         if (s == m.field) m.duplicate_of = 0;
     add_column(std::string(key), m);
     int slot = column_slot.back();
-    if (slot < 0 && !m.ignored && tmpl.unknown_columns != UnknownColumns::Ignore) {
+    // "firstName.given" under a field that wants one value is reported as not_scalar instead.
+    std::size_t dot = key.find('.');
+    bool under_field = dot != std::string_view::npos && tmpl.find_field(key.substr(0, dot)) >= 0;
+    if (slot < 0 && !m.ignored && !under_field && tmpl.unknown_columns != UnknownColumns::Ignore) {
       std::string message = m.duplicate_of >= 0
                                 ? "The key " + detail::quote_value(key) + " maps to " + mapping.back().field +
                                       ", which another key already holds; its values are ignored."

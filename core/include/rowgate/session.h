@@ -33,9 +33,20 @@ struct Options {
   bool want_values = false;
 };
 
+/// Success, or a message saying what is wrong (a bad option, an unknown field in a --map).
+struct Status {
+  bool ok = true;
+  std::string message;
+};
+
 /// Parses the names used on the command line and in JSON options ("csv", "windows-1252", ...).
 bool parse_format(std::string_view name, Format* out);
 bool parse_encoding(std::string_view name, Encoding* out);
+
+/// Parses options given as JSON, as the server and the browser pass them:
+/// {"format": "csv", "encoding": "auto", "delimiter": ";", "no_header": true,
+///  "map": {"Header": "field", "Other": ""}}. Keys not given keep their value in `out`.
+Status parse_options_json(std::string_view json_text, Options* out);
 
 enum class Outcome { Create, Update, Duplicate, Error };
 std::string_view outcome_name(Outcome outcome);
@@ -75,6 +86,7 @@ struct ResultValue {
   FieldType type = FieldType::String;
   bool present = false;        ///< false: the record has no value for the field
   bool valid = true;           ///< false: `value` is the raw text that failed its check
+  bool json_literal = false;   ///< a JSON number or boolean, to be written back as it came
 };
 
 struct RecordResult {
@@ -91,12 +103,6 @@ class Sink {
   virtual ~Sink() = default;
   virtual void on_finding(const Finding& finding) = 0;
   virtual void on_record(const RecordResult& record) = 0;
-};
-
-/// Result of creating a session: a bad option (an unknown field in a --map) is an error here.
-struct Status {
-  bool ok = true;
-  std::string message;
 };
 
 class Session {
