@@ -47,5 +47,26 @@ if build debug; then
   run_ctest build/debug -L unit
 fi
 
+# Runs a suite script whose last line is "N passed, N failed" and adds its counts.
+run_suite() {
+  local log last
+  log="$(mktemp)"
+  "$@" 2>&1 | tee "$log"
+  last="$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1)"
+  if [ -z "$last" ]; then
+    echo "$1 printed no count" >&2
+    failed=$((failed + 1))
+  else
+    passed=$((passed + $(sed -E 's/^([0-9]+) passed.*/\1/' <<<"$last")))
+    failed=$((failed + $(sed -E 's/.*passed, ([0-9]+) failed.*/\1/' <<<"$last")))
+  fi
+  rm -f "$log"
+}
+
+# WebAssembly: the .wasm build, native/WASM parity over the shared vectors and generated files.
+if [ -x tests/wasm/run.sh ]; then
+  run_suite tests/wasm/run.sh
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -14,3 +14,4 @@ rowgate_install_missing() {
 }
 
 ROWGATE_BUILD_PACKAGES=(cmake make g++ pkg-config python3 nlohmann-json3-dev libgtest-dev googletest libbenchmark-dev)
+ROWGATE_WASM_PACKAGES=(emscripten nodejs npm)
