@@ -15,7 +15,7 @@ struct CsvRecord {
   std::uint64_t line = 0;
   const std::string_view* fields = nullptr;
   std::size_t count = 0;
-  bool suspicious = false;     ///< holds a non-ASCII or NUL byte: check the encoding field by field
+  bool encoding_ok = true;     ///< false: some field holds bytes that are not UTF-8, or a NUL
   int bad_quote_field = -1;    ///< a field whose closing quote is followed by more text
 };
 
@@ -60,6 +60,7 @@ class CsvReader {
   CsvHandler& handler_;
   std::uint8_t stop_unquoted_[256];
   std::uint8_t stop_quoted_[256];
+  std::uint64_t delimiter_bytes_;  // the delimiter in every byte of a word, for SWAR scans
 
   std::uint64_t row_ = 1;
   std::uint64_t line_ = 1;

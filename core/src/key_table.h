@@ -51,6 +51,17 @@ class KeyTable {
     ++size_;
     return row;
   }
+  /// Starts loading the slot of `hash` into the cache (the table outgrows it on big files).
+  void prefetch(std::uint64_t hash) const {
+#if defined(__GNUC__) || defined(__clang__)
+    if (hashes_.empty()) return;
+    std::size_t i = static_cast<std::size_t>(hash) & (hashes_.size() - 1);
+    __builtin_prefetch(&hashes_[i]);
+    __builtin_prefetch(&rows_[i]);
+#else
+    (void)hash;
+#endif
+  }
   bool contains(std::uint64_t hash) const {
     if (hashes_.empty()) return false;
     return hashes_[slot_for(hash)] == hash;

@@ -85,6 +85,7 @@ RowValidator::RowValidator(const Template& tmpl, const Context& context, const O
   for (std::size_t k = 0; k < tmpl.key.size(); ++k) {
     slots_[tmpl.key[k]].key_part = static_cast<int>(k);
     key_slots_.push_back(static_cast<int>(tmpl.key[k]));
+    last_key_field_ = std::max(last_key_field_, static_cast<int>(tmpl.key[k]));
   }
   key_parts_.resize(tmpl.key.size());
   for (std::size_t i = 0; i < tmpl.fields.size(); ++i) {
@@ -317,50 +318,63 @@ bool RowValidator::check(Slot& s, std::uint64_t row, std::uint64_t line, const s
   return true;
 }
 
+bool RowValidator::build_key() {
+  result_.key.clear();
+  for (int k : key_slots_) {
+    const Slot& s = slots_[static_cast<std::size_t>(k)];
+    if (!s.valid || s.value.empty()) return false;
+  }
+  key_text_.clear();
+  if (key_slots_.size() == 1) {
+    append_key_part(key_text_, slots_[static_cast<std::size_t>(key_slots_[0])], slots_[static_cast<std::size_t>(key_slots_[0])].value);
+    result_.key.push_back(key_text_);
+  } else {
+    for (std::size_t k = 0; k < key_slots_.size(); ++k) {
+      const Slot& s = slots_[static_cast<std::size_t>(key_slots_[k])];
+      if (k) key_text_.push_back('\x1f');
+      key_parts_[k].clear();
+      append_key_part(key_parts_[k], s, s.value);
+      key_text_.append(key_parts_[k]);
+    }
+    for (const std::string& part : key_parts_) result_.key.push_back(part);
+  }
+  key_hash_ = hash64(key_text_);
+  // The tables outgrow the cache on big files: start both loads now, use them at the row's end.
+  seen_.prefetch(key_hash_);
+  existing_.prefetch(key_hash_);
+  return true;
+}
+
 void RowValidator::finish_row(std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping) {
   std::uint64_t errors = 0;
-  for (std::size_t i = 0; i < tmpl_.fields.size(); ++i)
+  bool key_ok = false;
+  result_.key.clear();
+  for (std::size_t i = 0; i < tmpl_.fields.size(); ++i) {
     if (!check(slots_[i], row, line, mapping)) ++errors;
+    if (static_cast<int>(i) == last_key_field_) key_ok = build_key();
+  }
   std::sort(touched_dynamic_.begin(), touched_dynamic_.end());
   for (int d : touched_dynamic_)
     if (!check(slots_[static_cast<std::size_t>(d)], row, line, mapping)) ++errors;
 
   result_.row = row;
   result_.line = line;
-  result_.key.clear();
   bool duplicate = false, exists = false;
-  if (!key_slots_.empty()) {
-    bool key_ok = true;
-    for (int k : key_slots_) {
-      const Slot& s = slots_[static_cast<std::size_t>(k)];
-      key_ok &= s.valid && !s.value.empty();
-    }
-    if (key_ok) {
-      key_text_.clear();
+  if (key_ok) {
+    exists = existing_.contains(key_hash_);
+    std::uint64_t first = seen_.insert(key_hash_, row);
+    if (first != row) {
+      duplicate = true;
+      const Slot& s0 = slots_[static_cast<std::size_t>(key_slots_[0])];
+      std::string names, values;
       for (std::size_t k = 0; k < key_slots_.size(); ++k) {
         const Slot& s = slots_[static_cast<std::size_t>(key_slots_[k])];
-        if (k) key_text_.push_back('\x1f');
-        key_parts_[k].clear();
-        append_key_part(key_parts_[k], s, s.value);
-        key_text_.append(key_parts_[k]);
+        names += (k ? (k + 1 == key_slots_.size() ? " and " : ", ") : "") + s.label;
+        values += (k ? " / " : "") + quote_value(s.value);
       }
-      for (const std::string& part : key_parts_) result_.key.push_back(part);
-      std::uint64_t h = hash64(key_text_);
-      exists = existing_.contains(h);
-      std::uint64_t first = seen_.insert(h, row);
-      if (first != row) {
-        duplicate = true;
-        const Slot& s0 = slots_[static_cast<std::size_t>(key_slots_[0])];
-        std::string names, values;
-        for (std::size_t k = 0; k < key_slots_.size(); ++k) {
-          const Slot& s = slots_[static_cast<std::size_t>(key_slots_[k])];
-          names += (k ? (k + 1 == key_slots_.size() ? " and " : ", ") : "") + s.label;
-          values += (k ? " / " : "") + quote_value(s.value);
-        }
-        report(s0, row, line, mapping, code::duplicate_in_file,
-               names + " " + values + (key_slots_.size() > 1 ? " already appear" : " already appears") + " on row " +
-                   to_decimal(first) + "; each may appear only once in a file.");
-      }
+      report(s0, row, line, mapping, code::duplicate_in_file,
+             names + " " + values + (key_slots_.size() > 1 ? " already appear" : " already appears") + " on row " +
+                 to_decimal(first) + "; each may appear only once in a file.");
     }
   }
   for (std::size_t i = 0; i < tmpl_.fields.size(); ++i) {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -90,6 +89,8 @@ class RowValidator {
               std::string_view code, std::string message, Severity severity = Severity::Error);
   void append_key_part(std::string& out, const Slot& s, std::string_view value) const;
   std::uint64_t key_hash_of(const std::vector<std::string>& parts);
+  /// Builds the row's key from its (checked) key fields; false when one is missing or invalid.
+  bool build_key();
 
   const Template& tmpl_;
   const Options& options_;
@@ -97,7 +98,7 @@ class RowValidator {
   Status status_;
   bool want_values_;
   bool json_types_ = false;
-  std::deque<Slot> slots_;
+  std::vector<Slot> slots_;  // dynamic slots are added only between rows' checks, never during one
   std::vector<int> touched_dynamic_;
   std::vector<RefSet> ref_sets_;
   std::vector<int> key_slots_;
@@ -105,6 +106,8 @@ class RowValidator {
   KeyTable seen_;
   std::vector<KeyTable> unique_tables_;
   std::string key_text_;
+  std::uint64_t key_hash_ = 0;
+  int last_key_field_ = -1;  ///< the key field that comes last in template order
   std::vector<std::string> key_parts_;
   RecordResult result_;
 };

@@ -218,7 +218,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
       int slot = column_slot[c];
       if (slot < 0) continue;
       std::string_view v = rec.fields[c];
-      if (rec.suspicious) {
+      if (!rec.encoding_ok) {
         std::size_t bad = detail::utf8_error_offset(v);
         std::size_t nul = v.find('\0');
         if (bad < v.size() || nul != std::string_view::npos) {

@@ -20,7 +20,10 @@ inline std::string_view trim(std::string_view s) {
 }
 
 inline void append_lower(std::string& out, std::string_view s) {
-  for (char c : s) out.push_back(ascii_lower(c));
+  std::size_t at = out.size();
+  out.resize(at + s.size());
+  char* dst = out.data() + at;
+  for (std::size_t i = 0; i < s.size(); ++i) dst[i] = ascii_lower(s[i]);
 }
 
 inline bool iequals(std::string_view a, std::string_view b) {
