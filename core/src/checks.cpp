@@ -602,6 +602,43 @@ const char* email(std::string_view value, std::string* normalized) {
   return nullptr;
 }
 
+// The common case in one pass: "http://" or "https://", a host of letters, digits, hyphens and
+// dots (two or more non-empty labels, the last not starting with a digit, so never an IPv4
+// address), then an optional path, query or fragment of printable ASCII. True only when the full
+// parser would accept the value; *host_end is where the host ends. Anything else (ports,
+// userinfo, IP literals, backslashes, spaces, non-ASCII) is left to the full parser.
+bool url_fast(std::string_view text, std::size_t* host_end) {
+  std::size_t i;
+  if (text.size() > 8 && (text[4] == 's' || text[4] == 'S') && equals_lower(text.substr(0, 8), "https://")) i = 8;
+  else if (text.size() > 7 && equals_lower(text.substr(0, 7), "http://")) i = 7;
+  else return false;
+  if (text[i] == '/' || text[i] == '\\') return false;
+  std::size_t label = 0, labels = 0, last_label_start = i;
+  const std::size_t n = text.size();
+  for (; i < n; ++i) {
+    const u8 c = static_cast<u8>(text[i]);
+    if (is_alpha(c) || is_digit(c) || c == '-') {
+      ++label;
+    } else if (c == '.') {
+      if (label == 0) return false;
+      ++labels;
+      label = 0;
+      last_label_start = i + 1;
+    } else if (c == '/' || c == '?' || c == '#') {
+      break;
+    } else {
+      return false;
+    }
+  }
+  if (label == 0 || labels == 0 || is_digit(static_cast<u8>(text[last_label_start]))) return false;
+  *host_end = i;
+  for (; i < n; ++i) {
+    const u8 c = static_cast<u8>(text[i]);
+    if (c <= 0x20 || c >= 0x7F || c == '\\') return false;
+  }
+  return true;
+}
+
 const char* url(std::string_view value, std::string* normalized) {
   // WHATWG strips leading and trailing C0 controls and spaces.
   std::size_t begin = 0;
@@ -610,6 +647,13 @@ const char* url(std::string_view value, std::string* normalized) {
   while (end > begin && static_cast<u8>(value[end - 1]) <= 0x20) --end;
   if (begin == end) return "it is empty";
   const std::string_view text(value.data() + begin, end - begin);
+  if (std::size_t host_end = 0; url_fast(text, &host_end)) {
+    if (normalized != nullptr) {
+      normalized->assign(text);
+      lower_ascii(*normalized, 0, host_end);
+    }
+    return nullptr;
+  }
   // One pass over the (short) value for both questions, instead of four.
   bool ascii = true;
   bool has_tab_or_newline = false;

@@ -75,8 +75,8 @@ RowValidator::RowValidator(const Template& tmpl, const Context& context, const O
   }
   // Views into members are taken once the vector no longer moves.
   for (RefSet& rs : ref_sets_) {
+    rs.build();
     for (std::size_t i = 0; i < rs.members.size(); ++i) {
-      rs.exact.insert(rs.members[i]);
       std::string lower;
       append_lower(lower, rs.members[i]);
       rs.folded.emplace(std::move(lower), i);
@@ -108,6 +108,24 @@ RowValidator::RowValidator(const Template& tmpl, const Context& context, const O
     if (parts.size() != key_slots_.size()) continue;
     existing_.insert(key_hash_of(parts), 0);
   }
+}
+
+void RowValidator::RefSet::build() {
+  std::size_t size = 8;
+  while (size < members.size() * 2) size *= 2;
+  table.assign(size, 0);
+  for (std::size_t m = 0; m < members.size(); ++m) {
+    std::size_t i = static_cast<std::size_t>(hash64(members[m])) & (size - 1);
+    while (table[i] != 0 && members[table[i] - 1] != members[m]) i = (i + 1) & (size - 1);
+    table[i] = static_cast<std::uint32_t>(m + 1);
+  }
+}
+
+bool RowValidator::RefSet::contains(std::string_view value) const {
+  const std::size_t mask = table.size() - 1;
+  for (std::size_t i = static_cast<std::size_t>(hash64(value)) & mask; table[i] != 0; i = (i + 1) & mask)
+    if (members[table[i] - 1] == value) return true;
+  return false;
 }
 
 void RowValidator::append_key_part(std::string& out, const Slot& s, std::string_view value) const {
@@ -293,7 +311,7 @@ bool RowValidator::check(Slot& s, std::uint64_t row, std::uint64_t line, const s
     }
     case FieldType::Reference: {
       const RefSet& rs = ref_sets_[static_cast<std::size_t>(s.ref_set)];
-      if (rs.exact.count(text)) break;
+      if (rs.contains(text)) break;
       std::string lower;
       append_lower(lower, text);
       auto near = rs.folded.find(lower);

@@ -7,7 +7,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "jsonl_reader.h"
@@ -80,7 +79,9 @@ class RowValidator {
  private:
   struct RefSet {
     std::vector<std::string> members;
-    std::unordered_set<std::string_view> exact;
+    std::vector<std::uint32_t> table;  // open addressing on hash64: member index + 1, 0 = empty
+    void build();
+    bool contains(std::string_view value) const;
     std::unordered_map<std::string, std::size_t> folded;  // lower-cased -> member index
   };
 
