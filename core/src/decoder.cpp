@@ -52,8 +52,9 @@ Encoding sniff_utf16(std::string_view prefix) {
   return Encoding::Auto;
 }
 
-// Confident only when nothing in the prefix is UTF-8 beyond ASCII, some byte is high, and
-// every high byte is a character of windows-1252.
+// Confident only when nothing in the prefix is UTF-8 beyond ASCII, some byte is high, every
+// high byte is a character of windows-1252, and each sits next to a letter as accented letters
+// do ("Café", "Müller"); a stray byte such as "\xC3(" is reported, not reinterpreted.
 bool looks_like_cp1252(std::string_view prefix, bool at_eof) {
   if (!at_eof) {
     // A multi-byte sequence may be cut by the end of the prefix: ignore the last 3 bytes.
@@ -66,6 +67,12 @@ bool looks_like_cp1252(std::string_view prefix, bool at_eof) {
     if (c < 0x80) continue;
     high = true;
     if (c >= 0x80 && c <= 0x9F && kCp1252High[c - 0x80] == 0) return false;
+    auto letter = [&](std::size_t k) {
+      if (k >= prefix.size()) return false;
+      auto b = static_cast<unsigned char>(prefix[k]);
+      return b >= 0x80 || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
+    };
+    if (!(i > 0 && letter(i - 1)) && !letter(i + 1)) return false;
     // A well-formed 2-to-4-byte UTF-8 sequence here means the file is (partly) UTF-8.
     std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
     if (len && i + len <= prefix.size() && checks::valid_utf8(prefix.substr(i, len))) return false;

@@ -314,16 +314,24 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
                      "Columns " + column_letters(it->second) + " and " + column_letters(c) + " are both headed " +
                          detail::quote_value(mapping[c].column) + ".");
     }
+    // One finding per unknown column up to a point; past it, one finding says how many more.
+    constexpr std::size_t kUnknownColumnFindings = 100;
+    std::size_t unknown = 0;
     for (std::size_t c = 0; c < mapping.size(); ++c) {
       bool unused = column_slot[c] < 0 && mapping[c].field.empty() && mapping[c].match == "none";
       if (!unused || tmpl.unknown_columns == UnknownColumns::Ignore) continue;
       Severity sev = tmpl.unknown_columns == UnknownColumns::Error ? Severity::Error : Severity::Warning;
+      if (++unknown > kUnknownColumnFindings) continue;
       std::string name = mapping[c].column.empty() ? "Column " + column_letters(c) + " has no header"
                                                    : "Column " + detail::quote_value(mapping[c].column) +
                                                          " matches no field of the template";
       file_finding(row, line, mapping[c].column, code::unknown_column, sev,
                    name + (sev == Severity::Error ? "; remove it or map it with --map." : "; its values are ignored."));
     }
+    if (unknown > kUnknownColumnFindings)
+      file_finding(row, line, {}, code::unknown_column,
+                   tmpl.unknown_columns == UnknownColumns::Error ? Severity::Error : Severity::Warning,
+                   to_decimal(unknown - kUnknownColumnFindings) + " more columns match no field of the template.");
     for (std::size_t f = 0; f < tmpl.fields.size(); ++f) {
       const Field& field = tmpl.fields[f];
       if (!field.required || validator.has_fixed(static_cast<int>(f))) continue;
