@@ -6,12 +6,13 @@ cd "$(dirname "$0")"
 source tools/deps.sh
 rowgate_install_missing "${ROWGATE_BUILD_PACKAGES[@]}"
 
-cmake --preset native -DROWGATE_TESTS=OFF >/dev/null
-cmake --build build/native -j"$(nproc)" >/dev/null
+cmake --preset native >/dev/null
+cmake --build build/native --target rowgate -j"$(nproc)" >/dev/null
 
 shared="${ROWGATE_SHARED_DIR:-../shared}"
-sample=build/native/sample_prospects.csv
+sample=""
 rows="${ROWGATE_SAMPLE_ROWS:-100000}"
+sample="build/native/sample_prospects_${rows}.csv"
 if [ ! -f "$sample" ]; then
   python3 "$shared/data/gen_import_files.py" "$rows" 42 "$sample"
 fi
