@@ -10,7 +10,6 @@ cmake --preset native >/dev/null
 cmake --build build/native --target rowgate -j"$(nproc)" >/dev/null
 
 shared="${ROWGATE_SHARED_DIR:-../shared}"
-sample=""
 rows="${ROWGATE_SAMPLE_ROWS:-100000}"
 sample="build/native/sample_prospects_${rows}.csv"
 if [ ! -f "$sample" ]; then
