@@ -142,7 +142,8 @@ struct JsonlReader::Flattener {
     // keep what follows the position.
     std::string_view what = ex.what();
     std::size_t colon = what.find(": ");
-    error = std::string(colon == std::string_view::npos ? what : what.substr(colon + 2));
+    // Its "last read" may end inside a character: keep the message valid UTF-8.
+    error = to_valid_utf8(colon == std::string_view::npos ? what : what.substr(colon + 2));
     return false;
   }
 

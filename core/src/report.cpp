@@ -105,6 +105,10 @@ void append_json_string(std::string& out, std::string_view text) {
 }
 
 void append_csv_cell(std::string& out, std::string_view cell) {
+  if (detail::utf8_error_offset(cell) != cell.size()) {
+    append_csv_cell(out, detail::to_valid_utf8(cell));  // files we write are always UTF-8
+    return;
+  }
   bool formula = !cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@' ||
                                    cell[0] == '\t' || cell[0] == '\r');
   bool quote = cell.find_first_of(",\"\r\n") != std::string_view::npos;

@@ -224,12 +224,15 @@ bool RowValidator::check(Slot& s, std::uint64_t row, std::uint64_t line, const s
   bool typed = s.type == FieldType::Boolean || s.type == FieldType::Integer || s.type == FieldType::Number;
   if (kind == JsonKind::Array || kind == JsonKind::Object)
     return fail(code::not_scalar, s.label + " must be a single value, not " + std::string(kind_phrase(kind)) + ".");
-  if (kind == JsonKind::Null) {
-    if (typed)
-      return fail(type_code(s.type), s.label + " must be " + std::string(type_phrase(s.type)) +
-                                         ", not null; leave the key out when there is no value.");
-    text = {};
-  }
+  // In JSONL a key that is there must hold a value of its type: null or "" means "no value"
+  // only for text fields. (A CSV cell cannot tell empty from absent: there, empty is absent.)
+  const bool text_like = s.type == FieldType::String || s.type == FieldType::Scalar;
+  if (json_types_ && s.present && !text_like && !s.has_fixed &&
+      (kind == JsonKind::Null || (kind == JsonKind::String && trim(text).empty())))
+    return fail(type_code(s.type), s.label + " must be " + std::string(type_phrase(s.type)) + ", not " +
+                                       (kind == JsonKind::Null ? "null" : "an empty string") +
+                                       "; leave the key out when there is no value.");
+  if (kind == JsonKind::Null) text = {};
   if (s.present && json_types_ && typed) {
     JsonKind want = s.type == FieldType::Boolean ? JsonKind::Boolean : JsonKind::Number;
     if (kind != want)

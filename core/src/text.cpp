@@ -48,6 +48,19 @@ std::size_t utf8_error_offset(std::string_view text) {
   return n;
 }
 
+std::string to_valid_utf8(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  while (!text.empty()) {
+    std::size_t bad = utf8_error_offset(text);
+    out.append(text.substr(0, bad));
+    if (bad == text.size()) break;
+    out.append("\xEF\xBF\xBD");
+    text.remove_prefix(bad + 1);
+  }
+  return out;
+}
+
 std::string to_decimal(std::uint64_t n) {
   char buf[24];
   auto res = std::to_chars(buf, buf + sizeof buf, n);

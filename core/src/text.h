@@ -43,6 +43,9 @@ std::string fold_header(std::string_view header);
 /// Offset of the first byte that is not part of well-formed UTF-8 (text.size() if none).
 std::size_t utf8_error_offset(std::string_view text);
 
+/// Replaces every byte that is not part of well-formed UTF-8 with U+FFFD.
+std::string to_valid_utf8(std::string_view text);
+
 /// Decimal text of an unsigned integer.
 std::string to_decimal(std::uint64_t n);
 

@@ -36,7 +36,7 @@ def main():
     truth = data + ".truth.csv"
     if not (os.path.exists(data) and os.path.exists(truth)):
         subprocess.run([sys.executable, os.path.join(a.shared, "data", "gen_import_files.py"), str(a.rows), "42",
-                        data + ".tmp", "--truth", truth], check=True)
+                        data + ".tmp", "--kind", a.kind, "--truth", truth], check=True)
         os.replace(data + ".tmp", data)
     errors = data + ".errors.csv"
     cmd = [a.rowgate, "check", data, "--template", name, "--errors", errors]
