@@ -216,6 +216,18 @@ std::string report_json(const Session& session, const std::vector<Finding>& find
   return out;
 }
 
+Finding template_error(std::string_view template_arg, std::string_view error) {
+  Finding f;
+  f.code = code::invalid_template;
+  f.message = "The template " + std::string(template_arg) + " cannot be used: " + std::string(error) + ".";
+  return f;
+}
+
+std::string file_error_report(const Finding& finding) {
+  return "{\n\"summary\": " + summary_json(Summary{}) + ",\n\"input\": {},\n\"mapping\": [],\n\"findings\": [\n" +
+         finding_json(finding) + "\n]\n}\n";
+}
+
 std::string_view errors_csv_header() { return "row,line,column,field,code,severity,message\r\n"; }
 
 std::string errors_csv_line(const Finding& f) {

@@ -120,13 +120,9 @@ int run_check(const std::vector<std::string>& words) {
   }
   if (!tmpl.ok) {
     // A bad template is a file-level finding of its own, reported like any other.
-    Finding f;
-    f.code = code::invalid_template;
-    f.message = "The template " + args.template_arg + " cannot be used: " + tmpl.error + ".";
+    Finding f = template_error(args.template_arg, tmpl.error);
     if (args.json) {
-      std::string out = "{\n\"summary\": " + summary_json(Summary{}) + ",\n\"input\": {},\n\"mapping\": [],\n\"findings\": [\n" +
-                        finding_json(f) + "\n]\n}\n";
-      std::fputs(out.c_str(), stdout);
+      std::fputs(file_error_report(f).c_str(), stdout);
     } else {
       std::fprintf(stderr, "rowgate check: %s (invalid_template)\n", f.message.c_str());
     }

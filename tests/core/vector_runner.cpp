@@ -53,12 +53,7 @@ VectorOutput run_vector(const std::string& name, std::size_t chunk) {
   TemplateLoad tmpl = a.template_is_file ? parse_template(read_file(dir + "/" + a.template_arg))
                                          : builtin_template(a.template_arg);
   if (!tmpl.ok) {
-    // Reported the way `rowgate check --json` reports an unusable template.
-    Finding f;
-    f.code = code::invalid_template;
-    f.message = "The template " + a.template_arg + " cannot be used: " + tmpl.error + ".";
-    out.report = "{\n\"summary\": " + summary_json(Summary{}) + ",\n\"input\": {},\n\"mapping\": [],\n\"findings\": [\n" +
-                 finding_json(f) + "\n]\n}\n";
+    out.report = file_error_report(template_error(a.template_arg, tmpl.error));
     return out;
   }
   Context context;

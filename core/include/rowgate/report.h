@@ -31,6 +31,11 @@ class CollectingSink : public Sink {
 std::string report_json(const Session& session, const std::vector<Finding>& findings,
                         const std::vector<std::string>* results = nullptr);
 
+/// The finding for a template that cannot be used (`template_arg` as the user named it).
+Finding template_error(std::string_view template_arg, std::string_view error);
+/// The report of a run that could not start: an empty summary, no input or mapping, one finding.
+std::string file_error_report(const Finding& finding);
+
 /// The summary object alone, as in the report.
 std::string summary_json(const Summary& summary);
 /// The mapping array alone, as in the report.
