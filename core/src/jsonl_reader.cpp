@@ -93,6 +93,10 @@ struct JsonlReader::Flattener {
       child_count.push_back(0);
       return true;
     }
+    if (path_stack.size() + skip_depth >= kMaxDepth) {
+      too_deep = true;
+      return false;
+    }
     if (skip_depth > 0) {
       ++skip_depth;
       return true;
@@ -129,6 +133,10 @@ struct JsonlReader::Flattener {
   }
   bool start_array(std::size_t) {
     if (!top_value()) return false;
+    if (path_stack.size() + skip_depth >= kMaxDepth) {  // arrays count towards the depth too
+      too_deep = true;
+      return false;
+    }
     if (skip_depth == 0) add(JsonKind::Array, {});
     ++skip_depth;
     return true;
@@ -187,7 +195,7 @@ void JsonlReader::line(std::string_view text) {
     handler_.on_bad_line(row_, code::not_an_object, "This line is JSON but not an object; each line must be one {...} record.");
   } else if (f.too_deep) {
     handler_.on_bad_line(row_, code::invalid_json,
-                         "This record nests objects more than " + to_decimal(Flattener::kMaxDepth) + " levels deep.");
+                         "This record nests objects or lists more than " + to_decimal(Flattener::kMaxDepth) + " levels deep.");
   } else {
     handler_.on_bad_line(row_, code::invalid_json, "This line is not valid JSON: " + f.error + ".");
   }
@@ -206,7 +214,11 @@ void JsonlReader::feed(std::string_view data) {
       i = end + 1;
       continue;
     }
-    if (carry_.size() + (end - i) > max_line_bytes_) {
+    // The bound is on the line without its end: a CR right before the LF does not count, and
+    // while the LF is still to come one byte more is held in case it is that CR.
+    std::size_t length = carry_.size() + (end - i);
+    if (hit && length > 0 && (end > i ? p[end - 1] : carry_.back()) == '\r') --length;
+    if (length > max_line_bytes_ + (hit ? 0 : 1)) {
       too_long();
       carry_.clear();
       if (!hit) {
