@@ -1,0 +1,316 @@
+// The JavaScript face of rowgate.wasm (Embind). Two classes, both thin:
+//   Session   the dry run of the browser worker: template, context and options in, bytes in by
+//             push(), and per push the counts plus only what needs showing;
+//   CheckRun  `rowgate check` for wasm/cli.mjs, which does the file I/O around it.
+// Counts and offsets cross as doubles (exact below 2^53): size_t is 32 bits here. Text that the
+// core guarantees to be UTF-8 (its JSON) crosses as strings; everything written to a file or to
+// stdout crosses as bytes (Uint8Array copies), so a non-UTF-8 header in a message survives.
+#include <emscripten/bind.h>
+#include <emscripten/heap.h>
+#include <emscripten/val.h>
+#include <malloc.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "check_run.h"
+#include "rowgate/check_args.h"
+#include "rowgate/report.h"
+#include "session_adapter.h"
+
+namespace rowgate::wasm {
+namespace {
+
+using emscripten::val;
+
+// Input is copied into wasm memory this many bytes at a time, whatever the caller's chunk size.
+constexpr std::size_t kSlice = 1 << 20;
+
+double num(std::uint64_t n) { return static_cast<double>(n); }
+
+/// A copy of `bytes` as a Uint8Array, which stays valid when wasm memory grows.
+val byte_array(std::string_view bytes) {
+  return val::global("Uint8Array")
+      .new_(emscripten::typed_memory_view(bytes.size(), reinterpret_cast<const unsigned char*>(bytes.data())));
+}
+
+val json_parse(const std::string& text) { return val::global("JSON").call<val>("parse", text); }
+
+std::vector<std::string> string_array(const val& words) {
+  std::vector<std::string> out;
+  auto n = words["length"].as<unsigned>();
+  out.reserve(n);
+  for (unsigned i = 0; i < n; ++i) out.push_back(words[i].as<std::string>());
+  return out;
+}
+
+// Copies a Uint8Array into `buffer` one slice at a time and feeds each slice: one memcpy by the
+// engine, no allocation once the buffer has its size, and memory bounded by kSlice.
+void feed_from_js(SessionAdapter& adapter, std::vector<unsigned char>& buffer, const val& bytes) {
+  auto total = bytes["length"].as<unsigned>();
+  for (unsigned at = 0; at < total;) {
+    unsigned n = std::min<unsigned>(total - at, kSlice);
+    if (buffer.size() < n) buffer.resize(n);
+    val slice = (at == 0 && n == total) ? bytes : bytes.call<val>("subarray", at, at + n);
+    val(emscripten::typed_memory_view(n, buffer.data())).call<void>("set", slice);
+    adapter.feed(std::string_view(reinterpret_cast<const char*>(buffer.data()), n));
+    at += n;
+  }
+}
+
+/// {bytes, rows, create, update, duplicate, error, warnings}: running totals.
+val counts(const Session& session) {
+  const Summary& s = session.summary();
+  val out = val::object();
+  out.set("bytes", num(session.bytes_in()));
+  out.set("rows", num(s.rows));
+  out.set("create", num(s.create));
+  out.set("update", num(s.update));
+  out.set("duplicate", num(s.duplicate));
+  out.set("error", num(s.invalid - s.duplicate));
+  out.set("warnings", num(s.warnings));
+  return out;
+}
+
+val input_info(const InputInfo& in) {
+  val out = val::object();
+  out.set("format", in.format);
+  out.set("encoding", in.encoding);
+  out.set("bom", in.bom);
+  out.set("delimiter", in.delimiter);
+  out.set("header", in.header);
+  return out;
+}
+
+/// Adds the pending errors and results bytes to `out` (when there are any) and clears them.
+void take_file_bytes(SessionAdapter& adapter, val& out) {
+  if (!adapter.errors_bytes().empty()) {
+    out.set("errors", byte_array(adapter.errors_bytes()));
+    adapter.errors_bytes().clear();
+  }
+  if (!adapter.results_bytes().empty()) {
+    out.set("results", byte_array(adapter.results_bytes()));
+    adapter.results_bytes().clear();
+  }
+}
+
+val status_object(bool ok, std::string_view code, const std::string& message) {
+  val out = val::object();
+  out.set("ok", ok);
+  out.set("code", std::string(code));
+  out.set("message", message);
+  return out;
+}
+
+bool setting(const val& settings, const char* name, bool fallback) {
+  if (settings.isUndefined() || settings.isNull()) return fallback;
+  val v = settings[name];
+  return v.isUndefined() ? fallback : v.as<bool>();
+}
+
+// ---- Session: the dry run ------------------------------------------------------------------
+
+class JsSession {
+ public:
+  /// `tmpl`: a template's JSON text or a built-in name; `context`, `options`: JSON text ("" for
+  /// none); `settings`: {report: true, findings: true, values: false}.
+  JsSession(const std::string& tmpl, const std::string& context, const std::string& options, const val& settings) {
+    std::size_t first = tmpl.find_first_not_of(" \t\r\n");
+    bool is_json = first != std::string::npos && tmpl[first] == '{';
+    TemplateLoad loaded = is_json ? parse_template(tmpl) : builtin_template(tmpl);
+    if (!loaded.ok) {
+      fail(code::invalid_template, template_error(is_json ? "given as JSON" : tmpl, loaded.error).message);
+      return;
+    }
+    ContextLoad ctx = parse_context(context);
+    if (!ctx.ok) {
+      fail("invalid_context", "The context cannot be used: " + ctx.error + ".");
+      return;
+    }
+    Options opts;
+    Status parsed = parse_options_json(options, &opts);
+    if (!parsed.ok) {
+      fail("invalid_options", "The options cannot be used: " + parsed.message + ".");
+      return;
+    }
+    opts.want_values = setting(settings, "values", false);
+    Outputs outputs;
+    outputs.report = setting(settings, "report", true);
+    outputs.batches = setting(settings, "findings", true);
+    adapter_ = std::make_unique<SessionAdapter>(std::move(loaded.value), ctx.value, std::move(opts), outputs);
+    if (!adapter_->status().ok) fail("invalid_options", adapter_->status().message);
+  }
+
+  /// {ok, code, message}: whether the template, context and options can be used.
+  val status() const { return status_object(code_.empty(), code_, message_); }
+
+  /// Feeds bytes; returns the running counts, plus `findingsJson` and `recordsJson` (JSON arrays
+  /// of what completed since the last call: findings, and error and duplicate records) if any.
+  val push(const val& bytes) {
+    if (!usable()) return val::object();
+    feed_from_js(*adapter_, buffer_, bytes);
+    return batch();
+  }
+
+  /// Ends the input: the last batch, plus summary, input, mapping, fileError and the report.
+  val finish() {
+    if (!usable()) return val::object();
+    adapter_->finish();
+    val out = batch();
+    const Session& s = adapter_->session();
+    out.set("summary", json_parse(summary_json(s.summary())));
+    out.set("input", input_info(s.input()));
+    out.set("mapping", json_parse(mapping_json(s.mapping())));
+    out.set("fileError", s.file_error());
+    out.set("report", adapter_->report());
+    return out;
+  }
+
+ private:
+  bool usable() const { return code_.empty() && adapter_; }
+
+  void fail(std::string_view code, std::string message) {
+    code_ = std::string(code);
+    message_ = std::move(message);
+  }
+
+  val batch() {
+    val out = counts(adapter_->session());
+    std::string findings = adapter_->take_findings_json();
+    if (!findings.empty()) out.set("findingsJson", findings);
+    std::string records = adapter_->take_records_json();
+    if (!records.empty()) out.set("recordsJson", records);
+    return out;
+  }
+
+  std::string code_;
+  std::string message_;
+  std::unique_ptr<SessionAdapter> adapter_;
+  std::vector<unsigned char> buffer_;
+};
+
+// ---- CheckRun: `rowgate check` for cli.mjs ----------------------------------------------------
+
+/// The parsed arguments of `rowgate check`, as cli.mjs needs them.
+val args_object(const CheckArgs& a, const Status& parsed) {
+  val out = val::object();
+  out.set("ok", parsed.ok);
+  out.set("message", parsed.message);
+  out.set("help", a.help);
+  out.set("file", a.file);
+  out.set("template", a.template_arg);
+  out.set("templateIsFile", a.template_is_file);
+  out.set("context", a.context_file);
+  out.set("errors", a.errors_file);
+  out.set("results", a.results_file);
+  out.set("json", a.json);
+  return out;
+}
+
+class JsCheckRun {
+ public:
+  explicit JsCheckRun(const val& words) : run_(string_array(words)) {}
+
+  val args() const { return args_object(run_.args(), run_.parsed()); }
+
+  /// {ok, stdout, stderr}: `fileText` is the --template file's bytes (ignored for a built-in).
+  val loadTemplate(const std::string& file_text) {
+    std::string out, err;
+    bool ok = run_.load_template(file_text, &out, &err);
+    val result = val::object();
+    result.set("ok", ok);
+    result.set("stdout", byte_array(out));
+    result.set("stderr", byte_array(err));
+    return result;
+  }
+
+  /// {ok, message}: `text` is the --context file's bytes.
+  val loadContext(const std::string& text) {
+    std::string error;
+    bool ok = run_.load_context(text, &error);
+    return status_object(ok, ok ? "" : "invalid_context", error);
+  }
+
+  /// {ok, message, errors?, results?}: the file headers come back even when not ok.
+  val start() {
+    std::string error;
+    bool ok = run_.start(&error);
+    val out = status_object(ok, ok ? "" : "invalid_options", error);
+    take_file_bytes(run_.adapter(), out);
+    return out;
+  }
+
+  /// {bytes, rows, ..., errors?, results?}: counts, and the bytes for the output files.
+  val push(const val& bytes) {
+    if (!run_.started()) return val::object();
+    feed_from_js(run_.adapter(), buffer_, bytes);
+    val out = counts(run_.adapter().session());
+    take_file_bytes(run_.adapter(), out);
+    return out;
+  }
+
+  /// {stdout, exitStatus, errors?, results?}
+  val finish() {
+    if (!run_.started()) return val::object();
+    run_.adapter().finish();
+    val out = counts(run_.adapter().session());
+    take_file_bytes(run_.adapter(), out);
+    out.set("stdout", byte_array(run_.output()));
+    out.set("exitStatus", run_.exit_status());
+    return out;
+  }
+
+ private:
+  CheckRun run_;
+  std::vector<unsigned char> buffer_;
+};
+
+// ---- Functions --------------------------------------------------------------------------------
+
+val parse_check_args_js(const val& words) {
+  CheckArgs args;
+  Status parsed = parse_check_args(string_array(words), &args);
+  return args_object(args, parsed);
+}
+
+std::string check_usage_js() { return check_usage(); }
+
+val builtin_template_names() {
+  val out = val::array();
+  for (const BuiltinTemplate& t : builtin_templates()) out.call<void>("push", std::string(t.name));
+  return out;
+}
+
+/// {heap, used}: the size of wasm memory and the bytes malloc has handed out.
+val memory() {
+  val out = val::object();
+  out.set("heap", num(emscripten_get_heap_size()));
+  out.set("used", num(static_cast<std::uint64_t>(mallinfo().uordblks)));
+  return out;
+}
+
+}  // namespace
+}  // namespace rowgate::wasm
+
+EMSCRIPTEN_BINDINGS(rowgate) {
+  using namespace rowgate::wasm;
+  emscripten::class_<JsSession>("Session")
+      .constructor<const std::string&, const std::string&, const std::string&, const emscripten::val&>()
+      .function("status", &JsSession::status)
+      .function("push", &JsSession::push)
+      .function("finish", &JsSession::finish);
+  emscripten::class_<JsCheckRun>("CheckRun")
+      .constructor<const emscripten::val&>()
+      .function("args", &JsCheckRun::args)
+      .function("loadTemplate", &JsCheckRun::loadTemplate)
+      .function("loadContext", &JsCheckRun::loadContext)
+      .function("start", &JsCheckRun::start)
+      .function("push", &JsCheckRun::push)
+      .function("finish", &JsCheckRun::finish);
+  emscripten::function("parseCheckArgs", &parse_check_args_js);
+  emscripten::function("checkUsage", &check_usage_js);
+  emscripten::function("builtinTemplates", &builtin_template_names);
+  emscripten::function("memory", &memory);
+}

@@ -1,0 +1,238 @@
+// The Rowgate worker: dry runs in rowgate.wasm, off the main thread. Start it as a module
+// worker (new Worker(url, {type: 'module'})) or, anywhere else, call serve(port) on one end of a
+// MessageChannel.
+//
+// Every request is {messageId, type, data}; every response names its request: {requestId,
+// type, data} (as duckdb-wasm's worker dispatcher does). A run is the dryRun request's id.
+//   dryRun {file?, template, context, options, settings}
+//            → progress* and findings*, then exactly one of done or error.
+//            With a file (a Blob or File) the worker reads file.stream() itself; without one,
+//            the bytes come in push requests and the run ends with an end request.
+//   push   {run, chunk}  → ok once the chunk is fed (the sender waits for it: backpressure)
+//   end    {run}         → ok; the run then answers done
+//   cancel {run}         → ok; the run then answers error {name: 'AbortError'}
+// Data of the run's answers:
+//   progress {bytes, total, rows, create, update, duplicate, error, warnings}
+//   findings {findings: [finding...], records: [{row, line, outcome, key, values}...]}
+//            findings as the report has them; records only for error and duplicate rows
+//   done     {counts, summary, input, mapping, fileError, report}
+//   error    {name, message, code?}
+
+const POST_EVERY_MS = 100;
+const POST_FINDINGS_AT = 1000;
+const YIELD_EVERY_MS = 50;
+
+/// Bytes of a URL: fetch() in browsers, the file system for file: URLs (Node).
+async function fetchBytes(url) {
+  if (url.protocol === 'file:') {
+    const { readFile } = await import('node:fs/promises');
+    return readFile(url);
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function loadModule(moduleUrl, wasmUrl) {
+  try {
+    const [{ default: createRowgate }, wasmBinary] = await Promise.all([import(moduleUrl.href), fetchBytes(wasmUrl)]);
+    // The bytes are handed over: Emscripten 3.1.6's own loader cannot fetch from a module
+    // worker, and cannot read a file on Node.
+    return await createRowgate({ wasmBinary, print: () => {}, printErr: () => {} });
+  } catch (cause) {
+    throw named('ModuleError', `Rowgate's WebAssembly module failed to load from ${moduleUrl}: ${messageOf(cause)}`);
+  }
+}
+
+
+function named(name, message, code) {
+  const error = new Error(message);
+  error.name = name;
+  if (code) error.code = code;
+  return error;
+}
+
+function messageOf(error) {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function errorData(error) {
+  const data = { name: error?.name ?? 'Error', message: messageOf(error) };
+  if (error?.code) data.code = error.code;
+  return data;
+}
+
+// One dry run: a Session of the module, and what it has found and not yet posted.
+class Run {
+  constructor(id, post) {
+    this.id = id;
+    this.post = post;
+    this.session = null;
+    this.total = 0;
+    this.counts = null;
+    this.findings = [];
+    this.records = [];
+    this.lastPost = 0;
+    this.cancelled = false;
+    this.settled = false;
+    this.ready = null; // the module loaded and the session made
+    this.queue = Promise.resolve(); // pushes and the end, in order
+  }
+
+  start(rowgate, data) {
+    const text = (value) => (value === undefined || value === null ? '' : value);
+    this.session = new rowgate.Session(text(data.template), text(data.context), text(data.options), data.settings ?? {});
+    const status = this.session.status();
+    if (!status.ok) throw named('RowgateError', status.message, status.code);
+  }
+
+  feed(chunk) {
+    this.take(this.session.push(chunk));
+    this.postBatch(false);
+  }
+
+  finish() {
+    const end = this.session.finish();
+    this.take(end);
+    this.postBatch(true);
+    const { summary, input, mapping, fileError, report } = end;
+    this.settle('done', { counts: this.counts, summary, input, mapping, fileError, report });
+  }
+
+  take(out) {
+    const { findingsJson, recordsJson, ...counts } = out;
+    this.counts = counts;
+    if (findingsJson) for (const f of JSON.parse(findingsJson)) this.findings.push(f);
+    if (recordsJson) for (const r of JSON.parse(recordsJson)) this.records.push(r);
+  }
+
+  postBatch(force) {
+    const now = Date.now();
+    if (!force && now - this.lastPost < POST_EVERY_MS && this.findings.length < POST_FINDINGS_AT) return;
+    this.lastPost = now;
+    if (this.findings.length || this.records.length) {
+      this.post(this.id, 'findings', { findings: this.findings, records: this.records });
+      this.findings = [];
+      this.records = [];
+    }
+    this.post(this.id, 'progress', { ...this.counts, total: this.total });
+  }
+
+  settle(type, data) {
+    if (this.settled) return;
+    this.settled = true;
+    this.post(this.id, type, data);
+    this.dispose();
+  }
+
+  fail(error) {
+    this.settle('error', errorData(error));
+  }
+
+  dispose() {
+    if (this.session) this.session.delete();
+    this.session = null;
+  }
+}
+
+/// Answers the protocol above on `port` (a worker's global scope or a MessagePort).
+/// `moduleUrl` and `wasmUrl` default to rowgate.js and rowgate.wasm beside this file.
+export function serve(port, options = {}) {
+  const moduleUrl = new URL(options.moduleUrl ?? new URL('./rowgate.js', import.meta.url));
+  const wasmUrl = new URL(options.wasmUrl ?? new URL('./rowgate.wasm', import.meta.url));
+  const runs = new Map();
+  const post = (requestId, type, data) => port.postMessage({ requestId, type, data });
+  let loading = null; // the module, loaded once (again after a failure)
+  const rowgate = () => {
+    loading ??= loadModule(moduleUrl, wasmUrl).catch((error) => {
+      loading = null;
+      throw error;
+    });
+    return loading;
+  };
+
+  async function readFile(run, file) {
+    const reader = file.stream().getReader();
+    let yielded = Date.now();
+    for (;;) {
+      if (run.cancelled) {
+        await reader.cancel();
+        return;
+      }
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (run.cancelled) continue;
+      run.feed(value);
+      // Reads of a file in memory settle as microtasks, and would keep a cancel waiting.
+      if (Date.now() - yielded >= YIELD_EVERY_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        yielded = Date.now();
+      }
+    }
+    if (!run.cancelled) run.finish();
+  }
+
+  async function dryRun(id, data) {
+    const run = new Run(id, post);
+    runs.set(id, run);
+    run.ready = rowgate().then((module) => {
+      if (run.cancelled) return;
+      run.total = data.file?.size ?? 0;
+      run.start(module, data);
+    });
+    try {
+      await run.ready;
+      if (data.file) await readFile(run, data.file);
+    } catch (error) {
+      run.fail(error);
+    } finally {
+      if (data.file || run.settled) runs.delete(id);
+    }
+  }
+
+  // push and end run once the run is ready, and after the pushes before them.
+  function queued(run, requestId, work) {
+    run.queue = run.queue
+      .then(() => run.ready)
+      .then(() => {
+        if (!run.cancelled && !run.settled) work();
+      })
+      .catch((error) => run.fail(error))
+      .finally(() => post(requestId, 'ok', null));
+  }
+
+  function cancel(run) {
+    run.cancelled = true;
+    run.settle('error', { name: 'AbortError', message: 'The dry run was cancelled.' });
+    runs.delete(run.id);
+  }
+
+  port.onmessage = (event) => {
+    const { messageId, type, data } = event.data ?? {};
+    if (type === 'dryRun') {
+      dryRun(messageId, data ?? {});
+      return;
+    }
+    const run = runs.get(data?.run);
+    if (!run) {
+      post(messageId, 'error', { name: 'Error', message: `No dry run ${data?.run} is going on.` });
+      return;
+    }
+    if (type === 'push') {
+      queued(run, messageId, () => run.feed(data.chunk));
+    } else if (type === 'end') {
+      queued(run, messageId, () => {
+        run.finish();
+        runs.delete(run.id);
+      });
+    } else if (type === 'cancel') {
+      cancel(run);
+      post(messageId, 'ok', null);
+    } else {
+      post(messageId, 'error', { name: 'Error', message: `Unknown request ${type}.` });
+    }
+  };
+}
+
+// Started as a worker: serve the page that started it.
+if (typeof WorkerGlobalScope !== 'undefined' && self instanceof WorkerGlobalScope) serve(self);
