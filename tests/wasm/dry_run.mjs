@@ -1,0 +1,239 @@
+// The worker (wasm/worker.mjs) and its API (wasm/rowgate.mjs), in Node: the worker is served on
+// one end of a MessageChannel, so every request and answer is a real, cloned message.
+// Each shared vector goes through rowgate.dryRun() and must give the report of expected.json;
+// the findings batches must add up to the report's findings, and the records to the error and
+// duplicate lines of expected_results.jsonl. Then: bytes posted in chunks, cancel, and a module
+// that fails to load.
+//
+//   node --test-reporter=tap tests/wasm/dry_run.mjs    (ROWGATE_WASM_DIR: where rowgate.wasm is)
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+import { wasmDir } from '../../wasm/cli.mjs';
+import { Rowgate } from '../../wasm/rowgate.mjs';
+import { serve } from '../../wasm/worker.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const VECTORS = path.resolve(HERE, '..', 'vectors');
+const DIR = wasmDir();
+const MODULE = pathToFileURL(path.join(DIR, 'rowgate.js'));
+const WASM = pathToFileURL(path.join(DIR, 'rowgate.wasm'));
+
+/// A Rowgate connected to a worker served in this process.
+function connect(moduleUrl = MODULE, wasmUrl = WASM) {
+  const { port1, port2 } = new MessageChannel();
+  serve(port2, { moduleUrl, wasmUrl });
+  const rowgate = new Rowgate(port1);
+  return { rowgate, close: () => (port1.close(), port2.close()) };
+}
+
+/// Fails instead of hanging when a promise never settles.
+function within(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/// The dryRun() arguments that say what the case's `rowgate check` arguments say.
+function caseRun(name) {
+  const dir = path.join(VECTORS, name);
+  const input = fs.readdirSync(dir).find((file) => file.startsWith('input'));
+  const words = fs.readFileSync(path.join(dir, 'args'), 'utf8').split('\n').filter((line) => line !== '');
+  const run = { options: {}, mapping: undefined };
+  for (let i = 0; i < words.length; ++i) {
+    const word = words[i];
+    const value = () => words[++i];
+    if (word === '--template') {
+      const t = value();
+      run.template = t.endsWith('.json') ? fs.readFileSync(path.join(dir, t), 'utf8') : t;
+    } else if (word === '--context') run.context = fs.readFileSync(path.join(dir, value()), 'utf8');
+    else if (word === '--encoding') run.options.encoding = value();
+    else if (word === '--format') run.options.format = value();
+    else if (word === '--delimiter') run.options.delimiter = value();
+    else if (word === '--no-header') run.options.no_header = true;
+    else if (word === '--map') {
+      const m = value();
+      const eq = m.lastIndexOf('=');
+      run.mapping = { ...run.mapping, [m.slice(0, eq)]: m.slice(eq + 1) };
+    } else throw new Error(`${name}: no dryRun option for ${word}`);
+  }
+  // rowgate check takes the format from the file name; a dry run is told it.
+  run.options.format ??= input.endsWith('.jsonl') ? 'jsonl' : 'csv';
+  const bytes = fs.readFileSync(path.join(dir, input));
+  return { dir, input, bytes, run };
+}
+
+async function collect(run) {
+  const findings = [];
+  const records = [];
+  const progress = [];
+  run.onFindings((batch) => {
+    findings.push(...batch.findings);
+    records.push(...batch.records);
+  });
+  run.onProgress((p) => progress.push(p));
+  const result = await within(run.done, 20000, 'dry run');
+  return { result, findings, records, progress };
+}
+
+function expectedRecords(dir) {
+  return fs
+    .readFileSync(path.join(dir, 'expected_results.jsonl'), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line))
+    .filter((r) => r.outcome === 'error' || r.outcome === 'duplicate')
+    .map(({ row, line, outcome, key }) => ({ row, line, outcome, key }));
+}
+
+const names = fs
+  .readdirSync(VECTORS, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+
+describe('rowgate.dryRun over the shared vectors', () => {
+  const { rowgate, close } = connect();
+  for (const name of names) {
+    test(name, async () => {
+      const { dir, input, bytes, run } = caseRun(name);
+      const started = rowgate.dryRun(new File([bytes], input), run);
+      const expected = fs.readFileSync(path.join(dir, 'expected.json'), 'utf8');
+      if (JSON.parse(expected).findings.some((f) => f.code === 'invalid_template')) {
+        await assert.rejects(started.done, (error) => error.code === 'invalid_template');
+        return;
+      }
+      const { result, findings, records, progress } = await collect(started);
+      assert.equal(result.report, expected);
+      assert.deepEqual(findings, JSON.parse(result.report).findings);
+      assert.deepEqual(
+        records.map(({ row, line, outcome, key }) => ({ row, line, outcome, key })),
+        expectedRecords(dir),
+      );
+      assert.deepEqual(result.summary, JSON.parse(expected).summary);
+      assert.ok(progress.length > 0, 'no progress');
+      assert.equal(progress.at(-1).bytes, bytes.length);
+      assert.equal(progress.at(-1).rows, result.summary.rows);
+    });
+  }
+  test('close', () => close());
+});
+
+describe('rowgate.dryRun', () => {
+  test('bytes posted in chunks give the same report as the file', async () => {
+    const { rowgate, close } = connect();
+    try {
+      const { dir, bytes, run } = caseRun('prospects_each_defect');
+      async function* sevens() {
+        for (let at = 0; at < bytes.length; at += 7) yield bytes.subarray(at, at + 7);
+      }
+      const { result } = await collect(rowgate.dryRun(sevens(), run));
+      assert.equal(result.report, fs.readFileSync(path.join(dir, 'expected.json'), 'utf8'));
+      const whole = await collect(rowgate.dryRun(bytes, run));
+      assert.equal(whole.result.report, result.report);
+    } finally {
+      close();
+    }
+  });
+
+  test('cancel stops a file being read and rejects with an AbortError', async () => {
+    const { rowgate, close } = connect();
+    try {
+      const rows = ['Partner Name,Contact Email,Media Property\n'];
+      for (let i = 0; i < 400000; ++i) rows.push(`Ann ${i},ann${i}@example.com,https://ann${i}.example.com\n`);
+      const big = new File(rows, 'big.csv');
+      const run = rowgate.dryRun(big, { template: 'prospects' });
+      let bytes = 0;
+      run.onProgress((p) => {
+        bytes = p.bytes;
+        run.cancel();
+      });
+      await assert.rejects(within(run.done, 20000, 'cancel'), { name: 'AbortError' });
+      assert.ok(bytes < big.size, 'the whole file was read before the cancel took');
+    } finally {
+      close();
+    }
+  });
+
+  test('cancel stops bytes being posted', async () => {
+    const { rowgate, close } = connect();
+    try {
+      let pushed = 0;
+      async function* endless() {
+        yield new TextEncoder().encode('Partner Name,Contact Email,Media Property\n');
+        for (;;) {
+          pushed += 1;
+          let rows = '';
+          for (let i = 0; i < 1000; ++i) rows += `Ann,ann${pushed}.${i}@example.com,https://ann.example.com\n`;
+          yield new TextEncoder().encode(rows);
+        }
+      }
+      const run = rowgate.dryRun(endless(), { template: 'prospects' });
+      run.onProgress(() => run.cancel());
+      await assert.rejects(within(run.done, 20000, 'cancel'), { name: 'AbortError' });
+      const after = pushed;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(pushed <= after + 1, 'bytes were still posted after the cancel');
+    } finally {
+      close();
+    }
+  });
+
+  test('a bad template, context or option rejects with its code', async () => {
+    const { rowgate, close } = connect();
+    try {
+      const cases = [
+        [{ template: 'no_such_template' }, 'invalid_template'],
+        [{ template: 'prospects', context: '{"sets": 3}' }, 'invalid_context'],
+        [{ template: 'prospects', options: { format: 'xlsx' } }, 'invalid_options'],
+        [{ template: 'prospects', mapping: { Site: 'no such field' } }, 'invalid_options'],
+      ];
+      for (const [options, code] of cases) {
+        await assert.rejects(within(rowgate.dryRun(new Uint8Array(1), options).done, 20000, code), (error) => {
+          assert.equal(error.code, code);
+          assert.match(error.message, /\S/);
+          return true;
+        });
+      }
+    } finally {
+      close();
+    }
+  });
+
+  test('a module that is missing rejects with a clear error', async () => {
+    const { rowgate, close } = connect(new URL('file:///nonexistent/rowgate.js'), WASM);
+    try {
+      await assert.rejects(within(rowgate.dryRun(new Uint8Array(1), { template: 'prospects' }).done, 20000, 'load'), {
+        name: 'ModuleError',
+        message: /failed to load from file:\/\/\/nonexistent\/rowgate\.js/,
+      });
+    } finally {
+      close();
+    }
+  });
+
+  test('a .wasm that is not WebAssembly rejects with a clear error', async () => {
+    const { rowgate, close } = connect(MODULE, pathToFileURL(path.join(VECTORS, 'README.md')));
+    try {
+      await assert.rejects(within(rowgate.dryRun(new Uint8Array(1), { template: 'prospects' }).done, 20000, 'load'), {
+        name: 'ModuleError',
+      });
+    } finally {
+      close();
+    }
+  });
+
+  test('a worker that fails rejects its runs, and the runs after', async () => {
+    const worker = { postMessage() {}, onerror: null, onmessage: null };
+    const rowgate = new Rowgate(worker);
+    const run = rowgate.dryRun(new Uint8Array(1), { template: 'prospects' });
+    worker.onerror({ message: 'worker.mjs: 404' });
+    await assert.rejects(run.done, { name: 'WorkerError', message: /404/ });
+    await assert.rejects(rowgate.dryRun(new Uint8Array(1), { template: 'prospects' }).done, { name: 'WorkerError' });
+  });
+});

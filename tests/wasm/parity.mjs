@@ -1,0 +1,90 @@
+// Native/WebAssembly parity over the shared vectors (tests/vectors/, see its README): each case
+// goes through `rowgate check` on rowgate.wasm (wasm/cli.mjs) exactly as the native tests run
+// it (--json, and --results OUT.jsonl, which asks for values), whole and in chunks of 1, 7 and
+// 4096 bytes, and must print expected.json and write expected_results.jsonl byte for byte.
+// Without --results (no values asked for) it must print the same report.
+//
+//   node --test-reporter=tap tests/wasm/parity.mjs     (ROWGATE_WASM_DIR: where rowgate.wasm is)
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import { loadRowgate, runCheck } from '../../wasm/cli.mjs';
+
+const VECTORS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'vectors');
+const CHUNKS = [0, 1, 7, 4096]; // 0: the whole input in one push
+
+const rowgate = await loadRowgate();
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rowgate-parity-'));
+after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+const names = fs
+  .readdirSync(VECTORS, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+
+/// The case's `rowgate check` words: the input file, then its args file, one word a line.
+function words(dir) {
+  const input = fs.readdirSync(dir).find((name) => name.startsWith('input'));
+  assert.ok(input, `${dir} has no input file`);
+  const args = fs.readFileSync(path.join(dir, 'args'), 'utf8').split('\n').filter((line) => line !== '');
+  return { input, words: [input, ...args] };
+}
+
+/// Runs one case; returns what it printed and the results file it wrote (with `results`).
+function runCase(name, chunk, { results: wantResults = true } = {}) {
+  const dir = path.join(VECTORS, name);
+  const { input, words: base } = words(dir);
+  const results = path.join(scratch, `${name}.${chunk}.jsonl`);
+  const size = fs.statSync(path.join(dir, input)).size;
+  const printed = [];
+  const errors = [];
+  const extra = wantResults ? ['--json', '--results', results] : ['--json'];
+  const status = runCheck(rowgate, [...base, ...extra], {
+    cwd: dir,
+    chunkSize: chunk || Math.max(size, 1),
+    stdout: (bytes) => printed.push(Buffer.from(bytes)),
+    stderr: (text) => errors.push(Buffer.from(text).toString()),
+  });
+  // A template that cannot be used stops the command before it opens the results file.
+  const written = fs.existsSync(results) ? fs.readFileSync(results) : Buffer.alloc(0);
+  fs.rmSync(results, { force: true });
+  return { status, stdout: Buffer.concat(printed), results: written, stderr: errors.join('') };
+}
+
+/// Reports the first differing line, which says more than two long buffers do.
+function assertSameBytes(actual, expected, what) {
+  if (actual.equals(expected)) return;
+  const a = actual.toString().split('\n');
+  const e = expected.toString().split('\n');
+  let i = 0;
+  while (i < a.length && i < e.length && a[i] === e[i]) ++i;
+  assert.fail(`${what} differs at line ${i + 1}:\n  wasm:     ${a[i]}\n  expected: ${e[i]}`);
+}
+
+for (const chunk of CHUNKS) {
+  describe(chunk ? `chunks of ${chunk} bytes` : 'whole input', () => {
+    for (const name of names) {
+      test(name, () => {
+        const dir = path.join(VECTORS, name);
+        const got = runCase(name, chunk);
+        assert.ok([0, 1, 2].includes(got.status), `exit status ${got.status}: ${got.stderr}`);
+        assertSameBytes(got.stdout, fs.readFileSync(path.join(dir, 'expected.json')), 'stdout (--json)');
+        assertSameBytes(got.results, fs.readFileSync(path.join(dir, 'expected_results.jsonl')), '--results');
+      });
+    }
+  });
+}
+
+describe('whole input, without --results', () => {
+  for (const name of names) {
+    test(name, () => {
+      const got = runCase(name, 0, { results: false });
+      assertSameBytes(got.stdout, fs.readFileSync(path.join(VECTORS, name, 'expected.json')), 'stdout (--json)');
+    });
+  }
+});
