@@ -36,7 +36,15 @@ val byte_array(std::string_view bytes) {
       .new_(emscripten::typed_memory_view(bytes.size(), reinterpret_cast<const unsigned char*>(bytes.data())));
 }
 
-val json_parse(const std::string& text) { return val::global("JSON").call<val>("parse", text); }
+/// `text` (UTF-8) as a JS string, decoded by TextDecoder in one call: Embind's own std::string
+/// conversion looks at every byte from JavaScript, which shows on a report of megabytes.
+val js_string(std::string_view text) {
+  static const val decoder = val::global("TextDecoder").new_(val("utf-8"));
+  return decoder.call<val>("decode",
+                           emscripten::typed_memory_view(text.size(), reinterpret_cast<const unsigned char*>(text.data())));
+}
+
+val json_parse(std::string_view text) { return val::global("JSON").call<val>("parse", js_string(text)); }
 
 std::vector<std::string> string_array(const val& words) {
   std::vector<std::string> out;
@@ -164,7 +172,7 @@ class JsSession {
     out.set("input", input_info(s.input()));
     out.set("mapping", json_parse(mapping_json(s.mapping())));
     out.set("fileError", s.file_error());
-    out.set("report", adapter_->report());
+    out.set("report", js_string(adapter_->report()));
     return out;
   }
 
@@ -179,9 +187,9 @@ class JsSession {
   val batch() {
     val out = counts(adapter_->session());
     std::string findings = adapter_->take_findings_json();
-    if (!findings.empty()) out.set("findingsJson", findings);
+    if (!findings.empty()) out.set("findingsJson", js_string(findings));
     std::string records = adapter_->take_records_json();
-    if (!records.empty()) out.set("recordsJson", records);
+    if (!records.empty()) out.set("recordsJson", js_string(records));
     return out;
   }
 
