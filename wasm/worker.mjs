@@ -40,10 +40,10 @@ async function loadModule(moduleUrl, wasmUrl) {
     // worker, and cannot read a file on Node.
     return await createRowgate({ wasmBinary, print: () => {}, printErr: () => {} });
   } catch (cause) {
-    throw named('ModuleError', `Rowgate's WebAssembly module failed to load from ${moduleUrl}: ${messageOf(cause)}`);
+    const where = `${moduleUrl} with ${wasmUrl}`;
+    throw named('ModuleError', `Rowgate's WebAssembly module failed to load (${where}): ${messageOf(cause)}`);
   }
 }
-
 
 function named(name, message, code) {
   const error = new Error(message);
@@ -100,8 +100,8 @@ class Run {
   }
 
   take(out) {
-    const { findingsJson, recordsJson, ...counts } = out;
-    this.counts = counts;
+    const { bytes, rows, create, update, duplicate, error, warnings, findingsJson, recordsJson } = out;
+    this.counts = { bytes, rows, create, update, duplicate, error, warnings };
     if (findingsJson) for (const f of JSON.parse(findingsJson)) this.findings.push(f);
     if (recordsJson) for (const r of JSON.parse(recordsJson)) this.records.push(r);
   }
