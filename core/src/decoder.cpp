@@ -15,7 +15,8 @@ constexpr std::uint16_t kCp1252High[32] = {
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
-std::string binary_kind(std::string_view prefix) {
+// File types that are never text, told by their first bytes.
+std::string signature_kind(std::string_view prefix) {
   if (starts_with(prefix, "PK\x03\x04") || starts_with(prefix, "PK\x05\x06"))
     return "This is a ZIP archive (an Excel .xlsx workbook is one), not a CSV or JSONL file: "
            "save it as \"CSV UTF-8\" and upload that.";
@@ -24,6 +25,11 @@ std::string binary_kind(std::string_view prefix) {
            "and upload that.";
   if (starts_with(prefix, "%PDF")) return "This is a PDF document, not a CSV or JSONL file.";
   if (starts_with(prefix, "\x1F\x8B")) return "This is a gzip-compressed file: decompress it first.";
+  return {};
+}
+
+// Text that is not UTF-16 holds few NUL and control bytes; binary data holds many.
+std::string binary_kind(std::string_view prefix) {
   std::size_t nul = 0, control = 0;
   for (char ch : prefix) {
     auto c = static_cast<unsigned char>(ch);
@@ -112,6 +118,8 @@ Detection detect_encoding(std::string_view prefix, bool at_eof, Encoding request
     d.bom_length = 2;
     return d;
   }
+  d.binary = signature_kind(prefix);
+  if (!d.binary.empty()) return d;
   Encoding utf16 = sniff_utf16(prefix);
   if (utf16 != Encoding::Auto) {
     d.encoding = utf16;

@@ -246,7 +246,11 @@ void JsonlReader::feed(std::string_view data) {
 }
 
 void JsonlReader::finish() {
-  if (!skipping_ && !carry_.empty()) line(carry_);
+  if (!skipping_ && !carry_.empty()) {
+    std::size_t length = carry_.size() - (carry_.back() == '\r' ? 1 : 0);
+    if (length > max_line_bytes_) too_long();  // feed() held one byte more in case of a CR
+    else line(carry_);
+  }
   carry_.clear();
   skipping_ = false;
 }

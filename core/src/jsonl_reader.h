@@ -14,7 +14,8 @@ enum class JsonKind : std::uint8_t { String, Number, Boolean, Null, Array, Objec
 
 struct JsonCell {
   std::string_view key;    ///< dotted path, e.g. "customFields.tier"
-  std::string_view value;  ///< decoded string, number as written, "true"/"false"; empty otherwise
+  std::string_view value;  ///< decoded string, number as written (integers canonical: -0 is 0),
+                           ///< "true"/"false"; empty otherwise
   JsonKind kind = JsonKind::String;
 };
 

@@ -332,7 +332,13 @@ std::string pad_right(std::string s, std::size_t width) {
 
 }  // namespace
 
+bool is_file_level(const Finding& f) {
+  return f.row == 0 || f.code == code::unknown_column || f.code == code::duplicate_column ||
+         f.code == code::missing_column;
+}
+
 void CodeTally::add(const Finding& f) {
+  if (is_file_level(f)) return;
   for (Entry& e : entries_) {
     if (e.code == f.code && e.severity == f.severity) {
       ++e.count;

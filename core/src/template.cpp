@@ -109,6 +109,8 @@ class Reader {
   }
 
  private:
+  std::set<std::string> listed_;  // field keys this document lists, to catch one listed twice
+
   bool fail(std::string_view path, std::string_view what) {
     error = path.empty() ? std::string(what) : "\"" + std::string(path) + "\" " + std::string(what);
     return false;
@@ -140,7 +142,8 @@ class Reader {
       return fail(path + ".key", "is required and must be a non-empty string");
     const std::string& key = f["key"].get_ref<const std::string&>();
     int existing = t.find_field(key);
-    if (existing >= 0 && !overlay) return fail(path + ".key", "repeats the field \"" + key + "\"");
+    if ((existing >= 0 && !overlay) || !listed_.insert(key).second)
+      return fail(path + ".key", "repeats the field \"" + key + "\"");
     Field fresh;
     fresh.key = key;
     Field& field = existing >= 0 ? t.fields[static_cast<std::size_t>(existing)] : fresh;

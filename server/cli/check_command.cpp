@@ -27,8 +27,7 @@ class CheckSink : public Sink {
 
   void on_finding(const Finding& f) override {
     tally.add(f);
-    bool about_columns = f.code == code::unknown_column || f.code == code::duplicate_column || f.code == code::missing_column;
-    if (f.row == 0 || about_columns) file_level.push_back(f);
+    if (is_file_level(f)) file_level.push_back(f);
     if (keep_) findings.push_back(f);
     if (errors_) {
       std::string line = errors_csv_line(f);

@@ -237,10 +237,9 @@ std::string zip_of_utf16_text() {
          "\x08\x00\x00\x00" "data.txt"s + body;
 }
 
-// BUG: the UTF-16 sniff runs before the magic numbers are looked at, so a ZIP archive whose
-// first member is stored UTF-16 text is taken for UTF-16LE text (its rows are then garbage)
-// instead of being reported as a ZIP archive. Disabled so that the suite stays green.
-TEST(DetectBinaryZip, DISABLED_ZipHoldingStoredUtf16TextIsStillAZip) {
+// Regression: the UTF-16 sniff once ran before the file signatures were looked at, so a ZIP
+// archive whose first member is stored UTF-16 text was taken for UTF-16LE text.
+TEST(DetectBinaryZip, ZipHoldingStoredUtf16TextIsStillAZip) {
   Detection d = detect_encoding(zip_of_utf16_text(), false, Encoding::Auto);
   EXPECT_NE(d.binary.find("ZIP"), std::string::npos) << "taken for " << name_of(d.encoding);
 }

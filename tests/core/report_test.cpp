@@ -302,7 +302,7 @@ TEST(CodeTally, MostFrequentFirstTiesInOrderOfFirstAppearance) {
   add(8, code::required);
   add(9, code::invalid_email, Severity::Warning);  // another severity: another entry
   auto top = tally.top(10);
-  ASSERT_EQ(top.size(), 5u);
+  ASSERT_EQ(top.size(), 4u);  // file-level findings (the unknown column) are not counted
   Strings got;
   for (const auto& e : top) {
     std::string rows;
@@ -310,8 +310,8 @@ TEST(CodeTally, MostFrequentFirstTiesInOrderOfFirstAppearance) {
     got.push_back(std::string(e.code) + "/" + std::string(severity_name(e.severity)) + "/" + std::to_string(e.count) +
                   ":" + rows);
   }
-  EXPECT_EQ(got, (Strings{"required/error/4: 3 4 7", "too_long/error/2: 5 6", "unknown_column/warning/1:",
-                          "invalid_email/error/1: 2", "invalid_email/warning/1: 9"}));
+  EXPECT_EQ(got, (Strings{"required/error/4: 3 4 7", "too_long/error/2: 5 6", "invalid_email/error/1: 2",
+                          "invalid_email/warning/1: 9"}));
   ASSERT_EQ(tally.top(2).size(), 2u);
   EXPECT_EQ(tally.top(2)[1].code, code::too_long);
   EXPECT_TRUE(CodeTally().top(3).empty());

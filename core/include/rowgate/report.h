@@ -58,7 +58,11 @@ std::string results_csv_line(const RecordResult& record, std::size_t value_colum
 /// starts with = + - @ tab or CR, so spreadsheets do not run it as a formula.
 void append_csv_cell(std::string& out, std::string_view cell);
 
-/// Counts findings per code, with the first rows of each, for the human summary.
+/// True for findings about the file rather than a row: row 0, or about its columns.
+bool is_file_level(const Finding& finding);
+
+/// Counts row findings per code, with the first rows of each, for the human summary (file-level
+/// findings are listed on their own there, so they are not counted).
 class CodeTally {
  public:
   struct Entry {
