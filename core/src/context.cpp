@@ -13,7 +13,70 @@ bool scalar_text(const json& v, std::string& out) {
   else return false;
   return true;
 }
+constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+int base64_value(char c) {
+  if (c >= 'A' && c <= 'Z') return c - 'A';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+  if (c >= '0' && c <= '9') return c - '0' + 52;
+  if (c == '+') return 62;
+  if (c == '/') return 63;
+  return -1;
+}
+
+bool decode_key_hashes(const std::string& text, std::vector<std::uint64_t>* out) {
+  if (text.size() % 4 != 0) return false;
+  std::string bytes;
+  bytes.reserve(text.size() / 4 * 3);
+  for (std::size_t i = 0; i < text.size(); i += 4) {
+    int v[4];
+    int pad = 0;
+    for (int k = 0; k < 4; ++k) {
+      char c = text[i + static_cast<std::size_t>(k)];
+      if (c == '=' && i + 4 == text.size() && k >= 2) {
+        v[k] = 0;
+        ++pad;
+      } else if (pad || (v[k] = base64_value(c)) < 0) {
+        return false;
+      }
+    }
+    std::uint32_t n = (static_cast<std::uint32_t>(v[0]) << 18) | (static_cast<std::uint32_t>(v[1]) << 12) |
+                      (static_cast<std::uint32_t>(v[2]) << 6) | static_cast<std::uint32_t>(v[3]);
+    bytes.push_back(static_cast<char>(n >> 16));
+    if (pad < 2) bytes.push_back(static_cast<char>((n >> 8) & 0xFF));
+    if (pad < 1) bytes.push_back(static_cast<char>(n & 0xFF));
+  }
+  if (bytes.size() % 8 != 0) return false;
+  out->reserve(out->size() + bytes.size() / 8);
+  for (std::size_t i = 0; i < bytes.size(); i += 8) {
+    std::uint64_t h = 0;
+    for (int k = 7; k >= 0; --k) h = (h << 8) | static_cast<unsigned char>(bytes[i + static_cast<std::size_t>(k)]);
+    out->push_back(h);
+  }
+  return true;
+}
+
 }  // namespace
+
+std::string encode_key_hashes(const std::vector<std::uint64_t>& hashes) {
+  std::string out;
+  out.reserve((hashes.size() * 8 + 2) / 3 * 4);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  auto put = [&](unsigned char byte) {
+    acc = (acc << 8) | byte;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kBase64[(acc >> bits) & 63]);
+    }
+  };
+  for (std::uint64_t h : hashes)
+    for (int k = 0; k < 8; ++k) put(static_cast<unsigned char>(h >> (8 * k)));
+  if (bits > 0) out.push_back(kBase64[(acc << (6 - bits)) & 63]);
+  while (out.size() % 4) out.push_back('=');
+  return out;
+}
 
 ContextLoad parse_context(std::string_view json_text) {
   ContextLoad load;
@@ -73,6 +136,11 @@ ContextLoad parse_context(std::string_view json_text) {
           return load;
         }
         load.value.existing.push_back(std::move(parts));
+      }
+    } else if (name == "existing_hash64") {
+      if (!value.is_string() || !decode_key_hashes(value.get_ref<const std::string&>(), &load.value.existing_hashes)) {
+        load.error = "\"existing_hash64\" must be base64 of 8-byte key hashes";
+        return load;
       }
     } else if (name == "fixed") {
       if (!value.is_object()) {

@@ -108,6 +108,8 @@ RowValidator::RowValidator(const Template& tmpl, const Context& context, const O
     if (parts.size() != key_slots_.size()) continue;
     existing_.insert(key_hash_of(parts), 0);
   }
+  if (!key_slots_.empty())
+    for (std::uint64_t h : context.existing_hashes) existing_.insert(h == 0 ? 1 : h, 0);
 }
 
 void RowValidator::RefSet::build() {
@@ -135,13 +137,27 @@ void RowValidator::append_key_part(std::string& out, const Slot& s, std::string_
 }
 
 std::uint64_t RowValidator::key_hash_of(const std::vector<std::string>& parts) {
-  key_text_.clear();
-  for (std::size_t k = 0; k < parts.size(); ++k) {
-    if (k) key_text_.push_back('\x1f');
-    append_key_part(key_text_, slots_[static_cast<std::size_t>(key_slots_[k])], trim(parts[k]));
-  }
-  return hash64(key_text_);
+  return key_hash(tmpl_, std::vector<std::string_view>(parts.begin(), parts.end()));
 }
+
+}  // namespace rowgate::detail
+
+namespace rowgate {
+
+std::uint64_t key_hash(const Template& tmpl, const std::vector<std::string_view>& parts) {
+  std::string text;
+  for (std::size_t k = 0; k < parts.size() && k < tmpl.key.size(); ++k) {
+    if (k) text.push_back('\x1f');
+    std::string_view part = detail::trim(parts[k]);
+    if (tmpl.fields[tmpl.key[k]].type == FieldType::Email) detail::append_lower(text, part);
+    else text.append(part);
+  }
+  return detail::hash64(text);
+}
+
+}  // namespace rowgate
+
+namespace rowgate::detail {
 
 int RowValidator::dynamic_slot(const std::string& key, int pattern) {
   for (std::size_t i = tmpl_.fields.size(); i < slots_.size(); ++i)

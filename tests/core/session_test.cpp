@@ -409,3 +409,41 @@ TEST(Session, FilesLongerThanTheSniffedPrefixDoNotDependOnChunkSize) {
 }
 
 }  // namespace
+
+namespace rowgate {
+namespace {
+
+// The compact context: key hashes instead of keys give the same outcomes.
+TEST(CompactContext, ExistingHashesMatchLikeExistingKeys) {
+  Template t = builtin_template("prospects").value;
+  std::vector<std::uint64_t> hashes{key_hash(t, {"Ana@Example.com"}), key_hash(t, {"zed@example.com"})};
+  std::string json = "{\"existing_hash64\": \"" + encode_key_hashes(hashes) + "\"}";
+  ContextLoad c = parse_context(json);
+  ASSERT_TRUE(c.ok) << c.error;
+  ASSERT_EQ(c.value.existing_hashes, hashes);
+  CollectingSink sink;
+  Session s(t, c.value, Options{}, sink);
+  s.feed("Partner Name,Contact Email,Media Property\nA,ana@example.com,https://a.com/\nB,new@example.com,https://b.com/\n");
+  s.finish();
+  EXPECT_EQ(s.summary().update, 1u);
+  EXPECT_EQ(s.summary().create, 1u);
+}
+
+TEST(CompactContext, BadBase64IsAnError) {
+  EXPECT_FALSE(parse_context("{\"existing_hash64\": \"abc\"}").ok);
+  EXPECT_FALSE(parse_context("{\"existing_hash64\": \"AAAA\"}").ok);  // 3 bytes: not whole hashes
+  EXPECT_TRUE(parse_context("{\"existing_hash64\": \"\"}").ok);
+}
+
+TEST(CompactContext, EncodingRoundTripsEveryLength) {
+  for (std::size_t n = 0; n < 7; ++n) {
+    std::vector<std::uint64_t> hashes;
+    for (std::size_t i = 0; i < n; ++i) hashes.push_back(0x0123456789ABCDEFULL * (i + 1));
+    ContextLoad c = parse_context("{\"existing_hash64\": \"" + encode_key_hashes(hashes) + "\"}");
+    ASSERT_TRUE(c.ok) << n;
+    EXPECT_EQ(c.value.existing_hashes, hashes);
+  }
+}
+
+}  // namespace
+}  // namespace rowgate

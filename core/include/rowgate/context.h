@@ -1,6 +1,7 @@
 // The context of a dry run: reference sets, keys of records that exist, values fixed for the file.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -13,6 +14,10 @@ struct Context {
   std::vector<std::pair<std::string, std::vector<std::string>>> sets;
   /// Keys of records already stored; each is the key's parts in the template's key order.
   std::vector<std::vector<std::string>> existing;
+  /// The same keys in compact form: each key's key_hash() (see session.h). The server sends
+  /// these to the browser as "existing_hash64", base64 of little-endian 64-bit integers: 8 bytes
+  /// a key instead of the key itself.
+  std::vector<std::uint64_t> existing_hashes;
   /// Values chosen once for the whole file, by field key (e.g. flow_id, source_id).
   std::vector<std::pair<std::string, std::string>> fixed;
 };
@@ -25,5 +30,8 @@ struct ContextLoad {
 
 /// Parses the context JSON of ARCHITECTURE.md. Empty text is an empty context. Never throws.
 ContextLoad parse_context(std::string_view json_text);
+
+/// Base64 (RFC 4648, with padding) of the hashes as little-endian 64-bit integers.
+std::string encode_key_hashes(const std::vector<std::uint64_t>& hashes);
 
 }  // namespace rowgate

@@ -39,6 +39,10 @@ struct Status {
   std::string message;
 };
 
+/// The hash the de-duplication and existing-key sets use for a record's key: the parts in the
+/// template's key order, trimmed, e-mail parts lower-cased. The same on every platform.
+std::uint64_t key_hash(const Template& tmpl, const std::vector<std::string_view>& parts);
+
 /// Parses the names used on the command line and in JSON options ("csv", "windows-1252", ...).
 bool parse_format(std::string_view name, Format* out);
 bool parse_encoding(std::string_view name, Encoding* out);
