@@ -21,12 +21,11 @@ std::string SessionAdapter::summary_text(std::string_view file_name) const {
   return rowgate::summary_text(*session_, tally_, file_level_, file_name);
 }
 
-// Mirrors CheckSink in server/cli/check_command.cpp: the tally and the file-level findings
-// feed the human summary.
+// As CheckSink in server/cli/check_command.cpp: the tally and the file-level findings feed the
+// human summary.
 void SessionAdapter::on_finding(const Finding& f) {
   tally_.add(f);
-  bool about_columns = f.code == code::unknown_column || f.code == code::duplicate_column || f.code == code::missing_column;
-  if (f.row == 0 || about_columns) file_level_.push_back(f);
+  if (is_file_level(f)) file_level_.push_back(f);
   if (outputs_.report) findings_.push_back(f);
   if (outputs_.batches) {
     findings_batch_.push_back(',');

@@ -2,10 +2,13 @@
 // goes through `rowgate check` on rowgate.wasm (wasm/cli.mjs) exactly as the native tests run
 // it (--json, and --results OUT.jsonl, which asks for values), whole and in chunks of 1, 7 and
 // 4096 bytes, and must print expected.json and write expected_results.jsonl byte for byte.
-// Without --results (no values asked for) it must print the same report.
+// Without --results (no values asked for) it must print the same report. With ROWGATE_NATIVE
+// (the native `rowgate` binary), each case also runs without --json, with --errors and a CSV
+// --results, through both builds: stdout, stderr, exit status and both files must be the same.
 //
 //   node --test-reporter=tap tests/wasm/parity.mjs     (ROWGATE_WASM_DIR: where rowgate.wasm is)
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -85,6 +88,50 @@ describe('whole input, without --results', () => {
     test(name, () => {
       const got = runCase(name, 0, { results: false });
       assertSameBytes(got.stdout, fs.readFileSync(path.join(VECTORS, name, 'expected.json')), 'stdout (--json)');
+    });
+  }
+});
+
+const NATIVE = process.env.ROWGATE_NATIVE;
+
+/// Reads and removes an output file; null when the command did not write it.
+function take(file) {
+  if (!fs.existsSync(file)) return null;
+  const bytes = fs.readFileSync(file);
+  fs.rmSync(file);
+  return bytes;
+}
+
+describe('the summary, --errors and a CSV --results, against the native binary', { skip: !NATIVE && 'ROWGATE_NATIVE is not set' }, () => {
+  for (const name of names) {
+    test(name, () => {
+      const dir = path.join(VECTORS, name);
+      const { words: base } = words(dir);
+      const outputs = (build) => ['errors', 'results'].map((kind) => path.join(scratch, `${name}.${build}.${kind}.csv`));
+      const [nativeErrors, nativeResults] = outputs('native');
+      const native = spawnSync(path.resolve(NATIVE), ['check', ...base, '--errors', nativeErrors, '--results', nativeResults], {
+        cwd: dir,
+      });
+      const [wasmErrors, wasmResults] = outputs('wasm');
+      const printed = [];
+      const errors = [];
+      const status = runCheck(rowgate, [...base, '--errors', wasmErrors, '--results', wasmResults], {
+        cwd: dir,
+        stdout: (bytes) => printed.push(Buffer.from(bytes)),
+        stderr: (text) => errors.push(Buffer.from(text)),
+      });
+      assert.equal(status, native.status, 'exit status');
+      assertSameBytes(Buffer.concat(printed), native.stdout, 'stdout');
+      assertSameBytes(Buffer.concat(errors), native.stderr, 'stderr');
+      for (const [mine, theirs, what] of [
+        [wasmErrors, nativeErrors, '--errors'],
+        [wasmResults, nativeResults, '--results (CSV)'],
+      ]) {
+        const a = take(mine);
+        const b = take(theirs);
+        assert.equal(a === null, b === null, `${what}: written by one build only`);
+        if (a) assertSameBytes(a, b, what);
+      }
     });
   }
 });
