@@ -11,8 +11,10 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "check_run.h"
