@@ -4,7 +4,8 @@
 // 4096 bytes, and must print expected.json and write expected_results.jsonl byte for byte.
 // Without --results (no values asked for) it must print the same report. With ROWGATE_NATIVE
 // (the native `rowgate` binary), each case also runs without --json, with --errors and a CSV
-// --results, through both builds: stdout, stderr, exit status and both files must be the same.
+// --results, through both builds: stdout, stderr, exit status and both files must be the same;
+// and so must the answers of both programs to usage errors and unreadable files.
 //
 //   node --test-reporter=tap tests/wasm/parity.mjs     (ROWGATE_WASM_DIR: where rowgate.wasm is)
 import assert from 'node:assert/strict';
@@ -132,6 +133,46 @@ describe('the summary, --errors and a CSV --results, against the native binary',
         assert.equal(a === null, b === null, `${what}: written by one build only`);
         if (a) assertSameBytes(a, b, what);
       }
+    });
+  }
+});
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'wasm', 'cli.mjs');
+
+describe('usage errors and unreadable files, against the native binary', { skip: !NATIVE && 'ROWGATE_NATIVE is not set' }, () => {
+  const input = path.join(VECTORS, 'prospects_each_defect', 'input.csv');
+  const missing = path.join(scratch, 'missing', 'file');
+  const cases = [
+    [],
+    ['help'],
+    ['--help'],
+    ['frob'],
+    ['check'],
+    ['check', '--help'],
+    ['check', input],
+    ['check', missing, '--template', 'prospects'],
+    ['check', scratch, '--template', 'prospects'],
+    ['check', input, '--template', `${missing}.json`],
+    ['check', input, '--template', 'no_such_template'],
+    ['check', input, '--template', 'no_such_template', '--json'],
+    ['check', input, '--template', 'prospects', '--context', `${missing}.json`],
+    ['check', input, '--template', 'prospects', '--context', input],
+    ['check', input, '--template', 'prospects', '--map', 'Site=no such field'],
+    ['check', input, '--template', 'prospects', '--errors', `${missing}.csv`],
+    ['check', input, '--template', 'prospects', '--results', `${missing}.jsonl`],
+    ['check', input, '--template', 'prospects', '--results', 'results.txt'],
+    ['check', input, '--template', 'prospects', '--delimiter', 'x'],
+    ['check', input, 'second.csv', '--template', 'prospects'],
+    ['check', '-', '--template', 'prospects'],
+  ];
+  for (const words of cases) {
+    test(words.join(' ') || '(no arguments)', () => {
+      const stdin = fs.readFileSync(input);
+      const native = spawnSync(path.resolve(NATIVE), words, { input: stdin });
+      const wasm = spawnSync(process.execPath, [CLI, ...words], { input: stdin });
+      assert.equal(wasm.status, native.status, `exit status; stderr: ${wasm.stderr}`);
+      assertSameBytes(wasm.stdout, native.stdout, 'stdout');
+      assertSameBytes(wasm.stderr, native.stderr, 'stderr');
     });
   }
 });
