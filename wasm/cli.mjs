@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const CHUNK = 1 << 20; // as the native command reads
 const PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
 
-// The usage of the `rowgate` program itself, as server/main.cpp prints it.
+// The usage of this program, in the form of server/main.cpp's (whose `rowgate` has more commands).
 const PROGRAM_USAGE =
   'usage: rowgate COMMAND ...\n' +
   '  check FILE --template NAME   validate an import file (a dry run); see rowgate check --help\n';
