@@ -10,7 +10,10 @@ Status parse_options_json(std::string_view json_text, Options* out) {
   json doc = json::parse(json_text.begin(), json_text.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return Status{false, "the options are not a JSON object"};
   Options& o = *out;
-  for (const auto& [name, value] : doc.items()) {
+  for (const auto& item : doc.items()) {
+    // Not a structured binding: clang 14 (Debian's Emscripten) cannot capture one in a lambda.
+    const std::string& name = item.key();
+    const json& value = item.value();
     auto text = [&]() -> const std::string* { return value.is_string() ? &value.get_ref<const std::string&>() : nullptr; };
     if (name == "format") {
       if (!text() || !parse_format(*text(), &o.format)) return Status{false, "\"format\" must be auto, csv or jsonl"};
