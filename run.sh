@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the main job: for now a dry run of
-# `rowgate check` on a generated prospects file, printing its summary.
+# Installs what is missing, builds, and runs the main job: the Rowgate server with its web pages
+# on a local SQLite file (build/run/rowgate.db), on 127.0.0.1. Prints the URL and the demo
+# tenant's API key. Stop it with Ctrl-C (SIGINT) or SIGTERM: it checkpoints a running import.
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/deps.sh
@@ -8,14 +9,16 @@ rowgate_install_missing "${ROWGATE_BUILD_PACKAGES[@]}"
 
 cmake --preset native >/dev/null
 cmake --build build/native --target rowgate -j"$(nproc)" >/dev/null
+rowgate=build/native/server/rowgate
 
-shared="${ROWGATE_SHARED_DIR:-../shared}"
-rows="${ROWGATE_SAMPLE_ROWS:-100000}"
-sample="build/native/sample_prospects_${rows}.csv"
-if [ ! -f "$sample" ]; then
-  python3 "$shared/data/gen_import_files.py" "$rows" 42 "$sample"
+run=build/run
+mkdir -p "$run"
+db="sqlite:$run/rowgate.db"
+key_file="$run/demo-api-key"   # the key is stored hashed in the database; this copy is for you
+if [ ! -f "$run/rowgate.db" ]; then
+  (umask 077; "$rowgate" admin create-tenant "Demo program" --groups-from examples/prospects_context.json \
+     --db "$db" > "$key_file")
 fi
-echo "$ build/native/server/rowgate check $sample --template prospects --context examples/prospects_context.json"
-status=0
-build/native/server/rowgate check "$sample" --template prospects --context examples/prospects_context.json || status=$?
-echo "(exit status $status: 0 every row valid, 1 some rows invalid, 2 file-level error)"
+echo "Demo tenant API key: $(cat "$key_file" 2>/dev/null || echo "(see $key_file)")"
+echo "Try: curl -H \"Authorization: Bearer \$(cat $key_file)\" http://127.0.0.1:${ROWGATE_PORT:-8080}/api/v1/groups"
+exec "$rowgate" serve --db "$db" --data "$run/data" --web web --wasm build/wasm/wasm --port "${ROWGATE_PORT:-8080}"

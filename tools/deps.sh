@@ -13,7 +13,8 @@ rowgate_install_missing() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-ROWGATE_BUILD_PACKAGES=(cmake make g++ pkg-config python3 nlohmann-json3-dev libgtest-dev googletest libbenchmark-dev)
+ROWGATE_BUILD_PACKAGES=(cmake make g++ pkg-config python3 nlohmann-json3-dev libgtest-dev googletest libbenchmark-dev
+  libpistache-dev libsqlite3-dev libssl-dev)
 # The WebAssembly build and its Node tests. No npm: nothing here needs it, and Debian's npm
 # cannot be installed beside a NodeSource nodejs (the packages conflict).
 ROWGATE_WASM_PACKAGES=(emscripten nodejs)

@@ -1,0 +1,207 @@
+#include "cli/serve_command.h"
+
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <exception>
+#include <fstream>
+#include <sstream>
+
+#include "http/api_server.h"
+#include "jobs/import_runner.h"
+#include "notify/notifier.h"
+#include "rowgate/context.h"
+#include "store/store.h"
+#include "util/crypto.h"
+#include "util/log.h"
+
+namespace rowgate::cli {
+
+using namespace rowgate::server;
+
+namespace {
+
+const char* kServeUsage =
+    "usage: rowgate serve [--db sqlite:PATH] [--port N] [--address 127.0.0.1] [--web DIR] [--wasm DIR]\n"
+    "                     [--data DIR] [--demo-groups CONTEXT.json] [--smtp HOST:PORT] [--public-url URL]\n"
+    "Serves the REST API and the web pages. On an empty database it creates a demo tenant (with the\n"
+    "groups of --demo-groups) and prints its API key.\n";
+
+const char* kAdminUsage =
+    "usage: rowgate admin create-tenant NAME [--groups 'A,B,...'] [--group NAME]... [--groups-from CONTEXT.json]\n"
+    "                                 --db sqlite:PATH\n"
+    "       rowgate admin create-key TENANT_ID --db sqlite:PATH\n"
+    "create-tenant prints the new tenant's API key alone on one line (keys are stored hashed).\n"
+    "--group adds one group whose name may hold a comma (\"Coupon, Deal & Cashback Sites\").\n";
+
+std::string new_key(Store& store, std::int64_t tenant) {
+  std::string key = "rg_" + random_hex(24);
+  store.add_key(tenant, sha256_hex(key));
+  return key;
+}
+
+std::vector<std::string> split_groups(const std::string& list) {
+  std::vector<std::string> out;
+  std::string item;
+  std::istringstream in(list);
+  while (std::getline(in, item, ',')) {
+    std::size_t b = item.find_first_not_of(' '), e = item.find_last_not_of(' ');
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+// The "groups" set of a context file (examples/prospects_context.json).
+std::vector<std::string> groups_of_context(const std::string& path, std::string* error) {
+  std::ifstream in(path);
+  if (!in) {
+    *error = "cannot read " + path;
+    return {};
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  ContextLoad c = parse_context(text.str());
+  if (!c.ok) {
+    *error = path + ": " + c.error;
+    return {};
+  }
+  for (const auto& [set, members] : c.value.sets)
+    if (set == "groups") return members;
+  return {};
+}
+
+int usage(const char* text, const std::string& problem) {
+  std::fprintf(stderr, "rowgate: %s\n%s", problem.c_str(), text);
+  return 2;
+}
+
+}  // namespace
+
+int run_admin(const std::vector<std::string>& words) {
+  if (words.empty()) return usage(kAdminUsage, "admin needs a command");
+  std::string command = words[0], db, name;
+  std::vector<std::string> groups;
+  for (std::size_t i = 1; i < words.size(); ++i) {
+    if (words[i] == "--db" && i + 1 < words.size()) db = words[++i];
+    else if (words[i] == "--groups" && i + 1 < words.size())
+      for (std::string& g : split_groups(words[++i])) groups.push_back(std::move(g));
+    else if (words[i] == "--group" && i + 1 < words.size()) groups.push_back(words[++i]);
+    else if (words[i] == "--groups-from" && i + 1 < words.size()) {
+      std::string error;
+      std::vector<std::string> from = groups_of_context(words[++i], &error);
+      if (!error.empty()) return usage(kAdminUsage, error);
+      groups.insert(groups.end(), from.begin(), from.end());
+    }
+    else if (name.empty() && words[i].rfind("--", 0) != 0) name = words[i];
+    else return usage(kAdminUsage, "unexpected " + words[i]);
+  }
+  if (db.empty()) return usage(kAdminUsage, "--db is required");
+  try {
+    std::unique_ptr<Store> store = open_store(db);
+    if (command == "create-tenant") {
+      if (name.empty()) return usage(kAdminUsage, "create-tenant needs a NAME");
+      std::int64_t tenant = store->create_tenant(name);
+      for (const std::string& g : groups) store->add_group(tenant, g);
+      std::printf("%s\n", new_key(*store, tenant).c_str());
+      return 0;
+    }
+    if (command == "create-key") {
+      std::int64_t tenant = std::atoll(name.c_str());
+      if (!store->tenant(tenant)) return usage(kAdminUsage, "there is no tenant " + name);
+      std::printf("%s\n", new_key(*store, tenant).c_str());
+      return 0;
+    }
+    return usage(kAdminUsage, "unknown admin command " + command);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rowgate admin: %s\n", e.what());
+    return 2;
+  }
+}
+
+int run_serve(const std::vector<std::string>& words) {
+  std::string db = "sqlite:rowgate.db", data = "rowgate-data", demo_groups, smtp, public_url;
+  ServerSettings settings;
+  settings.web_dir = "web";
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    auto value = [&](std::string* into) {
+      if (i + 1 >= words.size()) return false;
+      *into = words[++i];
+      return true;
+    };
+    std::string port;
+    if (words[i] == "--db" && value(&db)) continue;
+    if (words[i] == "--data" && value(&data)) continue;
+    if (words[i] == "--web" && value(&settings.web_dir)) continue;
+    if (words[i] == "--wasm" && value(&settings.wasm_dir)) continue;
+    if (words[i] == "--address" && value(&settings.address)) continue;
+    if (words[i] == "--demo-groups" && value(&demo_groups)) continue;
+    if (words[i] == "--smtp" && value(&smtp)) continue;
+    if (words[i] == "--public-url" && value(&public_url)) continue;
+    if (words[i] == "--port" && value(&port)) {
+      settings.port = static_cast<std::uint16_t>(std::atoi(port.c_str()));
+      continue;
+    }
+    if (words[i] == "--help") {
+      std::fputs(kServeUsage, stdout);
+      return 0;
+    }
+    return usage(kServeUsage, "unexpected " + words[i]);
+  }
+
+  // SIGTERM and SIGINT are taken by sigwait below, on this thread, after everything started.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  try {
+    std::unique_ptr<Store> store = open_store(db);
+    if (!store->has_tenants()) {
+      std::int64_t tenant = store->create_tenant("Demo program");
+      if (!demo_groups.empty()) {
+        std::string error;
+        for (const std::string& g : groups_of_context(demo_groups, &error)) store->add_group(tenant, g);
+        if (!error.empty()) throw std::runtime_error("--demo-groups " + error);
+      }
+      std::printf("Created the demo tenant. Its API key (shown once): %s\n", new_key(*store, tenant).c_str());
+    }
+    NotifySettings notify;
+    if (!smtp.empty()) {
+      std::size_t colon = smtp.rfind(':');
+      notify.smtp_host = smtp.substr(0, colon);
+      notify.smtp_port = static_cast<std::uint16_t>(std::atoi(smtp.substr(colon + 1).c_str()));
+    }
+    Notifier notifier(*store, notify);
+    RunnerSettings runner_settings;
+    runner_settings.data_dir = data;
+    ImportRunner runner(*store, runner_settings, &notifier);
+    ApiServer server(*store, runner, settings);
+    server.start();
+    notifier.start();
+    runner.start();
+    runner.remove_expired_files(static_cast<std::int64_t>(std::time(nullptr)));
+    store->expire_idempotency(static_cast<std::int64_t>(std::time(nullptr)) - 24 * 3600);
+    std::string url = public_url.empty() ? "http://" + settings.address + ":" + std::to_string(server.port()) : public_url;
+    std::printf("Rowgate is serving on %s\n", url.c_str());
+    std::fflush(stdout);
+    log_info("serving", {{"url", url}, {"db", db}});
+
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    log_info("shutting down", {{"signal", std::to_string(signal_number)}});
+    server.stop();    // no new requests
+    runner.stop();    // commits the batch in hand; the import resumes at the next start
+    notifier.stop();
+    log_info("stopped");
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rowgate serve: %s\n", e.what());
+    return 2;
+  }
+}
+
+}  // namespace rowgate::cli

@@ -1,0 +1,96 @@
+// The REST server (ARCHITECTURE.md's API v1) on Pistache: it owns its Http::Endpoint and
+// Rest::Router and binds routes to member functions. Listens on 127.0.0.1 unless told otherwise.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "store/store.h"
+
+namespace Pistache::Http {
+class Endpoint;
+class ResponseWriter;
+}  // namespace Pistache::Http
+namespace Pistache::Rest {
+class Router;
+class Request;
+}  // namespace Pistache::Rest
+
+namespace rowgate::server {
+
+class ImportRunner;
+class Metrics;
+
+struct ServerSettings {
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 8080;      ///< 0: any free port (tests)
+  std::string web_dir;            ///< static files served from /
+  std::string wasm_dir;           ///< the WebAssembly build, served from /wasm/
+  int threads = 2;
+  std::uint64_t max_part_bytes = 8u << 20;
+};
+
+class ApiServer {
+ public:
+  ApiServer(Store& store, ImportRunner& runner, ServerSettings settings);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  /// Binds and serves on background threads; port() is known afterwards.
+  void start();
+  void stop();
+  std::uint16_t port() const;
+
+ private:
+  using Request = Pistache::Rest::Request;
+  using Response = Pistache::Http::ResponseWriter;
+  struct Call;  // one request's tenant and timing
+
+  void routes();
+  template <typename Handler>
+  void on(const char* method, const char* path, Handler handler, bool authenticated = true);
+
+  std::int64_t authenticate(const Request& request);
+
+  void healthz(Call&, const Request&, Response&);
+  void metrics(Call&, const Request&, Response&);
+  void templates(Call&, const Request&, Response&);
+  void template_one(Call&, const Request&, Response&);
+  void groups_list(Call&, const Request&, Response&);
+  void groups_add(Call&, const Request&, Response&);
+  void groups_delete(Call&, const Request&, Response&);
+  void context(Call&, const Request&, Response&);
+  void notifications_get(Call&, const Request&, Response&);
+  void notifications_put(Call&, const Request&, Response&);
+  void imports_create(Call&, const Request&, Response&);
+  void imports_list(Call&, const Request&, Response&);
+  void import_get(Call&, const Request&, Response&);
+  void import_part(Call&, const Request&, Response&);
+  void import_start(Call&, const Request&, Response&);
+  void import_cancel(Call&, const Request&, Response&);
+  void import_errors(Call&, const Request&, Response&);
+  void import_results(Call&, const Request&, Response&);
+  void import_file(Call&, const Request&, Response&, bool errors);
+  void partners_list(Call&, const Request&, Response&);
+  void partners_export(Call&, const Request&, Response&);
+  void partners_groups(Call&, const Request&, Response&);
+  void static_file(const Request&, Response);
+
+  std::string import_json(const ImportRecord& record);
+
+  Store& store_;
+  ImportRunner& runner_;
+  ServerSettings settings_;
+  std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<Pistache::Rest::Router> router_;
+  std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  std::mutex keys_mutex_;
+  std::unordered_map<std::string, std::int64_t> key_cache_;  // key hash -> tenant
+};
+
+}  // namespace rowgate::server

@@ -1,0 +1,294 @@
+#include "jobs/import_runner.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+
+#include "notify/notifier.h"
+#include "rowgate/report.h"
+#include "rowgate/session.h"
+#include "util/log.h"
+
+namespace rowgate::server {
+namespace {
+
+constexpr std::size_t kChunk = 1 << 20;
+
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+struct FileCloser {
+  void operator()(std::FILE* f) const {
+    if (f) std::fclose(f);
+  }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+File open_for_writing(const std::string& path) {
+  File f(std::fopen(path.c_str(), "wb"));
+  if (!f) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+  return f;
+}
+
+void write_all(std::FILE* f, std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) throw std::runtime_error("writing a report file failed");
+}
+
+std::string top_codes_json(const CodeTally& tally) {
+  std::string out = "[";
+  bool first = true;
+  for (const auto& e : tally.top(10)) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += "{\"code\":";
+    append_json_string(out, e.code);
+    out += ",\"severity\":";
+    append_json_string(out, severity_name(e.severity));
+    out += ",\"count\":" + std::to_string(e.count) + ",\"rows\":[";
+    for (std::size_t i = 0; i < e.rows.size(); ++i) out += (i ? "," : "") + std::to_string(e.rows[i]);
+    out += "]}";
+  }
+  out.push_back(']');
+  return out;
+}
+
+// What the core finds, routed: errors and results to their files, valid rows to the batch.
+class JobSink : public Sink {
+ public:
+  JobSink(std::FILE* errors, std::FILE* results, std::size_t value_columns, bool dry_run, std::uint64_t committed,
+          RunnerCounters& counters)
+      : errors_(errors), results_(results), columns_(value_columns), dry_run_(dry_run), committed_(committed),
+        counters_(counters) {}
+
+  void on_finding(const Finding& f) override {
+    tally.add(f);
+    if (f.row == 0 && f.severity == Severity::Error && file_error.empty()) file_error = f.message;
+    if (is_file_level(f) && f.severity == Severity::Error && file_error.empty()) file_error = f.message;
+    write_all(errors_, errors_csv_line(f));
+  }
+
+  void on_record(const RecordResult& r) override {
+    write_all(results_, results_csv_line(r, columns_));
+    last_row = r.row;
+    switch (r.outcome) {
+      case Outcome::Create: ++counters_.rows_create; break;
+      case Outcome::Update: ++counters_.rows_update; break;
+      case Outcome::Duplicate: ++counters_.rows_duplicate; break;
+      case Outcome::Error: ++counters_.rows_error; break;
+    }
+    bool valid = r.outcome == Outcome::Create || r.outcome == Outcome::Update;
+    if (dry_run_ || !valid || r.row <= committed_) return;  // rows up to the checkpoint are stored already
+    RowWrite w;
+    w.row = r.row;
+    w.update = r.outcome == Outcome::Update;
+    w.key.assign(r.key.begin(), r.key.end());
+    for (const ResultValue& v : r.values)
+      if (v.present && v.valid) w.values.emplace_back(std::string(v.field), std::string(v.value));
+    batch.push_back(std::move(w));
+  }
+
+  CodeTally tally;
+  std::vector<RowWrite> batch;
+  std::uint64_t last_row = 0;
+  std::string file_error;
+
+ private:
+  std::FILE* errors_;
+  std::FILE* results_;
+  std::size_t columns_;
+  bool dry_run_;
+  std::uint64_t committed_;
+  RunnerCounters& counters_;
+};
+
+}  // namespace
+
+ImportRunner::ImportRunner(Store& store, RunnerSettings settings, Notifier* notifier)
+    : store_(store), settings_(std::move(settings)), notifier_(notifier) {
+  std::filesystem::create_directories(settings_.data_dir + "/imports");
+}
+
+ImportRunner::~ImportRunner() { stop(); }
+
+std::string ImportRunner::import_dir(const std::string& id) const { return settings_.data_dir + "/imports/" + id; }
+std::string ImportRunner::part_path(const std::string& id, std::uint32_t n) const {
+  return import_dir(id) + "/part-" + std::to_string(n);
+}
+std::string ImportRunner::errors_path(const std::string& id) const { return import_dir(id) + "/errors.csv"; }
+std::string ImportRunner::results_path(const std::string& id) const { return import_dir(id) + "/results.csv"; }
+
+void ImportRunner::start() {
+  for (const ImportRecord& r : store_.unfinished_imports()) {
+    log_info("resuming import", {{"import", r.id}, {"status", r.status}, {"checkpoint", std::to_string(r.last_committed_row)}});
+    enqueue(r.id, r.tenant_id);
+  }
+  thread_ = std::thread([this] { loop(); });
+}
+
+void ImportRunner::stop() {
+  stopping_ = true;
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void ImportRunner::enqueue(const std::string& import_id, std::int64_t tenant) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    queue_.emplace_back(import_id, tenant);
+  }
+  wake_.notify_all();
+}
+
+void ImportRunner::loop() {
+  while (!stopping_) {
+    std::pair<std::string, std::int64_t> job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      job = queue_.front();
+      queue_.pop_front();
+    }
+    try {
+      run(job.first, job.second);
+    } catch (const std::exception& e) {
+      log_error("import failed", {{"import", job.first}, {"error", e.what()}});
+      try {
+        store_.finish_import(job.first, "failed", "", "", std::string("the import stopped: ") + e.what(), 0);
+      } catch (const std::exception& again) {
+        log_error("cannot record the failure", {{"import", job.first}, {"error", again.what()}});
+      }
+    }
+  }
+}
+
+void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
+  std::optional<ImportRecord> found = store_.import(tenant_id, import_id);
+  if (!found) return;
+  ImportRecord import = *found;
+  const std::string phase = import.dry_run ? "validating" : "committing";
+  if (!store_.set_status(import_id, phase, {"queued", "validating", "committing"})) return;  // cancelled meanwhile
+
+  TemplateLoad tmpl = parse_template(import.template_json);
+  if (!tmpl.ok) throw std::runtime_error("its template cannot be used: " + tmpl.error);
+  Options options;
+  Status parsed = parse_options_json(import.options_json, &options);
+  if (!parsed.ok) throw std::runtime_error("its options cannot be used: " + parsed.message);
+  options.want_values = true;
+
+  // The context: the tenant's groups, and the keys stored before this import began (a resumed
+  // import must not see its own earlier batches as existing records).
+  Context context;
+  ContextLoad fixed = parse_context("{\"fixed\": " + (import.fixed_json.empty() ? std::string("{}") : import.fixed_json) + "}");
+  if (!fixed.ok) throw std::runtime_error("its fixed values cannot be used: " + fixed.error);
+  context.fixed = std::move(fixed.value.fixed);
+  context.sets.emplace_back("groups", store_.groups(tenant_id));
+  store_.for_each_key(tenant_id, import.template_name, import.id, [&](const std::vector<std::string_view>& parts) {
+    context.existing_hashes.push_back(key_hash(tmpl.value, parts));
+  });
+
+  File errors = open_for_writing(errors_path(import_id));
+  File results = open_for_writing(results_path(import_id));
+  write_all(errors.get(), errors_csv_header());
+  std::vector<std::string_view> names;
+  for (const Field& f : tmpl.value.fields) names.push_back(f.key);
+  write_all(results.get(), results_csv_header(names));
+
+  JobSink sink(errors.get(), results.get(), tmpl.value.fields.size(), import.dry_run, import.last_committed_row, counters_);
+  Session session(tmpl.value, context, options, sink);
+  if (!session.status().ok) throw std::runtime_error(session.status().message);
+
+  Progress progress;
+  auto flush = [&](bool force) {
+    if (import.dry_run) return;  // nothing to write; live progress is in memory
+    if (sink.batch.size() < settings_.batch_rows && !force) return;
+    std::uint64_t checkpoint = std::max(sink.last_row, import.last_committed_row);
+    store_.commit_batch(import, sink.batch, checkpoint, progress);
+    sink.batch.clear();
+    if (after_batch) after_batch(import_id, checkpoint);
+  };
+
+  std::unique_ptr<char[]> buffer(new char[kChunk]);
+  bool cancelled = false;
+  for (const PartInfo& part : store_.parts(import_id)) {
+    std::string path = part_path(import_id, part.n);
+    File in(std::fopen(path.c_str(), "rb"));
+    if (!in) throw std::runtime_error("its part " + std::to_string(part.n) + " is missing from the spool");
+    std::size_t n;
+    while ((n = std::fread(buffer.get(), 1, kChunk, in.get())) > 0) {
+      session.feed(std::string_view(buffer.get(), n));
+      progress.bytes_done += n;
+      progress.rows_done = session.summary().rows;
+      live_progress(import_id, progress);
+      flush(false);
+      if (store_.cancel_requested(import_id)) {
+        cancelled = true;
+        break;
+      }
+      if (stopping_) {
+        // Shutting down: commit what is in hand and leave the import for the next start.
+        flush(true);
+        log_info("import checkpointed for shutdown", {{"import", import_id}, {"row", std::to_string(sink.last_row)}});
+        forget_live(import_id);
+        return;
+      }
+    }
+    if (cancelled) break;
+  }
+  std::string summary;
+  std::string status;
+  if (cancelled) {
+    status = "cancelled";
+  } else {
+    session.finish();
+    progress.rows_done = session.summary().rows;
+    flush(true);
+    status = session.file_error() ? "failed" : "done";
+  }
+  store_.set_progress(import_id, progress);
+  summary = summary_json(session.summary());
+  if (std::fflush(errors.get()) != 0 || std::fflush(results.get()) != 0) throw std::runtime_error("writing the report files failed");
+  store_.finish_import(import_id, status, summary, top_codes_json(sink.tally), status == "failed" ? sink.file_error : "",
+                       now_seconds() + settings_.files_kept_seconds);
+  forget_live(import_id);
+  log_info("import ended", {{"import", import_id}, {"status", status}, {"rows", std::to_string(session.summary().rows)}});
+  if (notifier_) {
+    std::optional<Tenant> tenant = store_.tenant(tenant_id);
+    std::optional<ImportRecord> ended = store_.import(tenant_id, import_id);
+    if (tenant && ended) notifier_->import_finished(*tenant, *ended);
+  }
+}
+
+void ImportRunner::live_progress(const std::string& import_id, const Progress& progress) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  live_[import_id] = progress;
+}
+
+void ImportRunner::forget_live(const std::string& import_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  live_.erase(import_id);
+}
+
+std::optional<Progress> ImportRunner::progress_of(const std::string& import_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = live_.find(import_id);
+  if (it == live_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ImportRunner::remove_expired_files(std::int64_t now) {
+  for (const std::string& id : store_.expired_files(now)) {
+    std::error_code ec;
+    std::filesystem::remove(errors_path(id), ec);
+    std::filesystem::remove(results_path(id), ec);
+    store_.forget_files(id);
+    log_info("report files expired", {{"import", id}});
+  }
+}
+
+}  // namespace rowgate::server

@@ -1,0 +1,983 @@
+#include "store/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <ctime>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "rowgate/report.h"
+#include "store/sqlite_statement.h"
+
+namespace rowgate::server {
+
+namespace {
+
+std::atomic<std::uint64_t> next_store_serial{1};
+
+// Schema migrations, in order; PRAGMA user_version counts the ones applied.
+const char* const kMigrations[] = {
+    R"sql(
+CREATE TABLE tenants (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL,
+  notify_email TEXT NOT NULL DEFAULT '',
+  webhook_url TEXT NOT NULL DEFAULT '',
+  webhook_secret TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE api_keys (
+  key_hash TEXT PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE groups (
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, name)
+);
+CREATE TABLE partners (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  email_key TEXT NOT NULL,
+  partner_id TEXT,
+  name TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL DEFAULT '',
+  url TEXT NOT NULL DEFAULT '',
+  first_name TEXT NOT NULL DEFAULT '',
+  last_name TEXT NOT NULL DEFAULT '',
+  description TEXT NOT NULL DEFAULT '',
+  country TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'active',
+  created_import TEXT NOT NULL DEFAULT '',
+  updated_import TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  UNIQUE (tenant_id, email_key)
+);
+CREATE INDEX partners_partner_id ON partners (tenant_id, partner_id);
+CREATE TABLE partner_groups (
+  partner_row INTEGER NOT NULL REFERENCES partners(id),
+  group_name TEXT NOT NULL,
+  tenant_id INTEGER NOT NULL,
+  PRIMARY KEY (partner_row, group_name)
+) WITHOUT ROWID;
+CREATE INDEX partner_groups_by_group ON partner_groups (tenant_id, group_name, partner_row);
+CREATE TABLE records (
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  family TEXT NOT NULL,
+  record_key TEXT NOT NULL,
+  values_json TEXT NOT NULL,
+  created_import TEXT NOT NULL DEFAULT '',
+  updated_import TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, family, record_key)
+);
+CREATE TABLE imports (
+  id TEXT PRIMARY KEY,
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  template_name TEXT NOT NULL,
+  template_json TEXT NOT NULL,
+  options_json TEXT NOT NULL,
+  fixed_json TEXT NOT NULL,
+  dry_run INTEGER NOT NULL,
+  status TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL DEFAULT '',
+  request_hash TEXT NOT NULL DEFAULT '',
+  parts INTEGER NOT NULL DEFAULT 0,
+  bytes_total INTEGER NOT NULL DEFAULT 0,
+  rows_done INTEGER NOT NULL DEFAULT 0,
+  bytes_done INTEGER NOT NULL DEFAULT 0,
+  last_committed_row INTEGER NOT NULL DEFAULT 0,
+  summary_json TEXT NOT NULL DEFAULT '',
+  top_codes_json TEXT NOT NULL DEFAULT '',
+  error TEXT NOT NULL DEFAULT '',
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  files_expire_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX imports_by_tenant ON imports (tenant_id, created_at);
+CREATE TABLE import_parts (
+  import_id TEXT NOT NULL REFERENCES imports(id),
+  n INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  sha256 TEXT NOT NULL,
+  PRIMARY KEY (import_id, n)
+) WITHOUT ROWID;
+CREATE TABLE idempotency (
+  tenant_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  import_id TEXT NOT NULL DEFAULT '',
+  status INTEGER NOT NULL DEFAULT 0,
+  body TEXT NOT NULL DEFAULT '',
+  finished INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, key)
+);
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  tenant_id INTEGER NOT NULL,
+  import_id TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  target TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT NOT NULL DEFAULT '',
+  delivered_at INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_due ON outbox (delivered_at, next_attempt_at);
+)sql",
+};
+
+std::string json_quote(std::string_view text) {
+  std::string out;
+  append_json_string(out, text);
+  return out;
+}
+
+std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+const char* kImportColumns =
+    "id, tenant_id, template_name, template_json, options_json, fixed_json, dry_run, status, idempotency_key, "
+    "request_hash, parts, bytes_total, rows_done, bytes_done, last_committed_row, summary_json, top_codes_json, error, "
+    "cancel_requested, created_at, updated_at, files_expire_at";
+
+ImportRecord read_import(Statement& s) {
+  ImportRecord r;
+  r.id = s.text(0);
+  r.tenant_id = s.int64(1);
+  r.template_name = s.text(2);
+  r.template_json = s.text(3);
+  r.options_json = s.text(4);
+  r.fixed_json = s.text(5);
+  r.dry_run = s.int64(6) != 0;
+  r.status = s.text(7);
+  r.idempotency_key = s.text(8);
+  r.request_hash = s.text(9);
+  r.parts = static_cast<std::uint64_t>(s.int64(10));
+  r.bytes_total = static_cast<std::uint64_t>(s.int64(11));
+  r.rows_done = static_cast<std::uint64_t>(s.int64(12));
+  r.bytes_done = static_cast<std::uint64_t>(s.int64(13));
+  r.last_committed_row = static_cast<std::uint64_t>(s.int64(14));
+  r.summary_json = s.text(15);
+  r.top_codes_json = s.text(16);
+  r.error = s.text(17);
+  r.cancel_requested = s.int64(18) != 0;
+  r.created_at = s.int64(19);
+  r.updated_at = s.int64(20);
+  r.files_expire_at = s.int64(21);
+  return r;
+}
+
+const std::string* value_of(const RowWrite& row, std::string_view field) {
+  for (const auto& [k, v] : row.values)
+    if (k == field) return &v;
+  return nullptr;
+}
+
+// SQL NULL for a field the row does not give, so that an update keeps the stored value.
+void bind_optional(Statement& s, int index, const RowWrite& row, std::string_view field) {
+  const std::string* v = value_of(row, field);
+  if (v && !v->empty()) s.bind(index, *v);
+  else s.bind_null(index);
+}
+
+std::string like_pattern(const std::string& q) {
+  std::string out = "%";
+  for (char c : q) {
+    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('%');
+  return out;
+}
+
+// The WHERE clause of a partner filter, and its parameters in order.
+struct FilterSql {
+  std::string where;
+  std::vector<std::string> texts;
+};
+
+FilterSql filter_sql(const PartnerFilter& f) {
+  FilterSql out;
+  if (!f.q.empty()) {
+    out.where += " AND (name LIKE ? ESCAPE '\\' OR partner_id LIKE ? ESCAPE '\\' OR url LIKE ? ESCAPE '\\')";
+    std::string p = like_pattern(f.q);
+    out.texts.insert(out.texts.end(), {p, p, p});
+  }
+  if (!f.country.empty()) {
+    out.where += " AND country = ?";
+    out.texts.push_back(f.country);
+  }
+  if (!f.status.empty()) {
+    out.where += " AND status = ?";
+    out.texts.push_back(f.status);
+  }
+  if (!f.group.empty()) {
+    out.where += " AND id IN (SELECT partner_row FROM partner_groups WHERE tenant_id = partners.tenant_id AND group_name = ?)";
+    out.texts.push_back(f.group);
+  }
+  return out;
+}
+
+Partner read_partner(Statement& s) {
+  Partner p;
+  p.id = s.int64(0);
+  p.partner_id = s.text(1);
+  p.name = s.text(2);
+  p.email = s.text(3);
+  p.url = s.text(4);
+  p.first_name = s.text(5);
+  p.last_name = s.text(6);
+  p.description = s.text(7);
+  p.country = s.text(8);
+  p.status = s.text(9);
+  p.created_at = s.int64(10);
+  p.updated_at = s.int64(11);
+  return p;
+}
+
+const char* kPartnerColumns =
+    "id, COALESCE(partner_id, ''), name, email, url, first_name, last_name, description, country, status, created_at, "
+    "updated_at";
+
+}  // namespace
+
+// ---- Connections --------------------------------------------------------------------------------
+
+class SqliteStore::Connection {
+ public:
+  explicit Connection(const std::string& path) {
+    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
+      std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw std::runtime_error("cannot open the SQLite store " + path + ": " + why);
+    }
+    sqlite3_busy_timeout(db_, 10000);
+    exec("PRAGMA journal_mode=WAL");
+    exec("PRAGMA synchronous=FULL");
+    exec("PRAGMA foreign_keys=ON");
+  }
+  ~Connection() {
+    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    sqlite3_close(db_);
+  }
+  void exec(const std::string& sql) {
+    char* error = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+      std::string why = error ? error : "unknown error";
+      sqlite3_free(error);
+      throw std::runtime_error("SQLite: " + why);
+    }
+  }
+  /// A cached prepared statement, reset and ready for binding.
+  Statement prepare(const std::string& sql) {
+    auto it = statements_.find(sql);
+    sqlite3_stmt* stmt = nullptr;
+    if (it == statements_.end()) {
+      if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
+        throw std::runtime_error(std::string("SQLite: ") + sqlite3_errmsg(db_) + " in " + sql);
+      statements_.emplace(sql, stmt);
+    } else {
+      stmt = it->second;
+    }
+    return Statement(db_, stmt);
+  }
+  sqlite3* db() const { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+};
+
+// A transaction that rolls back unless committed.
+class Transaction {
+ public:
+  explicit Transaction(SqliteStore::Connection& c) : c_(c) { c_.exec("BEGIN IMMEDIATE"); }
+  ~Transaction() {
+    if (!done_) sqlite3_exec(c_.db(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  void commit() {
+    c_.exec("COMMIT");
+    done_ = true;
+  }
+
+ private:
+  SqliteStore::Connection& c_;
+  bool done_ = false;
+};
+
+namespace {
+struct ThreadConnections {
+  std::unordered_map<std::uint64_t, SqliteStore::Connection*> by_store;
+};
+thread_local ThreadConnections tls_connections;
+}  // namespace
+
+SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
+  serial_ = next_store_serial++;
+  migrate();
+}
+
+SqliteStore::~SqliteStore() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (Connection* c : connections_) delete c;
+}
+
+SqliteStore::Connection& SqliteStore::connection() {
+  auto& mine = tls_connections.by_store;
+  auto it = mine.find(serial_);
+  if (it != mine.end()) return *it->second;
+  auto* c = new Connection(path_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    connections_.push_back(c);
+  }
+  mine.emplace(serial_, c);
+  return *c;
+}
+
+void SqliteStore::migrate() {
+  Connection& c = connection();
+  Statement v = c.prepare("PRAGMA user_version");
+  v.step();
+  int version = static_cast<int>(v.int64(0));
+  v.reset();
+  const int latest = static_cast<int>(sizeof kMigrations / sizeof kMigrations[0]);
+  if (version > latest)
+    throw std::runtime_error("the store " + path_ + " has schema version " + std::to_string(version) +
+                             ", newer than this server (" + std::to_string(latest) + ")");
+  for (int m = version; m < latest; ++m) {
+    Transaction t(c);
+    c.exec(kMigrations[m]);
+    c.exec("PRAGMA user_version = " + std::to_string(m + 1));
+    t.commit();
+  }
+}
+
+// ---- Tenants ------------------------------------------------------------------------------------
+
+std::int64_t SqliteStore::create_tenant(const std::string& name) {
+  Connection& c = connection();
+  Statement s = c.prepare("INSERT INTO tenants (name, created_at) VALUES (?, ?)");
+  s.bind(1, name);
+  s.bind(2, now_seconds());
+  s.run();
+  return sqlite3_last_insert_rowid(c.db());
+}
+
+std::optional<Tenant> SqliteStore::tenant(std::int64_t id) {
+  Statement s = connection().prepare("SELECT id, name, notify_email, webhook_url, webhook_secret FROM tenants WHERE id = ?");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  Tenant t;
+  t.id = s.int64(0);
+  t.name = s.text(1);
+  t.notify.email = s.text(2);
+  t.notify.webhook_url = s.text(3);
+  t.notify.webhook_secret = s.text(4);
+  return t;
+}
+
+bool SqliteStore::has_tenants() {
+  Statement s = connection().prepare("SELECT EXISTS (SELECT 1 FROM tenants)");
+  s.step();
+  return s.int64(0) != 0;
+}
+
+void SqliteStore::add_key(std::int64_t tenant, const std::string& key_hash) {
+  Statement s = connection().prepare("INSERT INTO api_keys (key_hash, tenant_id, created_at) VALUES (?, ?, ?)");
+  s.bind(1, key_hash);
+  s.bind(2, tenant);
+  s.bind(3, now_seconds());
+  s.run();
+}
+
+std::optional<std::int64_t> SqliteStore::tenant_for_key(const std::string& key_hash) {
+  Statement s = connection().prepare("SELECT tenant_id FROM api_keys WHERE key_hash = ?");
+  s.bind(1, key_hash);
+  if (!s.step()) return std::nullopt;
+  return s.int64(0);
+}
+
+void SqliteStore::set_notify(std::int64_t tenant, const NotifyConfig& config) {
+  Statement s = connection().prepare("UPDATE tenants SET notify_email = ?, webhook_url = ?, webhook_secret = ? WHERE id = ?");
+  s.bind(1, config.email);
+  s.bind(2, config.webhook_url);
+  s.bind(3, config.webhook_secret);
+  s.bind(4, tenant);
+  s.run();
+}
+
+// ---- Groups and keys ----------------------------------------------------------------------------
+
+std::vector<std::string> SqliteStore::groups(std::int64_t tenant) {
+  Statement s = connection().prepare("SELECT name FROM groups WHERE tenant_id = ? ORDER BY name");
+  s.bind(1, tenant);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+bool SqliteStore::add_group(std::int64_t tenant, const std::string& name) {
+  Connection& c = connection();
+  Statement s = c.prepare("INSERT OR IGNORE INTO groups (tenant_id, name) VALUES (?, ?)");
+  s.bind(1, tenant);
+  s.bind(2, name);
+  s.run();
+  return sqlite3_changes(c.db()) > 0;
+}
+
+bool SqliteStore::delete_group(std::int64_t tenant, const std::string& name) {
+  Connection& c = connection();
+  Transaction t(c);
+  Statement m = c.prepare("DELETE FROM partner_groups WHERE tenant_id = ? AND group_name = ?");
+  m.bind(1, tenant);
+  m.bind(2, name);
+  m.run();
+  Statement s = c.prepare("DELETE FROM groups WHERE tenant_id = ? AND name = ?");
+  s.bind(1, tenant);
+  s.bind(2, name);
+  s.run();
+  bool gone = sqlite3_changes(c.db()) > 0;
+  t.commit();
+  return gone;
+}
+
+void SqliteStore::for_each_key(std::int64_t tenant, const std::string& template_name, const std::string& except_import,
+                               const std::function<void(const std::vector<std::string_view>&)>& each) {
+  Connection& c = connection();
+  std::string family = family_of(template_name);
+  std::vector<std::string_view> parts;
+  if (family == "partners") {
+    bool by_id = template_name == "partners_update";
+    Statement s = c.prepare(by_id ? "SELECT partner_id FROM partners WHERE tenant_id = ? AND partner_id IS NOT NULL "
+                                    "AND created_import != ?"
+                                  : "SELECT email_key FROM partners WHERE tenant_id = ? AND created_import != ?");
+    s.bind(1, tenant);
+    s.bind(2, except_import);
+    while (s.step()) {
+      parts.assign(1, s.text_view(0));
+      each(parts);
+    }
+    return;
+  }
+  Statement s = c.prepare("SELECT record_key FROM records WHERE tenant_id = ? AND family = ? AND created_import != ?");
+  s.bind(1, tenant);
+  s.bind(2, family);
+  s.bind(3, except_import);
+  while (s.step()) {
+    std::string_view key = s.text_view(0);
+    parts.clear();
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= key.size(); ++i) {
+      if (i == key.size() || key[i] == '\x1f') {
+        parts.push_back(key.substr(start, i - start));
+        start = i + 1;
+      }
+    }
+    each(parts);
+  }
+}
+
+// ---- Imports ------------------------------------------------------------------------------------
+
+void SqliteStore::create_import(const ImportRecord& r) {
+  Statement s = connection().prepare(
+      "INSERT INTO imports (id, tenant_id, template_name, template_json, options_json, fixed_json, dry_run, status, "
+      "idempotency_key, request_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, r.id);
+  s.bind(2, r.tenant_id);
+  s.bind(3, r.template_name);
+  s.bind(4, r.template_json);
+  s.bind(5, r.options_json);
+  s.bind(6, r.fixed_json);
+  s.bind(7, static_cast<std::int64_t>(r.dry_run));
+  s.bind(8, r.status);
+  s.bind(9, r.idempotency_key);
+  s.bind(10, r.request_hash);
+  s.bind(11, r.created_at);
+  s.bind(12, r.created_at);
+  s.run();
+}
+
+std::optional<ImportRecord> SqliteStore::import(std::int64_t tenant, const std::string& id) {
+  Statement s = connection().prepare(std::string("SELECT ") + kImportColumns + " FROM imports WHERE id = ? AND tenant_id = ?");
+  s.bind(1, id);
+  s.bind(2, tenant);
+  if (!s.step()) return std::nullopt;
+  return read_import(s);
+}
+
+std::vector<ImportRecord> SqliteStore::imports(std::int64_t tenant, std::size_t limit) {
+  Statement s = connection().prepare(std::string("SELECT ") + kImportColumns +
+                                     " FROM imports WHERE tenant_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?");
+  s.bind(1, tenant);
+  s.bind(2, static_cast<std::int64_t>(limit));
+  std::vector<ImportRecord> out;
+  while (s.step()) out.push_back(read_import(s));
+  return out;
+}
+
+std::vector<ImportRecord> SqliteStore::unfinished_imports() {
+  Statement s = connection().prepare(std::string("SELECT ") + kImportColumns +
+                                     " FROM imports WHERE status IN ('queued', 'validating', 'committing') ORDER BY created_at, rowid");
+  std::vector<ImportRecord> out;
+  while (s.step()) out.push_back(read_import(s));
+  return out;
+}
+
+void SqliteStore::put_part(const std::string& import_id, const PartInfo& part) {
+  Statement s = connection().prepare("INSERT OR REPLACE INTO import_parts (import_id, n, size, sha256) VALUES (?, ?, ?, ?)");
+  s.bind(1, import_id);
+  s.bind(2, static_cast<std::int64_t>(part.n));
+  s.bind(3, static_cast<std::int64_t>(part.size));
+  s.bind(4, part.sha256);
+  s.run();
+}
+
+std::vector<PartInfo> SqliteStore::parts(const std::string& import_id) {
+  Statement s = connection().prepare("SELECT n, size, sha256 FROM import_parts WHERE import_id = ? ORDER BY n");
+  s.bind(1, import_id);
+  std::vector<PartInfo> out;
+  while (s.step()) out.push_back(PartInfo{static_cast<std::uint32_t>(s.int64(0)), static_cast<std::uint64_t>(s.int64(1)), s.text(2)});
+  return out;
+}
+
+bool SqliteStore::set_status(const std::string& import_id, const std::string& status, const std::vector<std::string>& from) {
+  Connection& c = connection();
+  std::string sql = "UPDATE imports SET status = ?, updated_at = ? WHERE id = ?";
+  if (!from.empty()) {
+    sql += " AND status IN (";
+    for (std::size_t i = 0; i < from.size(); ++i) sql += i ? ", ?" : "?";
+    sql += ")";
+  }
+  Statement s = c.prepare(sql);
+  s.bind(1, status);
+  s.bind(2, now_seconds());
+  s.bind(3, import_id);
+  for (std::size_t i = 0; i < from.size(); ++i) s.bind(static_cast<int>(4 + i), from[i]);
+  s.run();
+  return sqlite3_changes(c.db()) > 0;
+}
+
+void SqliteStore::set_start(const std::string& import_id, std::uint64_t parts, std::uint64_t bytes_total) {
+  Statement s = connection().prepare("UPDATE imports SET parts = ?, bytes_total = ?, updated_at = ? WHERE id = ?");
+  s.bind(1, static_cast<std::int64_t>(parts));
+  s.bind(2, static_cast<std::int64_t>(bytes_total));
+  s.bind(3, now_seconds());
+  s.bind(4, import_id);
+  s.run();
+}
+
+void SqliteStore::set_progress(const std::string& import_id, const Progress& p) {
+  Statement s = connection().prepare("UPDATE imports SET rows_done = ?, bytes_done = ?, updated_at = ? WHERE id = ?");
+  s.bind(1, static_cast<std::int64_t>(p.rows_done));
+  s.bind(2, static_cast<std::int64_t>(p.bytes_done));
+  s.bind(3, now_seconds());
+  s.bind(4, import_id);
+  s.run();
+}
+
+void SqliteStore::request_cancel(const std::string& import_id) {
+  Statement s = connection().prepare("UPDATE imports SET cancel_requested = 1, updated_at = ? WHERE id = ?");
+  s.bind(1, now_seconds());
+  s.bind(2, import_id);
+  s.run();
+}
+
+bool SqliteStore::cancel_requested(const std::string& import_id) {
+  Statement s = connection().prepare("SELECT cancel_requested FROM imports WHERE id = ?");
+  s.bind(1, import_id);
+  return s.step() && s.int64(0) != 0;
+}
+
+void SqliteStore::finish_import(const std::string& import_id, const std::string& status, const std::string& summary_json,
+                                const std::string& top_codes_json, const std::string& error,
+                                std::int64_t files_expire_at) {
+  Statement s = connection().prepare(
+      "UPDATE imports SET status = ?, summary_json = ?, top_codes_json = ?, error = ?, files_expire_at = ?, "
+      "updated_at = ? WHERE id = ?");
+  s.bind(1, status);
+  s.bind(2, summary_json);
+  s.bind(3, top_codes_json);
+  s.bind(4, error);
+  s.bind(5, files_expire_at);
+  s.bind(6, now_seconds());
+  s.bind(7, import_id);
+  s.run();
+}
+
+void SqliteStore::commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
+                               const Progress& progress) {
+  Connection& c = connection();
+  const std::int64_t now = now_seconds();
+  const std::string family = family_of(import.template_name);
+  Transaction t(c);
+  if (family == "partners") {
+    const bool update_only = import.template_name == "partners_update";
+    Statement upsert = c.prepare(
+        "INSERT INTO partners (tenant_id, email_key, partner_id, name, email, url, first_name, last_name, description, "
+        "country, created_import, updated_import, created_at, updated_at) "
+        "VALUES (?1, ?2, ?3, COALESCE(?4, ''), COALESCE(?5, ''), COALESCE(?6, ''), COALESCE(?7, ''), COALESCE(?8, ''), "
+        "COALESCE(?9, ''), COALESCE(?10, ''), ?11, ?11, ?12, ?12) "
+        "ON CONFLICT (tenant_id, email_key) DO UPDATE SET partner_id = COALESCE(excluded.partner_id, partner_id), "
+        "name = COALESCE(?4, name), email = COALESCE(?5, email), url = COALESCE(?6, url), "
+        "first_name = COALESCE(?7, first_name), last_name = COALESCE(?8, last_name), "
+        "description = COALESCE(?9, description), country = COALESCE(?10, country), updated_import = ?11, "
+        "updated_at = ?12 RETURNING id");
+    Statement edit = c.prepare(
+        "UPDATE partners SET name = COALESCE(?3, name), email = COALESCE(?4, email), "
+        "email_key = COALESCE(lower(?4), email_key), url = COALESCE(?5, url), first_name = COALESCE(?6, first_name), "
+        "last_name = COALESCE(?7, last_name), description = COALESCE(?8, description), country = COALESCE(?9, country), "
+        "status = COALESCE(?10, status), updated_import = ?11, updated_at = ?12 "
+        "WHERE tenant_id = ?1 AND partner_id = ?2 RETURNING id");
+    Statement join = c.prepare("INSERT OR IGNORE INTO partner_groups (partner_row, group_name, tenant_id) VALUES (?, ?, ?)");
+    for (const RowWrite& row : rows) {
+      Statement& s = update_only ? edit : upsert;
+      s.reset();
+      s.bind(1, import.tenant_id);
+      if (update_only) {
+        s.bind(2, row.key.empty() ? std::string() : row.key[0]);
+        bind_optional(s, 3, row, "Partner Name");
+        bind_optional(s, 4, row, "Contact Email");
+        bind_optional(s, 5, row, "Media Property");
+        bind_optional(s, 6, row, "Contact First Name");
+        bind_optional(s, 7, row, "Contact Last Name");
+        bind_optional(s, 8, row, "Description");
+        bind_optional(s, 9, row, "Country");
+        bind_optional(s, 10, row, "Status");
+      } else {
+        s.bind(2, row.key.empty() ? std::string() : row.key[0]);
+        bind_optional(s, 3, row, "Partner ID");
+        bind_optional(s, 4, row, "Partner Name");
+        bind_optional(s, 5, row, "Contact Email");
+        bind_optional(s, 6, row, "Media Property");
+        bind_optional(s, 7, row, "Contact First Name");
+        bind_optional(s, 8, row, "Contact Last Name");
+        bind_optional(s, 9, row, "Description");
+        bind_optional(s, 10, row, "Country");
+      }
+      s.bind(11, import.id);
+      s.bind(12, now);
+      if (!s.step()) continue;  // an update whose partner went away meanwhile
+      std::int64_t partner_row = s.int64(0);
+      s.reset();
+      const std::string* group = value_of(row, "Group Name");
+      if (group && !group->empty()) {
+        join.reset();
+        join.bind(1, partner_row);
+        join.bind(2, *group);
+        join.bind(3, import.tenant_id);
+        join.run();
+      }
+    }
+  } else {
+    Statement upsert = c.prepare(
+        "INSERT INTO records (tenant_id, family, record_key, values_json, created_import, updated_import, created_at, "
+        "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?6) ON CONFLICT (tenant_id, family, record_key) DO UPDATE SET "
+        "values_json = excluded.values_json, updated_import = ?5, updated_at = ?6");
+    for (const RowWrite& row : rows) {
+      std::string key;
+      for (std::size_t k = 0; k < row.key.size(); ++k) {
+        if (k) key.push_back('\x1f');
+        key += row.key[k];
+      }
+      if (key.empty()) key = import.id + ":" + std::to_string(row.row);  // keyless records (leads)
+      std::string json = "{";
+      for (std::size_t i = 0; i < row.values.size(); ++i) {
+        if (i) json.push_back(',');
+        json += json_quote(row.values[i].first) + ":" + json_quote(row.values[i].second);
+      }
+      json.push_back('}');
+      upsert.reset();
+      upsert.bind(1, import.tenant_id);
+      upsert.bind(2, family);
+      upsert.bind(3, key);
+      upsert.bind(4, json);
+      upsert.bind(5, import.id);
+      upsert.bind(6, now);
+      upsert.run();
+    }
+  }
+  Statement checkpoint = c.prepare(
+      "UPDATE imports SET last_committed_row = ?, rows_done = ?, bytes_done = ?, updated_at = ? WHERE id = ?");
+  checkpoint.bind(1, static_cast<std::int64_t>(last_row));
+  checkpoint.bind(2, static_cast<std::int64_t>(progress.rows_done));
+  checkpoint.bind(3, static_cast<std::int64_t>(progress.bytes_done));
+  checkpoint.bind(4, now);
+  checkpoint.bind(5, import.id);
+  checkpoint.run();
+  t.commit();
+}
+
+std::vector<std::string> SqliteStore::expired_files(std::int64_t now) {
+  Statement s = connection().prepare("SELECT id FROM imports WHERE files_expire_at > 0 AND files_expire_at < ?");
+  s.bind(1, now);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+void SqliteStore::forget_files(const std::string& import_id) {
+  Statement s = connection().prepare("UPDATE imports SET files_expire_at = 0 WHERE id = ?");
+  s.bind(1, import_id);
+  s.run();
+}
+
+// ---- Idempotency --------------------------------------------------------------------------------
+
+std::optional<IdempotentReply> SqliteStore::reserve_idempotency(std::int64_t tenant, const std::string& key,
+                                                                const std::string& request_hash, std::int64_t now) {
+  Connection& c = connection();
+  Statement ins = c.prepare("INSERT OR IGNORE INTO idempotency (tenant_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)");
+  ins.bind(1, tenant);
+  ins.bind(2, key);
+  ins.bind(3, request_hash);
+  ins.bind(4, now);
+  ins.run();
+  if (sqlite3_changes(c.db()) > 0) return std::nullopt;
+  Statement s = c.prepare("SELECT request_hash, import_id, status, body, finished FROM idempotency WHERE tenant_id = ? AND key = ?");
+  s.bind(1, tenant);
+  s.bind(2, key);
+  if (!s.step()) return std::nullopt;
+  IdempotentReply r;
+  r.request_hash = s.text(0);
+  r.import_id = s.text(1);
+  r.status = static_cast<int>(s.int64(2));
+  r.body = s.text(3);
+  r.finished = s.int64(4) != 0;
+  return r;
+}
+
+void SqliteStore::finish_idempotency(std::int64_t tenant, const std::string& key, const std::string& import_id, int status,
+                                     const std::string& body) {
+  Statement s = connection().prepare(
+      "UPDATE idempotency SET import_id = ?, status = ?, body = ?, finished = 1 WHERE tenant_id = ? AND key = ?");
+  s.bind(1, import_id);
+  s.bind(2, static_cast<std::int64_t>(status));
+  s.bind(3, body);
+  s.bind(4, tenant);
+  s.bind(5, key);
+  s.run();
+}
+
+void SqliteStore::release_idempotency(std::int64_t tenant, const std::string& key) {
+  Statement s = connection().prepare("DELETE FROM idempotency WHERE tenant_id = ? AND key = ? AND finished = 0");
+  s.bind(1, tenant);
+  s.bind(2, key);
+  s.run();
+}
+
+void SqliteStore::expire_idempotency(std::int64_t before) {
+  Statement s = connection().prepare("DELETE FROM idempotency WHERE created_at < ? AND finished = 1");
+  s.bind(1, before);
+  s.run();
+}
+
+// ---- My Partners --------------------------------------------------------------------------------
+
+PartnerPage SqliteStore::partners(std::int64_t tenant, const PartnerFilter& filter, std::optional<std::int64_t> cursor,
+                                  std::size_t limit) {
+  Connection& c = connection();
+  FilterSql f = filter_sql(filter);
+  PartnerPage page;
+  {
+    Statement count = c.prepare("SELECT COUNT(*) FROM partners WHERE tenant_id = ?" + f.where);
+    count.bind(1, tenant);
+    for (std::size_t i = 0; i < f.texts.size(); ++i) count.bind(static_cast<int>(2 + i), f.texts[i]);
+    count.step();
+    page.total = static_cast<std::uint64_t>(count.int64(0));
+  }
+  Statement s = c.prepare(std::string("SELECT ") + kPartnerColumns + " FROM partners WHERE tenant_id = ?" + f.where +
+                          " AND id > ? ORDER BY id LIMIT ?");
+  int at = 1;
+  s.bind(at++, tenant);
+  for (const std::string& t : f.texts) s.bind(at++, t);
+  s.bind(at++, cursor.value_or(0));
+  s.bind(at++, static_cast<std::int64_t>(limit + 1));
+  while (s.step()) page.items.push_back(read_partner(s));
+  if (page.items.size() > limit) {
+    page.items.pop_back();
+    page.next_cursor = page.items.back().id;
+  }
+  Statement g = c.prepare("SELECT group_name FROM partner_groups WHERE partner_row = ? ORDER BY group_name");
+  for (Partner& p : page.items) {
+    g.reset();
+    g.bind(1, p.id);
+    while (g.step()) p.groups.push_back(g.text(0));
+  }
+  return page;
+}
+
+void SqliteStore::each_partner(std::int64_t tenant, const PartnerFilter& filter,
+                               const std::function<bool(const Partner&)>& each) {
+  Connection& c = connection();
+  FilterSql f = filter_sql(filter);
+  Statement s = c.prepare(std::string("SELECT ") + kPartnerColumns +
+                          ", (SELECT group_concat(group_name, '|') FROM (SELECT group_name FROM partner_groups "
+                          "WHERE partner_row = partners.id ORDER BY group_name)) FROM partners WHERE tenant_id = ?" +
+                          f.where + " ORDER BY id");
+  s.bind(1, tenant);
+  for (std::size_t i = 0; i < f.texts.size(); ++i) s.bind(static_cast<int>(2 + i), f.texts[i]);
+  while (s.step()) {
+    Partner p = read_partner(s);
+    std::string joined = s.text(12);
+    std::size_t start = 0;
+    while (!joined.empty() && start <= joined.size()) {
+      std::size_t bar = joined.find('|', start);
+      if (bar == std::string::npos) bar = joined.size();
+      p.groups.push_back(joined.substr(start, bar - start));
+      start = bar + 1;
+    }
+    if (!each(p)) break;
+  }
+}
+
+std::uint64_t SqliteStore::change_groups(std::int64_t tenant, const std::vector<std::int64_t>& ids,
+                                         const PartnerFilter* filter, const std::vector<std::string>& add,
+                                         const std::vector<std::string>& remove) {
+  Connection& c = connection();
+  Transaction t(c);
+  std::vector<std::int64_t> targets;
+  if (filter) {
+    FilterSql f = filter_sql(*filter);
+    Statement s = c.prepare("SELECT id FROM partners WHERE tenant_id = ?" + f.where);
+    s.bind(1, tenant);
+    for (std::size_t i = 0; i < f.texts.size(); ++i) s.bind(static_cast<int>(2 + i), f.texts[i]);
+    while (s.step()) targets.push_back(s.int64(0));
+  } else {
+    Statement s = c.prepare("SELECT id FROM partners WHERE tenant_id = ? AND id = ?");
+    for (std::int64_t id : ids) {
+      s.reset();
+      s.bind(1, tenant);
+      s.bind(2, id);
+      if (s.step()) targets.push_back(id);  // another tenant's ids are not found, never changed
+    }
+  }
+  Statement ins = c.prepare("INSERT OR IGNORE INTO partner_groups (partner_row, group_name, tenant_id) VALUES (?, ?, ?)");
+  Statement del = c.prepare("DELETE FROM partner_groups WHERE partner_row = ? AND group_name = ?");
+  Statement touch = c.prepare("UPDATE partners SET updated_at = ? WHERE id = ?");
+  std::uint64_t changed = 0;
+  for (std::int64_t id : targets) {
+    bool any = false;
+    for (const std::string& g : add) {
+      ins.reset();
+      ins.bind(1, id);
+      ins.bind(2, g);
+      ins.bind(3, tenant);
+      ins.run();
+      any |= sqlite3_changes(c.db()) > 0;
+    }
+    for (const std::string& g : remove) {
+      del.reset();
+      del.bind(1, id);
+      del.bind(2, g);
+      del.run();
+      any |= sqlite3_changes(c.db()) > 0;
+    }
+    if (any) {
+      touch.reset();
+      touch.bind(1, now_seconds());
+      touch.bind(2, id);
+      touch.run();
+      ++changed;
+    }
+  }
+  t.commit();
+  return changed;
+}
+
+// ---- Outbox -------------------------------------------------------------------------------------
+
+void SqliteStore::enqueue(const OutboxItem& item) {
+  Statement s = connection().prepare(
+      "INSERT INTO outbox (tenant_id, import_id, channel, target, payload, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?)");
+  s.bind(1, item.tenant_id);
+  s.bind(2, item.import_id);
+  s.bind(3, item.channel);
+  s.bind(4, item.target);
+  s.bind(5, item.payload);
+  s.bind(6, item.next_attempt_at);
+  s.run();
+}
+
+static OutboxItem read_outbox(Statement& s) {
+  OutboxItem o;
+  o.id = s.int64(0);
+  o.tenant_id = s.int64(1);
+  o.import_id = s.text(2);
+  o.channel = s.text(3);
+  o.target = s.text(4);
+  o.payload = s.text(5);
+  o.attempts = static_cast<std::uint32_t>(s.int64(6));
+  o.next_attempt_at = s.int64(7);
+  o.last_error = s.text(8);
+  o.delivered_at = s.int64(9);
+  return o;
+}
+
+std::vector<OutboxItem> SqliteStore::due(std::int64_t now, std::size_t limit) {
+  Statement s = connection().prepare(
+      "SELECT id, tenant_id, import_id, channel, target, payload, attempts, next_attempt_at, last_error, delivered_at "
+      "FROM outbox WHERE delivered_at = 0 AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
+  s.bind(1, now);
+  s.bind(2, static_cast<std::int64_t>(limit));
+  std::vector<OutboxItem> out;
+  while (s.step()) out.push_back(read_outbox(s));
+  return out;
+}
+
+void SqliteStore::delivered(std::int64_t id, std::int64_t now) {
+  Statement s = connection().prepare("UPDATE outbox SET delivered_at = ?, attempts = attempts + 1 WHERE id = ?");
+  s.bind(1, now);
+  s.bind(2, id);
+  s.run();
+}
+
+void SqliteStore::retry_later(std::int64_t id, std::uint32_t attempts, std::int64_t next_attempt_at,
+                              const std::string& error) {
+  Statement s = connection().prepare("UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?");
+  s.bind(1, static_cast<std::int64_t>(attempts));
+  s.bind(2, next_attempt_at);
+  s.bind(3, error);
+  s.bind(4, id);
+  s.run();
+}
+
+std::vector<OutboxItem> SqliteStore::outbox(std::int64_t tenant) {
+  Statement s = connection().prepare(
+      "SELECT id, tenant_id, import_id, channel, target, payload, attempts, next_attempt_at, last_error, delivered_at "
+      "FROM outbox WHERE tenant_id = ? ORDER BY id");
+  s.bind(1, tenant);
+  std::vector<OutboxItem> out;
+  while (s.step()) out.push_back(read_outbox(s));
+  return out;
+}
+
+StoreCounts SqliteStore::counts() {
+  Statement s = connection().prepare("SELECT status, COUNT(*) FROM imports GROUP BY status ORDER BY status");
+  StoreCounts out;
+  while (s.step()) out.imports_by_status.emplace_back(s.text(0), static_cast<std::uint64_t>(s.int64(1)));
+  return out;
+}
+
+// ---- Opening ------------------------------------------------------------------------------------
+
+std::string family_of(const std::string& template_name) {
+  if (template_name == "prospects" || template_name == "partners_update") return "partners";
+  return template_name;
+}
+
+std::unique_ptr<Store> open_store(const std::string& spec) {
+  if (spec.rfind("sqlite:", 0) == 0 && spec.size() > 7) return std::make_unique<SqliteStore>(spec.substr(7));
+  throw std::runtime_error("--db must be sqlite:PATH (PostgreSQL comes later), not \"" + spec + "\"");
+}
+
+}  // namespace rowgate::server

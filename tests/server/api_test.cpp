@@ -1,0 +1,408 @@
+// The REST server in-process on port 0, against a real SQLite file in a temporary folder, talked
+// to over HTTP: every route, its error statuses, tenant isolation and idempotency.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "http/api_server.h"
+#include "http_client.h"
+#include "jobs/import_runner.h"
+#include "notify/notifier.h"
+#include "rowgate/report.h"
+#include "store/sqlite_store.h"
+#include "util/crypto.h"
+
+namespace rowgate::testing {
+namespace {
+
+using nlohmann::json;
+using namespace rowgate::server;
+
+const char* kGroups[] = {"Mass Media", "Podcasts", "Content Creators"};
+
+std::string prospects_csv(int rows, int first = 1, const std::string& group = "Podcasts") {
+  std::string csv = "Partner Name,Contact Email,Media Property,Group Name,Partner ID\n";
+  for (int i = first; i < first + rows; ++i)
+    csv += "Partner " + std::to_string(i) + ",p" + std::to_string(i) + "@example.com,https://p" + std::to_string(i) +
+           ".example.com/," + group + "," + std::to_string(1000 + i) + "\n";
+  return csv;
+}
+
+class Api : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("rowgate_api_" + random_hex(6));
+    std::filesystem::create_directories(dir_);
+    store_ = std::make_unique<SqliteStore>((dir_ / "store.db").string());
+    tenant_a_ = store_->create_tenant("A");
+    tenant_b_ = store_->create_tenant("B");
+    for (const char* g : kGroups) {
+      store_->add_group(tenant_a_, g);
+      store_->add_group(tenant_b_, g);
+    }
+    key_a_ = "key-a-" + random_hex(8);
+    key_b_ = "key-b-" + random_hex(8);
+    store_->add_key(tenant_a_, sha256_hex(key_a_));
+    store_->add_key(tenant_b_, sha256_hex(key_b_));
+    NotifySettings ns;
+    ns.smtp_port = 1;  // e-mail is "configured"; the delivery thread is not started here
+    notifier_ = std::make_unique<Notifier>(*store_, ns);
+    RunnerSettings rs;
+    rs.data_dir = (dir_ / "data").string();
+    rs.batch_rows = 100;
+    runner_ = std::make_unique<ImportRunner>(*store_, rs, notifier_.get());
+    ServerSettings ss;
+    ss.port = 0;
+    ss.web_dir = (dir_ / "web").string();
+    std::filesystem::create_directories(dir_ / "web");
+    std::ofstream(dir_ / "web" / "index.html") << "<!doctype html><title>Rowgate</title>";
+    std::ofstream(dir_ / "secret.txt") << "not for the web";
+    server_ = std::make_unique<ApiServer>(*store_, *runner_, ss);
+    server_->start();
+    runner_->start();
+    port_ = server_->port();
+  }
+
+  void TearDown() override {
+    server_->stop();
+    runner_->stop();
+    server_.reset();
+    runner_.reset();
+    notifier_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  HttpResponse call(const std::string& method, const std::string& target, const std::string& body = "",
+                    const std::string& key = "A", HttpHeaders extra = {}) {
+    if (key == "A") extra.emplace_back("Authorization", "Bearer " + key_a_);
+    else if (key == "B") extra.emplace_back("Authorization", "Bearer " + key_b_);
+    else if (!key.empty()) extra.emplace_back("Authorization", "Bearer " + key);
+    return http(port_, method, target, extra, body);
+  }
+
+  static json body_of(const HttpResponse& r) {
+    json j = json::parse(r.body, nullptr, false);
+    return j;
+  }
+
+  // Creates an import, uploads `data` in parts of `part` bytes, starts it and waits for its end.
+  json run_import(const std::string& data, bool dry_run, const std::string& key = "A", std::size_t part = 1 << 20,
+                  const std::string& template_name = "prospects") {
+    HttpResponse created = call("POST", "/api/v1/imports",
+                                json({{"template", template_name}, {"dry_run", dry_run}}).dump(), key);
+    EXPECT_EQ(created.status, 201) << created.body;
+    std::string id = body_of(created)["id"];
+    int n = 1;
+    for (std::size_t at = 0; at < data.size(); at += part, ++n) {
+      HttpResponse put = call("PUT", "/api/v1/imports/" + id + "/parts/" + std::to_string(n), data.substr(at, part), key);
+      EXPECT_EQ(put.status, 200) << put.body;
+    }
+    HttpResponse started = call("POST", "/api/v1/imports/" + id + "/start", "", key);
+    EXPECT_EQ(started.status, 202) << started.body;
+    return wait_for(id, key);
+  }
+
+  json wait_for(const std::string& id, const std::string& key = "A") {
+    for (int i = 0; i < 600; ++i) {
+      json status = body_of(call("GET", "/api/v1/imports/" + id, "", key));
+      std::string s = status.value("status", "");
+      if (s == "done" || s == "failed" || s == "cancelled") return status;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "import " << id << " did not end";
+    return json();
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SqliteStore> store_;
+  std::unique_ptr<Notifier> notifier_;
+  std::unique_ptr<ImportRunner> runner_;
+  std::unique_ptr<ApiServer> server_;
+  std::int64_t tenant_a_ = 0, tenant_b_ = 0;
+  std::string key_a_, key_b_;
+  std::uint16_t port_ = 0;
+};
+
+TEST_F(Api, HealthzAndMetricsNeedNoKey) {
+  HttpResponse h = call("GET", "/healthz", "", "");
+  EXPECT_EQ(h.status, 200);
+  EXPECT_EQ(body_of(h)["status"], "ok");
+  call("GET", "/api/v1/groups");
+  HttpResponse m = call("GET", "/metrics", "", "");
+  EXPECT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find("rowgate_http_request_seconds_bucket{route=\"GET /api/v1/groups\""), std::string::npos) << m.body;
+  EXPECT_NE(m.body.find("rowgate_rows_total{outcome=\"create\"}"), std::string::npos);
+}
+
+TEST_F(Api, MissingOrWrongKeyIs401WithAJsonError) {
+  for (const std::string& key : {std::string(), std::string("nope")}) {
+    HttpResponse r = call("GET", "/api/v1/groups", "", key);
+    EXPECT_EQ(r.status, 401);
+    json j = body_of(r);
+    ASSERT_TRUE(j.is_object()) << r.body;
+    EXPECT_EQ(j["error"]["code"], "unauthorized");
+    EXPECT_FALSE(j["error"]["message"].get<std::string>().empty());
+  }
+  HttpResponse basic = call("GET", "/api/v1/groups", "", "", {{"Authorization", "Basic abc"}});
+  EXPECT_EQ(basic.status, 401);
+}
+
+TEST_F(Api, Templates) {
+  json list = body_of(call("GET", "/api/v1/templates"));
+  ASSERT_EQ(list["items"].size(), 4u);
+  HttpResponse one = call("GET", "/api/v1/templates/participants");
+  EXPECT_EQ(one.status, 200);
+  EXPECT_EQ(body_of(one)["name"], "participants");
+  EXPECT_EQ(call("GET", "/api/v1/templates/nope").status, 404);
+}
+
+TEST_F(Api, Groups) {
+  json list = body_of(call("GET", "/api/v1/groups"));
+  EXPECT_EQ(list["items"].size(), 3u);
+  EXPECT_EQ(call("POST", "/api/v1/groups", R"({"name": "Bloggers"})").status, 201);
+  EXPECT_EQ(call("POST", "/api/v1/groups", R"({"name": "Bloggers"})").status, 409);
+  EXPECT_EQ(call("POST", "/api/v1/groups", R"({"name": " padded"})").status, 422);
+  EXPECT_EQ(call("POST", "/api/v1/groups", R"({"name": 5})").status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/groups", R"({not json)").status, 400);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/groups"))["items"].size(), 4u);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/groups", "", "B"))["items"].size(), 3u);  // B's are its own
+  EXPECT_EQ(call("DELETE", "/api/v1/groups?name=Bloggers").status, 200);
+  EXPECT_EQ(call("DELETE", "/api/v1/groups?name=Bloggers").status, 404);
+  EXPECT_EQ(call("DELETE", "/api/v1/groups?name=Mass%20Media", "", "B").status, 200);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/groups"))["items"].size(), 3u);  // A still has Mass Media
+}
+
+TEST_F(Api, DryRunGivesTheSameFindingsAsTheCore) {
+  std::string csv = prospects_csv(300);
+  csv += "Bad,not-an-email,https://x.example.com/,Podcasts,1\n";
+  csv += "Dup,p1@example.com,https://y.example.com/,Nope,2\n";
+  json status = run_import(csv, true, "A", 1000);  // many small parts
+  EXPECT_EQ(status["status"], "done");
+  EXPECT_EQ(status["summary"]["rows"], 302);
+  EXPECT_EQ(status["summary"]["create"], 300);
+  EXPECT_EQ(status["progress"]["bytes"], csv.size());
+  HttpResponse errors = call("GET", "/api/v1/imports/" + status["id"].get<std::string>() + "/errors.csv");
+  ASSERT_EQ(errors.status, 200);
+  // The core on the same bytes and context writes the same errors file.
+  Context ctx;
+  ctx.sets.emplace_back("groups", std::vector<std::string>{"Content Creators", "Mass Media", "Podcasts"});
+  CollectingSink sink;
+  Session s(builtin_template("prospects").value, ctx, Options{}, sink);
+  s.feed(csv);
+  s.finish();
+  std::string expected(errors_csv_header());
+  for (const Finding& f : sink.findings) expected += errors_csv_line(f);
+  EXPECT_EQ(errors.body, expected);
+  // A dry run writes nothing.
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners"))["total"], 0);
+}
+
+TEST_F(Api, CommitWritesValidRowsAndUpdatesByKey) {
+  json first = run_import(prospects_csv(250), false);
+  EXPECT_EQ(first["status"], "done");
+  EXPECT_EQ(first["summary"]["create"], 250);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners"))["total"], 250);
+  // The context now lists their keys, compactly.
+  json ctx = body_of(call("GET", "/api/v1/context?template=prospects"));
+  EXPECT_EQ(ctx["existing_count"], 250);
+  EXPECT_EQ(ctx["existing_hash64"].get<std::string>().size(), (250 * 8 + 2) / 3 * 4);
+  EXPECT_EQ(ctx["sets"]["groups"].size(), 3u);
+  // Again with 50 new rows: 200 updates, 50 creates, nothing doubled.
+  json second = run_import(prospects_csv(250, 51, "Mass Media"), false);
+  EXPECT_EQ(second["summary"]["update"], 200);
+  EXPECT_EQ(second["summary"]["create"], 50);
+  json page = body_of(call("GET", "/api/v1/partners?q=Partner%20100"));
+  ASSERT_EQ(page["total"], 1);
+  EXPECT_EQ(page["items"][0]["groups"], json({"Mass Media", "Podcasts"}));
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners"))["total"], 300);
+  // The results file lists every row with its outcome.
+  HttpResponse results = call("GET", "/api/v1/imports/" + second["id"].get<std::string>() + "/results.csv");
+  EXPECT_EQ(results.status, 200);
+  EXPECT_NE(results.body.find("\r\n2,2,update,p51@example.com,"), std::string::npos) << results.body.substr(0, 400);
+}
+
+TEST_F(Api, TenantsSeeOnlyTheirOwn) {
+  // Overlapping Partner IDs and e-mails in two tenants.
+  json a = run_import(prospects_csv(20), false, "A");
+  json b = run_import(prospects_csv(5), false, "B");
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners", "", "A"))["total"], 20);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners", "", "B"))["total"], 5);
+  std::string a_id = a["id"];
+  EXPECT_EQ(call("GET", "/api/v1/imports/" + a_id, "", "B").status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/imports/" + a_id + "/errors.csv", "", "B").status, 404);
+  EXPECT_EQ(call("DELETE", "/api/v1/imports/" + a_id, "", "B").status, 404);
+  EXPECT_EQ(call("PUT", "/api/v1/imports/" + a_id + "/parts/1", "x", "B").status, 404);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/imports", "", "B"))["items"].size(), 1u);
+  // B cannot move A's partners into groups by id.
+  json a_page = body_of(call("GET", "/api/v1/partners?limit=1", "", "A"));
+  std::int64_t a_partner = a_page["items"][0]["id"];
+  json changed = body_of(call("POST", "/api/v1/partners/groups",
+                              json({{"ids", {a_partner}}, {"add", {"Mass Media"}}}).dump(), "B"));
+  EXPECT_EQ(changed["changed"], 0);
+  // B's context does not see A's keys.
+  EXPECT_EQ(body_of(call("GET", "/api/v1/context?template=prospects", "", "B"))["existing_count"], 5);
+}
+
+TEST_F(Api, IdempotencyReplays422And409) {
+  std::string body = json({{"template", "prospects"}, {"dry_run", true}}).dump();
+  HttpResponse first = call("POST", "/api/v1/imports", body, "A", {{"Idempotency-Key", "k1"}});
+  HttpResponse again = call("POST", "/api/v1/imports", body, "A", {{"Idempotency-Key", "k1"}});
+  ASSERT_EQ(first.status, 201);
+  EXPECT_EQ(again.status, 201);
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.headers["idempotent-replayed"], "true");
+  EXPECT_EQ(body_of(call("GET", "/api/v1/imports"))["items"].size(), 1u);  // nothing new
+  std::string other = json({{"template", "prospects"}, {"dry_run", false}}).dump();
+  EXPECT_EQ(call("POST", "/api/v1/imports", other, "A", {{"Idempotency-Key", "k1"}}).status, 422);
+  // Keys are per tenant: B may use k1 for its own request.
+  EXPECT_EQ(call("POST", "/api/v1/imports", other, "B", {{"Idempotency-Key", "k1"}}).status, 201);
+  // While the first request with a key is still being served, a second one is 409.
+  ASSERT_FALSE(store_->reserve_idempotency(tenant_a_, "k2", sha256_hex(body), 0).has_value());
+  EXPECT_EQ(call("POST", "/api/v1/imports", body, "A", {{"Idempotency-Key", "k2"}}).status, 409);
+}
+
+TEST_F(Api, PartsOutOfOrderAndRepeated) {
+  std::string csv = prospects_csv(40);
+  std::string id = body_of(call("POST", "/api/v1/imports", R"({"template": "prospects"})"))["id"];
+  std::size_t third = csv.size() / 3;
+  std::string p1 = csv.substr(0, third), p2 = csv.substr(third, third), p3 = csv.substr(2 * third);
+  EXPECT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/3", p3).status, 200);
+  EXPECT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/1", "garbage to be replaced").status, 200);
+  EXPECT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/1", p1).status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/imports/" + id + "/start").status, 422);  // part 2 is missing
+  HttpResponse two = call("PUT", "/api/v1/imports/" + id + "/parts/2", p2);
+  EXPECT_EQ(body_of(two)["sha256"], sha256_hex(p2));
+  EXPECT_EQ(call("POST", "/api/v1/imports/" + id + "/start").status, 202);
+  EXPECT_EQ(call("POST", "/api/v1/imports/" + id + "/start").status, 409);
+  EXPECT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/2", p2).status, 409);  // started: parts are fixed
+  json status = wait_for(id);
+  EXPECT_EQ(status["summary"]["create"], 40);
+}
+
+TEST_F(Api, BadRequestsGetClearErrorsAndTheServerKeepsServing) {
+  EXPECT_EQ(call("POST", "/api/v1/imports", R"({"template": "nope"})").status, 422);
+  EXPECT_EQ(call("POST", "/api/v1/imports", R"({"template": 7})").status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/imports", R"({"dry_run": true})").status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/imports", R"({"template": "prospects", "mapping": {"A": "no such field"}})").status, 422);
+  EXPECT_EQ(call("POST", "/api/v1/imports", R"({"template": "prospects", "options": {"delimiter": "x"}})").status, 422);
+  EXPECT_EQ(call("POST", "/api/v1/imports", "[1,2]").status, 400);
+  std::string id = body_of(call("POST", "/api/v1/imports", R"({"template": "prospects"})"))["id"];
+  EXPECT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/0", "x").status, 400);
+  EXPECT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/10001", "x").status, 400);
+  EXPECT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/abc", "x").status, 400);
+  EXPECT_EQ(call("POST", "/api/v1/imports/" + id + "/start").status, 422);  // no parts
+  EXPECT_EQ(call("GET", "/api/v1/imports/nope").status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/context?template=nope").status, 404);
+  // Over the limit: 413, quickly.
+  auto t0 = std::chrono::steady_clock::now();
+  HttpResponse big = call("PUT", "/api/v1/imports/" + id + "/parts/1", std::string((8u << 20) + 1, 'x'));
+  EXPECT_EQ(big.status, 413) << big.body.substr(0, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+  // A file that is not CSV ends as a failed import with a clear reason.
+  std::string zip = std::string("PK\x03\x04", 4) + std::string(100, '\0');
+  json failed = run_import(zip, false);
+  EXPECT_EQ(failed["status"], "failed");
+  EXPECT_NE(failed["error"].get<std::string>().find("ZIP"), std::string::npos) << failed.dump();
+  EXPECT_EQ(call("GET", "/healthz", "", "").status, 200);
+}
+
+TEST_F(Api, CancelBeforeStart) {
+  std::string id = body_of(call("POST", "/api/v1/imports", R"({"template": "prospects"})"))["id"];
+  HttpResponse c = call("DELETE", "/api/v1/imports/" + id);
+  EXPECT_EQ(c.status, 202);
+  EXPECT_EQ(body_of(c)["status"], "cancelled");
+  EXPECT_EQ(call("DELETE", "/api/v1/imports/" + id).status, 409);
+  EXPECT_EQ(call("POST", "/api/v1/imports/" + id + "/start").status, 409);
+}
+
+TEST_F(Api, PartnersSearchFilterPageExportAndGroups) {
+  std::string csv = "Partner Name,Contact Email,Media Property,Group Name,Partner ID,Country\n"
+                    "=Evil Co,evil@example.com,https://evil.example.com/,Podcasts,1,US\n"
+                    "Good Co,good@example.com,https://good.example.com/,Mass Media,2,GB\n"
+                    "Fine Co,fine@example.com,https://fine.example.org/,,3,us\n";
+  EXPECT_EQ(run_import(csv, false)["summary"]["create"], 3);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?q=good"))["total"], 1);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?q=example.org"))["total"], 1);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?q=2"))["total"], 1);  // Partner ID
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?country=US"))["total"], 2);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?group=Podcasts"))["total"], 1);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?status=active"))["total"], 3);
+  // Keyset pagination.
+  json p1 = body_of(call("GET", "/api/v1/partners?limit=2"));
+  ASSERT_EQ(p1["items"].size(), 2u);
+  ASSERT_TRUE(p1["next_cursor"].is_string());
+  json p2 = body_of(call("GET", "/api/v1/partners?limit=2&cursor=" + p1["next_cursor"].get<std::string>()));
+  ASSERT_EQ(p2["items"].size(), 1u);
+  EXPECT_TRUE(p2["next_cursor"].is_null());
+  EXPECT_EQ(call("GET", "/api/v1/partners?cursor=x").status, 400);
+  // Export: streamed CSV, formula injection neutralised.
+  HttpResponse exp = call("GET", "/api/v1/partners/export.csv?country=US");
+  EXPECT_EQ(exp.status, 200);
+  EXPECT_EQ(exp.headers["content-disposition"], "attachment; filename=\"partners.csv\"");
+  EXPECT_NE(exp.body.find("1,'=Evil Co,evil@example.com"), std::string::npos) << exp.body;
+  EXPECT_EQ(std::count(exp.body.begin(), exp.body.end(), '\n'), 3);  // header + 2
+  // Bulk groups: by ids, then by filter.
+  std::int64_t good = body_of(call("GET", "/api/v1/partners?q=good"))["items"][0]["id"];
+  EXPECT_EQ(body_of(call("POST", "/api/v1/partners/groups", json({{"ids", {good}}, {"add", {"Podcasts"}}}).dump()))["changed"], 1);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?group=Podcasts"))["total"], 2);
+  EXPECT_EQ(body_of(call("POST", "/api/v1/partners/groups",
+                         json({{"filter", {{"country", "US"}}}, {"add", {"Content Creators"}}, {"remove", {"Podcasts"}}}).dump()))["changed"],
+            2);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?group=Podcasts"))["total"], 1);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?group=Content%20Creators"))["total"], 2);
+  EXPECT_EQ(call("POST", "/api/v1/partners/groups", json({{"ids", {good}}, {"add", {"Nope"}}}).dump()).status, 422);
+  EXPECT_EQ(call("POST", "/api/v1/partners/groups", json({{"add", {"Podcasts"}}}).dump()).status, 400);
+}
+
+TEST_F(Api, BulkEditIsAnUpdateOnlyImport) {
+  run_import(prospects_csv(3), false);
+  std::string edit = "Partner ID,Status,Partner Name\n1001,inactive,Renamed\n9999,active,Ghost\n";
+  json status = run_import(edit, false, "A", 1 << 20, "partners_update");
+  EXPECT_EQ(status["summary"]["update"], 1);
+  EXPECT_EQ(status["summary"]["invalid"], 1);  // 9999 is not_found
+  json page = body_of(call("GET", "/api/v1/partners?status=inactive"));
+  ASSERT_EQ(page["total"], 1);
+  EXPECT_EQ(page["items"][0]["name"], "Renamed");
+  EXPECT_EQ(page["items"][0]["email"], "p1@example.com");  // untouched fields kept
+}
+
+TEST_F(Api, ReportFilesExpire) {
+  json status = run_import(prospects_csv(2), true);
+  std::string id = status["id"];
+  EXPECT_EQ(call("GET", "/api/v1/imports/" + id + "/errors.csv").status, 200);
+  runner_->remove_expired_files(std::time(nullptr) + 31 * 24 * 3600);
+  EXPECT_EQ(call("GET", "/api/v1/imports/" + id + "/errors.csv").status, 410);
+  EXPECT_FALSE(std::filesystem::exists(runner_->errors_path(id)));
+}
+
+TEST_F(Api, StaticFilesAndNoPathTraversal) {
+  HttpResponse index = call("GET", "/", "", "");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_NE(index.headers["content-type"].find("text/html"), std::string::npos);
+  EXPECT_EQ(call("GET", "/../secret.txt", "", "").status, 404);
+  EXPECT_EQ(call("GET", "/%2e%2e/secret.txt", "", "").status, 404);
+  EXPECT_EQ(call("GET", "/nothing-here.js", "", "").status, 404);
+}
+
+TEST_F(Api, Notifications) {
+  EXPECT_EQ(call("PUT", "/api/v1/notifications", R"({"email": "ops@example.com"})").status, 200);
+  EXPECT_EQ(call("PUT", "/api/v1/notifications", R"({"email": "nope"})").status, 422);
+  EXPECT_EQ(call("PUT", "/api/v1/notifications", R"({"webhook_url": "http://127.0.0.1:9/x"})").status, 422);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/notifications"))["email"], "ops@example.com");
+  json status = run_import(prospects_csv(2), true);
+  // The end of the import was written to the outbox for e-mail.
+  std::vector<OutboxItem> items = store_->outbox(tenant_a_);
+  ASSERT_EQ(items.size(), 1u);
+  EXPECT_EQ(items[0].channel, "email");
+  EXPECT_EQ(items[0].import_id, status["id"]);
+}
+
+}  // namespace
+}  // namespace rowgate::testing
