@@ -170,6 +170,7 @@ int run_serve(const std::vector<std::string>& words) {
       std::printf("Created the demo tenant. Its API key (shown once): %s\n", new_key(*store, tenant).c_str());
     }
     NotifySettings notify;
+    notify.base_url = public_url.empty() ? "http://" + settings.address + ":" + std::to_string(settings.port) : public_url;
     if (!smtp.empty()) {
       std::size_t colon = smtp.rfind(':');
       notify.smtp_host = smtp.substr(0, colon);

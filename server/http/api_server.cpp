@@ -21,6 +21,8 @@
 
 #include "http/metrics.h"
 #include "jobs/import_runner.h"
+#include "notify/smtp_client.h"
+#include "notify/webhook_client.h"
 #include "rowgate/checks.h"
 #include "rowgate/report.h"
 #include "rowgate/session.h"
@@ -386,10 +388,13 @@ void ApiServer::notifications_put(Call& call, const Request& request, Response& 
   c.email = string_field(body, "email");
   c.webhook_url = string_field(body, "webhook_url");
   c.webhook_secret = string_field(body, "webhook_secret");
-  if (!c.email.empty() && checks::email(c.email) != nullptr)
-    fail(Http::Code::Unprocessable_Entity, "bad_email", "\"email\" is not a valid e-mail address.");
-  if (!c.webhook_url.empty() && c.webhook_url.rfind("http://", 0) != 0)
-    fail(Http::Code::Unprocessable_Entity, "bad_url", "\"webhook_url\" must be an http:// URL.");
+  // The same checks the notifier makes before it sends, so nothing saved here is skipped later.
+  if (!c.email.empty() && (checks::email(c.email) != nullptr || !valid_mail_address(c.email)))
+    fail(Http::Code::Unprocessable_Entity, "bad_email", "\"email\" is not a plain ASCII e-mail address.");
+  HttpUrl url;
+  std::string why;
+  if (!c.webhook_url.empty() && !parse_http_url(c.webhook_url, &url, &why))
+    fail(Http::Code::Unprocessable_Entity, "bad_url", "\"webhook_url\" cannot be used: " + why);
   if (!c.webhook_url.empty() && c.webhook_secret.empty())
     fail(Http::Code::Unprocessable_Entity, "missing_secret", "A webhook needs a \"webhook_secret\" to sign its calls.");
   store_.set_notify(call.tenant, c);
