@@ -25,7 +25,8 @@ namespace {
 
 const char* kServeUsage =
     "usage: rowgate serve [--db sqlite:PATH] [--port N] [--address 127.0.0.1] [--web DIR] [--wasm DIR]\n"
-    "                     [--data DIR] [--demo-groups CONTEXT.json] [--smtp HOST:PORT] [--public-url URL]\n"
+    "                     [--data DIR] [--demo-groups CONTEXT.json] [--smtp HOST:PORT] [--mail-from ADDRESS]\n"
+    "                     [--public-url URL]\n"
     "Serves the REST API and the web pages. On an empty database it creates a demo tenant (with the\n"
     "groups of --demo-groups) and prints its API key.\n";
 
@@ -121,7 +122,7 @@ int run_admin(const std::vector<std::string>& words) {
 }
 
 int run_serve(const std::vector<std::string>& words) {
-  std::string db = "sqlite:rowgate.db", data = "rowgate-data", demo_groups, smtp, public_url;
+  std::string db = "sqlite:rowgate.db", data = "rowgate-data", demo_groups, smtp, public_url, mail_from;
   ServerSettings settings;
   settings.web_dir = "web";
   for (std::size_t i = 0; i < words.size(); ++i) {
@@ -139,8 +140,12 @@ int run_serve(const std::vector<std::string>& words) {
     if (words[i] == "--demo-groups" && value(&demo_groups)) continue;
     if (words[i] == "--smtp" && value(&smtp)) continue;
     if (words[i] == "--public-url" && value(&public_url)) continue;
+    if (words[i] == "--mail-from" && value(&mail_from)) continue;
     if (words[i] == "--port" && value(&port)) {
-      settings.port = static_cast<std::uint16_t>(std::atoi(port.c_str()));
+      char* end = nullptr;
+      long p = std::strtol(port.c_str(), &end, 10);
+      if (port.empty() || *end != '\0' || p < 0 || p > 65535) return usage(kServeUsage, "--port must be 0 to 65535");
+      settings.port = static_cast<std::uint16_t>(p);
       continue;
     }
     if (words[i] == "--help") {
@@ -170,6 +175,7 @@ int run_serve(const std::vector<std::string>& words) {
       std::printf("Created the demo tenant. Its API key (shown once): %s\n", new_key(*store, tenant).c_str());
     }
     NotifySettings notify;
+    if (!mail_from.empty()) notify.mail_from = mail_from;
     notify.base_url = public_url.empty() ? "http://" + settings.address + ":" + std::to_string(settings.port) : public_url;
     if (!smtp.empty()) {
       std::size_t colon = smtp.rfind(':');
@@ -191,8 +197,20 @@ int run_serve(const std::vector<std::string>& words) {
     std::fflush(stdout);
     log_info("serving", {{"url", url}, {"db", db}});
 
+    // Wait for SIGTERM/SIGINT; once a minute, remove expired report files and idempotency keys.
     int signal_number = 0;
-    sigwait(&signals, &signal_number);
+    for (;;) {
+      timespec minute{60, 0};
+      signal_number = sigtimedwait(&signals, nullptr, &minute);
+      if (signal_number > 0) break;
+      std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+      try {
+        runner.remove_expired_files(now);
+        store->expire_idempotency(now - 24 * 3600);
+      } catch (const std::exception& e) {
+        log_error("maintenance failed", {{"error", e.what()}});
+      }
+    }
     log_info("shutting down", {{"signal", std::to_string(signal_number)}});
     server.stop();    // no new requests
     runner.stop();    // commits the batch in hand; the import resumes at the next start

@@ -453,9 +453,12 @@ void ApiServer::imports_create(Call& call, const Request& request, Response& res
   } else {
     fail(Http::Code::Bad_Request, "bad_field", "\"template\" must be a template name or object.");
   }
-  for (const auto& b : builtin_templates())
-    if (b.name == r.template_name) r.template_json = std::string(b.json);
-  if (r.template_json.empty()) r.template_json = body["template"].dump();
+  if (body["template"].is_string()) {
+    for (const auto& b : builtin_templates())
+      if (b.name == r.template_name) r.template_json = std::string(b.json);
+  } else {
+    r.template_json = body["template"].dump();  // the caller's own, even if named like a built-in
+  }
   if (body.contains("dry_run") && !body["dry_run"].is_boolean())
     fail(Http::Code::Bad_Request, "bad_field", "\"dry_run\" must be true or false.");
   r.dry_run = body.value("dry_run", false);
@@ -541,11 +544,13 @@ void ApiServer::import_part(Call& call, const Request& request, Response& respon
   std::string n_text = request.param(":n").as<std::string>();
   char* end = nullptr;
   unsigned long n = std::strtoul(n_text.c_str(), &end, 10);
-  if (n_text.empty() || *end != '\0' || n < 1 || n > kMaxParts)
+  bool digits = !n_text.empty() && n_text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || *end != '\0' || n < 1 || n > kMaxParts)
     fail(Http::Code::Bad_Request, "bad_part_number", "Parts are numbered 1 to " + std::to_string(kMaxParts) + ".");
   const std::string& body = request.body();
   if (body.size() > settings_.max_part_bytes)
     fail(Http::Code::Request_Entity_Too_Large, "part_too_large", "A part is at most 8 MiB; split the file into more parts.");
+  if (r.status == "cancelled") fail(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
   if (r.status != "uploading")
     fail(Http::Code::Conflict, "already_started", "The import has started; its parts cannot change.");
   // Spool: write, fsync, rename, fsync the folder; only then record the part.
@@ -566,6 +571,7 @@ void ApiServer::import_part(Call& call, const Request& request, Response& respon
 
 void ApiServer::import_start(Call& call, const Request& request, Response& response) {
   ImportRecord r = find_import(store_, call.tenant, request);
+  if (r.status == "cancelled") fail(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
   if (r.status != "uploading") fail(Http::Code::Conflict, "already_started", "The import was started already.");
   std::vector<PartInfo> parts = store_.parts(r.id);
   if (parts.empty()) fail(Http::Code::Unprocessable_Entity, "no_parts", "Upload the file (PUT .../parts/1 and on) before starting.");
@@ -589,6 +595,7 @@ void ApiServer::import_cancel(Call& call, const Request& request, Response& resp
   ImportRecord r = find_import(store_, call.tenant, request);
   if (store_.set_status(r.id, "cancelled", {"uploading", "queued"})) {
     r.status = "cancelled";
+    runner_.remove_parts(r.id);
   } else if (r.status == "validating" || r.status == "committing") {
     store_.request_cancel(r.id);  // the runner stops after the chunk in hand
   } else {
@@ -609,7 +616,10 @@ void ApiServer::import_file(Call& call, const Request& request, Response& respon
   ImportRecord r = find_import(store_, call.tenant, request);
   if (r.status != "done" && r.status != "failed" && r.status != "cancelled")
     fail(Http::Code::Conflict, "not_finished", "The import has not ended; its files come when it does.");
-  if (r.files_expire_at == 0) fail(Http::Code::Gone, "expired", "This import's files were removed after 30 days.");
+  if (r.files_expire_at == 0 && r.status == "cancelled" && r.bytes_total == 0)
+    fail(Http::Code::Conflict, "never_ran", "The import was cancelled before it ran; it has no files.");
+  if (r.files_expire_at == 0 || r.files_expire_at < now_seconds())
+    fail(Http::Code::Gone, "expired", "This import's files were removed after 30 days.");
   std::string path = errors ? runner_.errors_path(r.id) : runner_.results_path(r.id);
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(Http::Code::Gone, "expired", "This import's files are no longer kept.");

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -159,7 +160,12 @@ void ImportRunner::loop() {
     } catch (const std::exception& e) {
       log_error("import failed", {{"import", job.first}, {"error", e.what()}});
       try {
-        store_.finish_import(job.first, "failed", "", "", std::string("the import stopped: ") + e.what(), 0);
+        store_.finish_import(job.first, "failed", "", "", std::string("the import stopped: ") + e.what(),
+                             static_cast<std::int64_t>(std::time(nullptr)) + settings_.files_kept_seconds);
+        forget_live(job.first);
+        std::optional<Tenant> tenant = store_.tenant(job.second);
+        std::optional<ImportRecord> ended = store_.import(job.second, job.first);
+        if (notifier_ && tenant && ended) notifier_->import_finished(*tenant, *ended);
       } catch (const std::exception& again) {
         log_error("cannot record the failure", {{"import", job.first}, {"error", again.what()}});
       }
@@ -208,7 +214,11 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
     if (import.dry_run) return;  // nothing to write; live progress is in memory
     if (sink.batch.size() < settings_.batch_rows && !force) return;
     std::uint64_t checkpoint = std::max(sink.last_row, import.last_committed_row);
+    auto t0 = std::chrono::steady_clock::now();
     store_.commit_batch(import, sink.batch, checkpoint, progress);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+    log_info("batch committed", {{"import", import_id}, {"rows", std::to_string(sink.batch.size())},
+                                 {"checkpoint", std::to_string(checkpoint)}, {"ms", std::to_string(ms)}});
     sink.batch.clear();
     if (after_batch) after_batch(import_id, checkpoint);
   };
@@ -256,6 +266,7 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
   store_.finish_import(import_id, status, summary, top_codes_json(sink.tally), status == "failed" ? sink.file_error : "",
                        now_seconds() + settings_.files_kept_seconds);
   forget_live(import_id);
+  remove_parts(import_id);  // the store has the rows and the reports; the raw upload goes
   log_info("import ended", {{"import", import_id}, {"status", status}, {"rows", std::to_string(session.summary().rows)}});
   if (notifier_) {
     std::optional<Tenant> tenant = store_.tenant(tenant_id);
@@ -279,6 +290,12 @@ std::optional<Progress> ImportRunner::progress_of(const std::string& import_id) 
   auto it = live_.find(import_id);
   if (it == live_.end()) return std::nullopt;
   return it->second;
+}
+
+void ImportRunner::remove_parts(const std::string& import_id) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(import_dir(import_id), ec))
+    if (entry.path().filename().string().rfind("part-", 0) == 0) std::filesystem::remove(entry.path(), ec);
 }
 
 void ImportRunner::remove_expired_files(std::int64_t now) {

@@ -51,6 +51,9 @@ class ImportRunner {
   std::string errors_path(const std::string& import_id) const;
   std::string results_path(const std::string& import_id) const;
 
+  /// Deletes an import's spooled parts (once it has ended: they are the raw uploaded data).
+  void remove_parts(const std::string& import_id);
+
   /// Deletes the errors and results files of imports whose 30 days are over.
   void remove_expired_files(std::int64_t now);
 

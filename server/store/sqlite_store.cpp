@@ -263,6 +263,10 @@ class SqliteStore::Connection {
     exec("PRAGMA journal_mode=WAL");
     exec("PRAGMA synchronous=FULL");
     exec("PRAGMA foreign_keys=ON");
+    // Bulk upserts touch index pages at random (keys are e-mails): keep them in memory.
+    exec("PRAGMA cache_size=-131072");  // 128 MiB
+    exec("PRAGMA temp_store=MEMORY");
+    exec("PRAGMA wal_autocheckpoint=16384");  // 64 MiB of WAL between checkpoints
   }
   ~Connection() {
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
@@ -631,7 +635,8 @@ void SqliteStore::commit_batch(const ImportRecord& import, const std::vector<Row
         "name = COALESCE(?4, name), email = COALESCE(?5, email), url = COALESCE(?6, url), "
         "first_name = COALESCE(?7, first_name), last_name = COALESCE(?8, last_name), "
         "description = COALESCE(?9, description), country = COALESCE(?10, country), updated_import = ?11, "
-        "updated_at = ?12 RETURNING id");
+        "updated_at = ?12");
+    Statement find = c.prepare("SELECT id FROM partners WHERE tenant_id = ? AND email_key = ?");
     Statement edit = c.prepare(
         "UPDATE partners SET name = COALESCE(?3, name), email = COALESCE(?4, email), "
         "email_key = COALESCE(lower(?4), email_key), url = COALESCE(?5, url), first_name = COALESCE(?6, first_name), "
@@ -639,6 +644,8 @@ void SqliteStore::commit_batch(const ImportRecord& import, const std::vector<Row
         "status = COALESCE(?10, status), updated_import = ?11, updated_at = ?12 "
         "WHERE tenant_id = ?1 AND partner_id = ?2 RETURNING id");
     Statement join = c.prepare("INSERT OR IGNORE INTO partner_groups (partner_row, group_name, tenant_id) VALUES (?, ?, ?)");
+    std::vector<std::pair<std::int64_t, const std::string*>> memberships;
+    memberships.reserve(rows.size());
     for (const RowWrite& row : rows) {
       Statement& s = update_only ? edit : upsert;
       s.reset();
@@ -666,17 +673,33 @@ void SqliteStore::commit_batch(const ImportRecord& import, const std::vector<Row
       }
       s.bind(11, import.id);
       s.bind(12, now);
-      if (!s.step()) continue;  // an update whose partner went away meanwhile
-      std::int64_t partner_row = s.int64(0);
-      s.reset();
-      const std::string* group = value_of(row, "Group Name");
-      if (group && !group->empty()) {
-        join.reset();
-        join.bind(1, partner_row);
-        join.bind(2, *group);
-        join.bind(3, import.tenant_id);
-        join.run();
+      std::int64_t partner_row = 0;
+      if (update_only) {
+        if (!s.step()) continue;  // an update whose partner went away meanwhile
+        partner_row = s.int64(0);
+        s.reset();
+      } else {
+        // A new row moves last_insert_rowid; an upsert that updated leaves it (then look it up).
+        std::int64_t before = sqlite3_last_insert_rowid(c.db());
+        s.run();
+        partner_row = sqlite3_last_insert_rowid(c.db());
+        if (partner_row == before || row.update) {
+          find.reset();
+          find.bind(1, import.tenant_id);
+          find.bind(2, row.key.empty() ? std::string() : row.key[0]);
+          if (!find.step()) continue;
+          partner_row = find.int64(0);
+        }
       }
+      const std::string* group = value_of(row, "Group Name");
+      if (group && !group->empty()) memberships.emplace_back(partner_row, group);
+    }
+    for (const auto& [partner_row, group] : memberships) {
+      join.reset();
+      join.bind(1, partner_row);
+      join.bind(2, *group);
+      join.bind(3, import.tenant_id);
+      join.run();
     }
   } else {
     Statement upsert = c.prepare(

@@ -319,7 +319,27 @@ TEST_F(Api, CancelBeforeStart) {
   EXPECT_EQ(c.status, 202);
   EXPECT_EQ(body_of(c)["status"], "cancelled");
   EXPECT_EQ(call("DELETE", "/api/v1/imports/" + id).status, 409);
-  EXPECT_EQ(call("POST", "/api/v1/imports/" + id + "/start").status, 409);
+  HttpResponse start = call("POST", "/api/v1/imports/" + id + "/start");
+  EXPECT_EQ(start.status, 409);
+  EXPECT_EQ(body_of(start)["error"]["code"], "cancelled");
+  EXPECT_EQ(body_of(call("GET", "/api/v1/imports/" + id + "/errors.csv"))["error"]["code"], "never_ran");
+}
+
+TEST_F(Api, AnInlineTemplateIsUsedEvenWhenNamedLikeABuiltIn) {
+  json tmpl = {{"name", "prospects"}, {"key", "Email"}, {"fields", {{{"key", "Email"}, {"type", "email"}, {"required", true}}}}};
+  std::string id = body_of(call("POST", "/api/v1/imports", json({{"template", tmpl}, {"dry_run", true}}).dump()))["id"];
+  ASSERT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/1", "Email\nana@example.com\n").status, 200);
+  ASSERT_EQ(call("POST", "/api/v1/imports/" + id + "/start").status, 202);
+  json status = wait_for(id);
+  EXPECT_EQ(status["status"], "done") << status.dump();
+  EXPECT_EQ(status["summary"]["create"], 1);
+}
+
+TEST_F(Api, SpooledPartsAreRemovedOnceTheImportEnds) {
+  json status = run_import(prospects_csv(3), false);
+  EXPECT_FALSE(std::filesystem::exists(runner_->part_path(status["id"], 1)));
+  EXPECT_TRUE(std::filesystem::exists(runner_->results_path(status["id"])));
+  EXPECT_EQ(call("PUT", "/api/v1/imports/" + status["id"].get<std::string>() + "/parts/+5", "x").status, 400);
 }
 
 TEST_F(Api, PartnersSearchFilterPageExportAndGroups) {
