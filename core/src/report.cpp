@@ -1,6 +1,7 @@
 #include "rowgate/report.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "rowgate/checks.h"
 #include "text.h"
@@ -11,7 +12,11 @@ using detail::to_decimal;
 
 namespace {
 
-void append_uint(std::string& out, std::uint64_t n) { out += to_decimal(n); }
+void append_uint(std::string& out, std::uint64_t n) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
+}
 
 void field_u(std::string& out, std::string_view name, std::uint64_t n, bool comma = true) {
   if (comma) out.push_back(',');
@@ -105,18 +110,28 @@ void append_json_string(std::string& out, std::string_view text) {
 }
 
 void append_csv_cell(std::string& out, std::string_view cell) {
-  if (detail::utf8_error_offset(cell) != cell.size()) {
+  bool ascii = true;
+  for (char c : cell) ascii &= static_cast<unsigned char>(c) < 0x80;
+  if (!ascii && !checks::valid_utf8(cell)) {
     append_csv_cell(out, detail::to_valid_utf8(cell));  // files we write are always UTF-8
     return;
   }
   bool formula = !cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@' ||
                                    cell[0] == '\t' || cell[0] == '\r');
-  bool quote = cell.find_first_of(",\"\r\n") != std::string_view::npos;
+  bool quote = false, quotes = false;
+  for (char c : cell) {
+    quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
+    quotes |= c == '"';
+  }
   if (quote) out.push_back('"');
   if (formula) out.push_back('\'');
-  for (char c : cell) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
+  if (!quotes) {
+    out.append(cell);
+  } else {
+    for (char c : cell) {
+      if (c == '"') out.push_back('"');
+      out.push_back(c);
+    }
   }
   if (quote) out.push_back('"');
 }
@@ -286,24 +301,32 @@ std::string results_csv_header(const std::vector<std::string_view>& fields) {
 
 std::string results_csv_line(const RecordResult& record, std::size_t value_columns) {
   std::string out;
+  append_results_csv_line(out, record, value_columns);
+  return out;
+}
+
+void append_results_csv_line(std::string& out, const RecordResult& record, std::size_t value_columns) {
   append_uint(out, record.row);
   out.push_back(',');
   append_uint(out, record.line);
   out.push_back(',');
   out += outcome_name(record.outcome);
   out.push_back(',');
-  std::string key;
-  for (std::size_t k = 0; k < record.key.size(); ++k) {
-    if (k) key.push_back('|');
-    key.append(record.key[k]);
+  if (record.key.size() == 1) {
+    append_csv_cell(out, record.key[0]);
+  } else {
+    std::string key;
+    for (std::size_t k = 0; k < record.key.size(); ++k) {
+      if (k) key.push_back('|');
+      key.append(record.key[k]);
+    }
+    append_csv_cell(out, key);
   }
-  append_csv_cell(out, key);
   for (std::size_t i = 0; i < value_columns; ++i) {
     out.push_back(',');
     if (i < record.values.size() && record.values[i].present) append_csv_cell(out, record.values[i].value);
   }
   out += "\r\n";
-  return out;
 }
 
 }  // namespace rowgate

@@ -74,7 +74,9 @@ class JobSink : public Sink {
   }
 
   void on_record(const RecordResult& r) override {
-    write_all(results_, results_csv_line(r, columns_));
+    line_.clear();
+    append_results_csv_line(line_, r, columns_);
+    write_all(results_, line_);
     last_row = r.row;
     switch (r.outcome) {
       case Outcome::Create: ++counters_.rows_create; break;
@@ -101,6 +103,7 @@ class JobSink : public Sink {
  private:
   std::FILE* errors_;
   std::FILE* results_;
+  std::string line_;
   std::size_t columns_;
   bool dry_run_;
   std::uint64_t committed_;

@@ -22,7 +22,7 @@ class Notifier;
 
 struct RunnerSettings {
   std::string data_dir;                  ///< holds imports/<id>/part-N, errors.csv, results.csv
-  std::size_t batch_rows = 20000;        ///< rows written per transaction (one checkpoint each)
+  std::size_t batch_rows = 50000;        ///< rows written per transaction (one checkpoint each)
   std::int64_t files_kept_seconds = 30 * 24 * 3600;
 };
 

@@ -53,6 +53,8 @@ std::string result_jsonl(const RecordResult& record);
 std::string results_csv_header(const std::vector<std::string_view>& fields);
 /// `value_columns` is the number of template fields in the header (dynamic fields are left out).
 std::string results_csv_line(const RecordResult& record, std::size_t value_columns);
+/// The same line appended to `out` (no allocation once `out` has grown).
+void append_results_csv_line(std::string& out, const RecordResult& record, std::size_t value_columns);
 
 /// Appends `cell` to `out` as one CSV cell: quoted when needed, and prefixed with ' when it
 /// starts with = + - @ tab or CR, so spreadsheets do not run it as a formula.

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""End-to-end commit benchmark: a fresh SQLite store, `rowgate serve` on loopback, the generated
+500,000-row prospects file uploaded in 8 MiB parts, validated, written and its report files
+produced; timed from the first request to the import's end. For comparison it also times
+`sqlite3 .import` of the same file into a fresh database (which validates nothing), with and
+without CHECK/UNIQUE constraints.
+
+Usage: commit_bench.py --rowgate BIN --file prospects.csv --context groups.json [--runs 3]
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+PART = 8 << 20
+
+
+def call(port, key, method, path, body=None, raw=False):
+    data = body if raw else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method,
+                                 headers={"Authorization": "Bearer " + key})
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return json.loads(r.read() or b"null")
+
+
+def commit_once(a, tmp):
+    db = os.path.join(tmp, "store.db")
+    groups = json.load(open(a.context))["sets"]["groups"]
+    admin = [a.rowgate, "admin", "create-tenant", "Bench", "--db", "sqlite:" + db]
+    for g in groups:
+        admin += ["--group", g]
+    key = subprocess.run(admin, capture_output=True, text=True, check=True).stdout.strip()
+    proc = subprocess.Popen([a.rowgate, "serve", "--db", "sqlite:" + db, "--data", os.path.join(tmp, "data"),
+                             "--port", "0", "--web", tmp], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    port = int(re.search(r":(\d+)", proc.stdout.readline()).group(1))
+    with open(a.file, "rb") as f:
+        parts = []
+        while True:
+            chunk = f.read(PART)
+            if not chunk:
+                break
+            parts.append(chunk)
+    t0 = time.perf_counter()
+    iid = call(port, key, "POST", "/api/v1/imports", {"template": "prospects"})["id"]
+    for n, chunk in enumerate(parts, 1):
+        call(port, key, "PUT", "/api/v1/imports/%s/parts/%d" % (iid, n), chunk, raw=True)
+    t_upload = time.perf_counter()
+    call(port, key, "POST", "/api/v1/imports/%s/start" % iid)
+    while True:
+        st = call(port, key, "GET", "/api/v1/imports/" + iid)
+        if st["status"] in ("done", "failed", "cancelled"):
+            break
+        time.sleep(0.005)
+    t_end = time.perf_counter()
+    proc.send_signal(signal.SIGTERM)
+    proc.wait()
+    return t_end - t0, t_upload - t0, st
+
+
+def sqlite_import(a, tmp, constraints):
+    db = os.path.join(tmp, "plain.db")
+    schema = ("CREATE TABLE p (name TEXT, email TEXT, url TEXT, grp TEXT, first TEXT, last TEXT, descr TEXT, pid TEXT);"
+              if not constraints else
+              "CREATE TABLE p (name TEXT NOT NULL CHECK (name <> ''), email TEXT NOT NULL UNIQUE CHECK (email LIKE '%_@_%._%'),"
+              " url TEXT NOT NULL CHECK (url LIKE 'http%://%'), grp TEXT, first TEXT, last TEXT, descr TEXT, pid TEXT);")
+    script = schema + "\n.mode csv\n.import --skip 1 " + a.file + " p\n"
+    t0 = time.perf_counter()
+    subprocess.run(["sqlite3", db], input=script, text=True, capture_output=True)
+    t = time.perf_counter() - t0
+    os.remove(db)
+    return t
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rowgate", required=True)
+    ap.add_argument("--file", required=True)
+    ap.add_argument("--context", required=True)
+    ap.add_argument("--runs", type=int, default=3)
+    a = ap.parse_args()
+    totals, uploads = [], []
+    for _ in range(a.runs):
+        with tempfile.TemporaryDirectory(prefix="rowgate_bench_") as tmp:
+            total, upload, st = commit_once(a, tmp)
+            totals.append(total)
+            uploads.append(upload)
+            print("commit: %.2f s (upload %.2f s), %s" % (total, upload, json.dumps(st["summary"])))
+    size = os.path.getsize(a.file)
+    med = statistics.median(totals)
+    print("rowgate commit, median of %d: %.2f s end to end (%.0f MB/s), upload %.2f s" %
+          (a.runs, med, size / med / 1e6, statistics.median(uploads)))
+    with tempfile.TemporaryDirectory(prefix="rowgate_bench_") as tmp:
+        plain = statistics.median(sqlite_import(a, tmp, False) for _ in range(a.runs))
+        checked = statistics.median(sqlite_import(a, tmp, True) for _ in range(a.runs))
+    print("sqlite3 .import, median: %.2f s plain, %.2f s with CHECK/UNIQUE constraints" % (plain, checked))
+
+
+if __name__ == "__main__":
+    main()
