@@ -55,20 +55,28 @@ constexpr std::uint64_t kQuotes = kOnes * '"';
 constexpr std::uint64_t kLfs = kOnes * '\n';
 constexpr std::uint64_t kCrs = kOnes * '\r';
 
-// True when the bytes hold a byte >= 0x80 or a NUL: the rare rows that need a closer look.
-bool has_high_or_nul(const char* p, std::uint64_t n) {
-  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-  std::uint64_t acc = 0;
+// Whether the bytes hold a byte >= 0x80 (then UTF-8 must be checked) and whether they hold a
+// NUL, in one pass eight bytes at a time.
+struct ByteKinds {
+  bool high = false;
+  bool nul = false;
+};
+
+ByteKinds byte_kinds(const char* p, std::uint64_t n) {
+  std::uint64_t high = 0, nul = 0;
   std::uint64_t i = 0;
   for (; i + 8 <= n; i += 8) {
     std::uint64_t w;
     std::memcpy(&w, p + i, 8);
-    acc |= (w & highs) | ((w - ones) & ~w & highs);
+    high |= w & kHighs;
+    nul |= (w - kOnes) & ~w & kHighs;  // non-zero exactly when some byte of w is zero
   }
-  if (acc) return true;
-  for (; i < n; ++i)
-    if (p[i] == 0 || (static_cast<unsigned char>(p[i]) & 0x80)) return true;
-  return false;
+  ByteKinds k{high != 0, nul != 0};
+  for (; i < n; ++i) {
+    k.high |= (static_cast<unsigned char>(p[i]) & 0x80) != 0;
+    k.nul |= p[i] == 0;
+  }
+  return k;
 }
 
 std::string bytes_text(std::uint64_t n) {
@@ -141,9 +149,8 @@ void CsvReader::emit(const char* record, std::uint64_t length) {
   rec.fields = views_.data();
   rec.count = views_.size();
   // Most rows are ASCII; the others are checked whole, and field by field only when that fails.
-  rec.encoding_ok = !has_high_or_nul(record, length) ||
-                    (checks::valid_utf8(std::string_view(record, static_cast<std::size_t>(length))) &&
-                     std::memchr(record, 0, static_cast<std::size_t>(length)) == nullptr);
+  ByteKinds kinds = byte_kinds(record, length);
+  rec.encoding_ok = !kinds.nul && (!kinds.high || checks::valid_utf8(std::string_view(record, static_cast<std::size_t>(length))));
   rec.bad_quote_field = bad_quote_field_;
   handler_.on_record(rec);
 }
