@@ -133,6 +133,15 @@ def main():
             print("killed with the checkpoint at row %d (kill point %d)" % (st["progress"]["committed_row"], point))
             server = Server(a.rowgate, db, data, log)
         check(kills == len(points), "killed the server %d times mid-commit (wanted %d)" % (kills, len(points)))
+        # Then a graceful stop: SIGTERM mid-commit checkpoints the batch in hand and exits 0.
+        status, st = call(server.port, key, "GET", "/api/v1/imports/" + import_id)
+        if st["status"] not in ("done", "failed", "cancelled"):
+            started = time.time()
+            server.proc.send_signal(signal.SIGTERM)
+            code = server.proc.wait(timeout=60)
+            check(code == 0 and time.time() - started < 30,
+                  "SIGTERM mid-commit: exit status %d after %.1f s" % (code, time.time() - started))
+            server = Server(a.rowgate, db, data, log)
         deadline = time.time() + 300
         while time.time() < deadline:
             status, st = call(server.port, key, "GET", "/api/v1/imports/" + import_id)
