@@ -21,4 +21,4 @@ if [ ! -f "$run/rowgate.db" ]; then
 fi
 echo "Demo tenant API key: $(cat "$key_file" 2>/dev/null || echo "(see $key_file)")"
 echo "Try: curl -H \"Authorization: Bearer \$(cat $key_file)\" http://127.0.0.1:${ROWGATE_PORT:-8080}/api/v1/groups"
-exec "$rowgate" serve --db "$db" --data "$run/data" --web web --wasm build/wasm/wasm --port "${ROWGATE_PORT:-8080}"
+exec "$rowgate" serve --db "$db" --data "$run/data" --web web --wasm build/wasm --port "${ROWGATE_PORT:-8080}"
