@@ -1,3 +1,4 @@
+#include "notify/tcp_connection.h"
 #include "notify/webhook_client.h"
 
 #include <fcntl.h>
@@ -24,97 +25,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int kCallTimeouts = 6;
 constexpr std::size_t kMaxResponseHead = 16 * 1024;
 
-class Socket {
- public:
-  Socket() = default;
-  ~Socket() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-  void reset(int fd) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-  int release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-  int fd() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
-
-std::string errno_text(int err) { return std::strerror(err); }
-
-void set_timeouts(int fd, int milliseconds) {
-  timeval tv{};
-  tv.tv_sec = milliseconds / 1000;
-  tv.tv_usec = (milliseconds % 1000) * 1000;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-// Connects without blocking longer than the timeout (a plain connect() can hang for minutes on a
-// host that drops packets), then returns the socket to blocking mode with read/write timeouts.
-bool connect_one(const addrinfo& ai, int timeout_ms, Socket* out, std::string* error) {
-  Socket s;
-  s.reset(::socket(ai.ai_family, ai.ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai.ai_protocol));
-  if (s.fd() < 0) {
-    *error = errno_text(errno);
-    return false;
-  }
-  if (::connect(s.fd(), ai.ai_addr, ai.ai_addrlen) != 0) {
-    if (errno != EINPROGRESS) {
-      *error = errno_text(errno);
-      return false;
-    }
-    pollfd p{s.fd(), POLLOUT, 0};
-    int ready;
-    do ready = ::poll(&p, 1, timeout_ms);
-    while (ready < 0 && errno == EINTR);
-    if (ready == 0) {
-      *error = "timed out after " + std::to_string(timeout_ms) + " ms";
-      return false;
-    }
-    int so_error = 0;
-    socklen_t len = sizeof so_error;
-    if (ready < 0 || ::getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &so_error, &len) != 0) so_error = errno;
-    if (so_error != 0) {
-      *error = errno_text(so_error);
-      return false;
-    }
-  }
-  int flags = ::fcntl(s.fd(), F_GETFL);
-  ::fcntl(s.fd(), F_SETFL, flags & ~O_NONBLOCK);
-  set_timeouts(s.fd(), timeout_ms);
-  int one = 1;
-  ::setsockopt(s.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  out->reset(s.release());
-  return true;
-}
-
-bool connect_tcp(const std::string& host, std::uint16_t port, int timeout_ms, Socket* out, std::string* error) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  std::string port_text = std::to_string(port);
-  int rc = ::getaddrinfo(host.c_str(), port_text.c_str(), &hints, &found);
-  if (rc != 0) {
-    *error = "cannot resolve " + host + ": " + ::gai_strerror(rc);
-    return false;
-  }
-  std::string why;
-  bool ok = false;
-  for (addrinfo* ai = found; ai && !ok; ai = ai->ai_next) ok = connect_one(*ai, timeout_ms, out, &why);
-  ::freeaddrinfo(found);
-  if (!ok) *error = "cannot connect to " + host + ":" + port_text + ": " + why;
-  return ok;
-}
 
 bool starts_with_ci(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
