@@ -34,10 +34,10 @@ bool CheckRun::start(std::string* error) {
   outputs.report = args_.json;
   outputs.batches = false;
   outputs.errors_csv = !args_.errors_file.empty();
-  // The native command's test, letter case included (parse_check_args accepts ".JSONL" too).
-  const std::string& results = args_.results_file;
-  bool jsonl = results.size() >= 6 && results.substr(results.size() - 6) == ".jsonl";
-  outputs.results = results.empty() ? ResultsFormat::None : jsonl ? ResultsFormat::Jsonl : ResultsFormat::Csv;
+  // The core's arguments decide the results format, for both commands alike.
+  outputs.results = args_.results_file.empty() ? ResultsFormat::None
+                    : args_.results_jsonl      ? ResultsFormat::Jsonl
+                                               : ResultsFormat::Csv;
   adapter_ = std::make_unique<SessionAdapter>(std::move(template_), context_, args_.options, outputs);
   if (!adapter_->status().ok) {
     *error = adapter_->status().message;

@@ -88,6 +88,7 @@ Status parse_check_args(const std::vector<std::string>& words, CheckArgs* out) {
   }
   if (ends_with(a.file, ".tsv") && a.options.delimiter == 0) a.options.delimiter = '\t';
   a.options.want_values = !a.results_file.empty();
+  a.results_jsonl = ends_with(a.results_file, ".jsonl");
   return {};
 }
 

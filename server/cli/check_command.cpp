@@ -146,7 +146,7 @@ int run_check(const std::vector<std::string>& words) {
   if (!error.empty()) return fail(error);
   File results = open_output(args.results_file, &error);
   if (!error.empty()) return fail(error);
-  bool results_jsonl = args.results_file.size() >= 6 && args.results_file.substr(args.results_file.size() - 6) == ".jsonl";
+  bool results_jsonl = args.results_jsonl;
   std::size_t value_columns = tmpl.value.fields.size();
   if (errors) std::fputs(std::string(errors_csv_header()).c_str(), errors.get());
   if (results && !results_jsonl) {

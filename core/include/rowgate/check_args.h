@@ -16,6 +16,7 @@ struct CheckArgs {
   std::string context_file;
   std::string errors_file;
   std::string results_file;
+  bool results_jsonl = false;  ///< --results names a .jsonl file (in any letter case)
   bool json = false;
   bool help = false;
   Options options;
