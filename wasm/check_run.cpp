@@ -12,17 +12,16 @@ bool CheckRun::load_template(std::string_view file_text, std::string* out, std::
     template_ = std::move(loaded.value);
     return true;
   }
-  // As server/cli/check_command.cpp reports an unusable template (a finding of its own).
-  Finding f = template_error(args_.template_arg, loaded.error);
-  if (args_.json) *out = file_error_report(f);
-  else *err = "rowgate check: " + f.message + " (invalid_template)\n";
+  bool to_stdout = false;
+  std::string text = check_template_failure(args_, loaded.error, &to_stdout);
+  *(to_stdout ? out : err) = std::move(text);
   return false;
 }
 
 bool CheckRun::load_context(std::string_view text, std::string* error) {
   ContextLoad loaded = parse_context(text);
   if (!loaded.ok) {
-    *error = "the context " + args_.context_file + " cannot be used: " + loaded.error;
+    *error = check_context_failure(args_, loaded.error);
     return false;
   }
   context_ = std::move(loaded.value);
@@ -48,13 +47,9 @@ bool CheckRun::start(std::string* error) {
 
 std::string CheckRun::output() const {
   if (args_.json) return adapter_->report();
-  return adapter_->summary_text(args_.file == "-" ? "stdin" : args_.file);
+  return adapter_->summary_text(check_file_name(args_));
 }
 
-int CheckRun::exit_status() const {
-  const Session& session = adapter_->session();
-  if (session.file_error()) return 2;
-  return session.summary().invalid > 0 ? 1 : 0;
-}
+int CheckRun::exit_status() const { return check_exit_status(adapter_->session()); }
 
 }  // namespace rowgate::wasm

@@ -118,13 +118,9 @@ int run_check(const std::vector<std::string>& words) {
     tmpl = builtin_template(args.template_arg);
   }
   if (!tmpl.ok) {
-    // A bad template is a file-level finding of its own, reported like any other.
-    Finding f = template_error(args.template_arg, tmpl.error);
-    if (args.json) {
-      std::fputs(file_error_report(f).c_str(), stdout);
-    } else {
-      std::fprintf(stderr, "rowgate check: %s (invalid_template)\n", f.message.c_str());
-    }
+    bool to_stdout = false;
+    std::string text = check_template_failure(args, tmpl.error, &to_stdout);
+    std::fputs(text.c_str(), to_stdout ? stdout : stderr);
     return 2;
   }
   Context context;
@@ -132,7 +128,7 @@ int run_check(const std::vector<std::string>& words) {
     std::string text, error;
     if (!read_small_file(args.context_file, &text, &error)) return fail(error);
     ContextLoad loaded = parse_context(text);
-    if (!loaded.ok) return fail("the context " + args.context_file + " cannot be used: " + loaded.error);
+    if (!loaded.ok) return fail(check_context_failure(args, loaded.error));
     context = std::move(loaded.value);
   }
 
@@ -183,14 +179,12 @@ int run_check(const std::vector<std::string>& words) {
     std::string out = report_json(session, sink.findings);
     std::fwrite(out.data(), 1, out.size(), stdout);
   } else {
-    std::string name = args.file == "-" ? "stdin" : args.file;
-    std::string out = summary_text(session, sink.tally, sink.file_level, name);
+    std::string out = summary_text(session, sink.tally, sink.file_level, check_file_name(args));
     std::fwrite(out.data(), 1, out.size(), stdout);
   }
   if ((errors && std::ferror(errors.get())) || (results && std::ferror(results.get())))
     return fail("writing the errors or results file failed");
-  if (session.file_error()) return 2;
-  return session.summary().invalid > 0 ? 1 : 0;
+  return check_exit_status(session);
 }
 
 }  // namespace rowgate::cli

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "rowgate/session.h"
+#include "rowgate/template.h"
 
 namespace rowgate {
 
@@ -27,5 +28,18 @@ Status parse_check_args(const std::vector<std::string>& words, CheckArgs* out);
 
 /// The usage text of `rowgate check`.
 const char* check_usage();
+
+// The decisions of `rowgate check` that are not I/O, made once here for the native command
+// (server/cli/check_command.cpp) and the WebAssembly one (wasm/check_run.cpp).
+
+/// What the command prints when the template cannot be used: with --json, a report holding the
+/// invalid_template finding on stdout (`to_stdout` true); otherwise a line for stderr.
+std::string check_template_failure(const CheckArgs& args, const std::string& error, bool* to_stdout);
+/// The stderr message when the context cannot be used (the command prefixes "rowgate check: ").
+std::string check_context_failure(const CheckArgs& args, const std::string& error);
+/// The name the summary gives the file ("stdin" for "-").
+std::string check_file_name(const CheckArgs& args);
+/// 2 for a file-level error, 1 when some row is invalid, else 0.
+int check_exit_status(const Session& session);
 
 }  // namespace rowgate
