@@ -232,6 +232,7 @@ void ApiServer::on(const char* method, const char* path, Handler handler, bool a
     return Rest::Route::Result::Ok;
   };
   std::string m = method;
+  allowed_[path].push_back(m);
   if (m == "GET") Rest::Routes::Get(*router_, path, bound);
   else if (m == "POST") Rest::Routes::Post(*router_, path, bound);
   else if (m == "PUT") Rest::Routes::Put(*router_, path, bound);
@@ -260,6 +261,27 @@ void ApiServer::routes() {
   on("GET", "/api/v1/partners", &ApiServer::partners_list);
   on("GET", "/api/v1/partners/export.csv", &ApiServer::partners_export);
   on("POST", "/api/v1/partners/groups", &ApiServer::partners_groups);
+  // A known path with another method: a JSON 405 with Allow (Pistache's own is plain text).
+  for (const auto& [path, methods] : allowed_) {
+    std::string allow;
+    for (const std::string& m : methods) allow += (allow.empty() ? "" : ", ") + m;
+    auto refuse = [this, allow, route = std::string(path)](const Rest::Request&, Http::ResponseWriter response) {
+      add_header(response, "Allow", allow);
+      send_json(response, Http::Code::Method_Not_Allowed,
+                error_body("method_not_allowed", route + " answers " + allow + "."));
+      metrics_->observe("other " + route, 405, 0);
+      return Rest::Route::Result::Ok;
+    };
+    for (const char* m : {"GET", "POST", "PUT", "DELETE", "PATCH"}) {
+      if (std::find(methods.begin(), methods.end(), m) != methods.end()) continue;
+      std::string method = m;
+      if (method == "GET") Rest::Routes::Get(*router_, path, refuse);
+      else if (method == "POST") Rest::Routes::Post(*router_, path, refuse);
+      else if (method == "PUT") Rest::Routes::Put(*router_, path, refuse);
+      else if (method == "DELETE") Rest::Routes::Delete(*router_, path, refuse);
+      else router_->patch(path, refuse);
+    }
+  }
   router_->addNotFoundHandler([this](const Rest::Request& request, Http::ResponseWriter response) {
     static_file(request, std::move(response));
     return Rest::Route::Result::Ok;

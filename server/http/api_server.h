@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <mutex>
+#include <vector>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -89,6 +91,7 @@ class ApiServer {
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<Pistache::Rest::Router> router_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
+  std::map<std::string, std::vector<std::string>> allowed_;  // path -> its methods, for 405s
   std::mutex keys_mutex_;
   std::unordered_map<std::string, std::int64_t> key_cache_;  // key hash -> tenant
 };

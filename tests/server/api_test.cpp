@@ -313,6 +313,14 @@ TEST_F(Api, BadRequestsGetClearErrorsAndTheServerKeepsServing) {
   EXPECT_EQ(call("GET", "/healthz", "", "").status, 200);
 }
 
+TEST_F(Api, AnotherMethodOnAKnownPathIsAJson405) {
+  HttpResponse r = call("PATCH", "/api/v1/groups");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(body_of(r)["error"]["code"], "method_not_allowed");
+  EXPECT_EQ(r.headers["allow"], "GET, POST, DELETE");
+  EXPECT_EQ(call("PUT", "/api/v1/imports/x/start").status, 405);
+}
+
 TEST_F(Api, CancelBeforeStart) {
   std::string id = body_of(call("POST", "/api/v1/imports", R"({"template": "prospects"})"))["id"];
   HttpResponse c = call("DELETE", "/api/v1/imports/" + id);
