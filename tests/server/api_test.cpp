@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 
@@ -331,6 +332,38 @@ TEST_F(Api, CancelBeforeStart) {
   EXPECT_EQ(start.status, 409);
   EXPECT_EQ(body_of(start)["error"]["code"], "cancelled");
   EXPECT_EQ(body_of(call("GET", "/api/v1/imports/" + id + "/errors.csv"))["error"]["code"], "never_ran");
+}
+
+TEST_F(Api, CancelWhileCommitting) {
+  // The runner pauses after its first committed batch until the cancel has been sent.
+  std::promise<void> first_batch, cancel_sent;
+  std::shared_future<void> sent = cancel_sent.get_future().share();
+  bool once = false;
+  runner_->after_batch = [&](const std::string&, std::uint64_t) {
+    if (once) return;
+    once = true;
+    first_batch.set_value();
+    sent.wait();
+  };
+  std::string id = body_of(call("POST", "/api/v1/imports", R"({"template": "prospects"})"))["id"];
+  std::string csv = prospects_csv(60000);
+  std::size_t half = csv.size() / 2;
+  ASSERT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/1", csv.substr(0, half)).status, 200);
+  ASSERT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/2", csv.substr(half)).status, 200);
+  ASSERT_EQ(call("POST", "/api/v1/imports/" + id + "/start").status, 202);
+  first_batch.get_future().wait();
+  HttpResponse cancel = call("DELETE", "/api/v1/imports/" + id);
+  cancel_sent.set_value();
+  EXPECT_EQ(cancel.status, 202) << cancel.body;
+  json status = wait_for(id);
+  EXPECT_EQ(status["status"], "cancelled");
+  // Committed batches stay (a cancel is not a rollback); nothing after the checkpoint is written.
+  std::uint64_t stored = body_of(call("GET", "/api/v1/partners?limit=1"))["total"];
+  std::uint64_t committed = status["progress"]["committed_row"];
+  EXPECT_GT(committed, 0u);
+  EXPECT_LT(stored, 60000u);
+  EXPECT_EQ(stored, committed - 1);  // rows 2..committed are the first partners
+  EXPECT_EQ(call("GET", "/api/v1/imports/" + id + "/errors.csv").status, 200);
 }
 
 TEST_F(Api, AnInlineTemplateIsUsedEvenWhenNamedLikeABuiltIn) {
