@@ -427,7 +427,9 @@ void ApiServer::notifications_put(Call& call, const Request& request, Response& 
 
 std::string ApiServer::import_json(const ImportRecord& r) {
   Progress p{r.rows_done, r.bytes_done};
-  if (std::optional<Progress> live = runner_.progress_of(r.id)) p = *live;
+  // A resumed import reads its file again from the start: progress never goes backwards.
+  if (std::optional<Progress> live = runner_.progress_of(r.id))
+    p = Progress{std::max(p.rows_done, live->rows_done), std::max(p.bytes_done, live->bytes_done)};
   std::string out = "{\"id\":";
   append_json_string(out, r.id);
   out += ",\"template\":";
