@@ -173,14 +173,15 @@ int RowValidator::dynamic_slot(const std::string& key, int pattern) {
 }
 
 void RowValidator::begin_row() {
-  for (std::size_t i = 0; i < tmpl_.fields.size(); ++i) {
-    Slot& s = slots_[i];
+  // Nothing of the previous row survives: its views point into bytes that are gone.
+  auto clear = [](Slot& s) {
     s.present = s.bad_encoding = s.repeated = false;
-  }
-  for (int d : touched_dynamic_) {
-    Slot& s = slots_[static_cast<std::size_t>(d)];
-    s.present = s.bad_encoding = s.repeated = false;
-  }
+    s.raw = {};
+    s.value = {};
+    s.kind = JsonKind::String;
+  };
+  for (std::size_t i = 0; i < tmpl_.fields.size(); ++i) clear(slots_[i]);
+  for (int d : touched_dynamic_) clear(slots_[static_cast<std::size_t>(d)]);
   touched_dynamic_.clear();
 }
 
@@ -198,6 +199,7 @@ bool RowValidator::set(int index, int column, std::string_view value, JsonKind k
 void RowValidator::set_bad_encoding(int index, int column, std::size_t offset, bool nul) {
   Slot& s = slots_[static_cast<std::size_t>(index)];
   s.bad_encoding = true;
+  s.raw = {};
   s.bad_offset = offset;
   s.nul = nul;
   s.row_column = column;

@@ -146,7 +146,11 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
       file_finding(0, 0, {}, code::empty_file, Severity::Error, "The file is empty.");
       return;
     }
-    detail::Detection d = detail::detect_encoding(prefix, at_eof, options.encoding);
+    // Decisions come from the first kSniffBytes only, however much the first feed brought, so
+    // that they do not depend on where chunks break.
+    const std::string_view sample = std::string_view(prefix).substr(0, kSniffBytes);
+    const bool sample_is_file = at_eof && prefix.size() <= kSniffBytes;
+    detail::Detection d = detail::detect_encoding(sample, sample_is_file, options.encoding);
     input.encoding = std::string(detail::encoding_name(d.encoding));
     input.bom = d.bom_length > 0;
     if (!d.binary.empty()) {
@@ -156,11 +160,18 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
     decoder = std::make_unique<detail::Decoder>(d.encoding);
     std::string text(decoder->decode(std::string_view(prefix).substr(d.bom_length)));
     if (at_eof) text.append(decoder->finish());
+    // The same window, decoded: its share of `text` (UTF-16 halves, 1252 may grow).
+    std::string decoded_sample;
+    {
+      detail::Decoder again(d.encoding);
+      decoded_sample = std::string(again.decode(sample.substr(std::min(d.bom_length, sample.size()))));
+      if (sample_is_file) decoded_sample.append(again.finish());
+    }
 
     Format format = options.format;
     if (format == Format::Auto) {
-      std::size_t first = text.find_first_not_of(" \t\r\n");
-      format = (first != std::string::npos && text[first] == '{') ? Format::Jsonl : Format::Csv;
+      std::size_t first = decoded_sample.find_first_not_of(" \t\r\n");
+      format = (first != std::string::npos && decoded_sample[first] == '{') ? Format::Jsonl : Format::Csv;
     }
     if (format == Format::Jsonl) {
       input.format = "jsonl";
@@ -170,7 +181,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
     } else {
       input.format = "csv";
       input.header = !options.no_header;
-      char delimiter = options.delimiter ? options.delimiter : detail::sniff_delimiter(text, at_eof);
+      char delimiter = options.delimiter ? options.delimiter : detail::sniff_delimiter(decoded_sample, sample_is_file);
       input.delimiter = std::string(delimiter_name(delimiter));
       csv = std::make_unique<detail::CsvReader>(delimiter, options.max_record_bytes, options.max_quoted_lines, *this);
     }
