@@ -51,7 +51,10 @@ class ApiServer {
  private:
   using Request = Pistache::Rest::Request;
   using Response = Pistache::Http::ResponseWriter;
-  struct Call;  // one request's tenant and timing
+  struct Call {  // one request's tenant and route
+    std::int64_t tenant = 0;
+    std::string route;
+  };
 
   void routes();
   template <typename Handler>

@@ -1,0 +1,268 @@
+// The import routes: create, parts, start, status, history, cancel, and the report files.
+#include <pistache/http.h>
+#include <pistache/router.h>
+
+#include <nlohmann/json.hpp>
+
+#include "http/api_server.h"
+#include "http/http_util.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "jobs/import_runner.h"
+#include "rowgate/report.h"
+#include "rowgate/session.h"
+#include "util/crypto.h"
+
+namespace rowgate::server {
+
+using namespace Pistache;
+using namespace rowgate::server::http;
+using nlohmann::json;
+
+namespace {
+constexpr std::uint32_t kMaxParts = 10000;
+}  // namespace
+
+// ---- Imports ------------------------------------------------------------------------------------
+
+std::string ApiServer::import_json(const ImportRecord& r) {
+  Progress p{r.rows_done, r.bytes_done};
+  // A resumed import reads its file again from the start: progress never goes backwards.
+  if (std::optional<Progress> live = runner_.progress_of(r.id))
+    p = Progress{std::max(p.rows_done, live->rows_done), std::max(p.bytes_done, live->bytes_done)};
+  std::string out = "{\"id\":";
+  append_json_string(out, r.id);
+  out += ",\"template\":";
+  append_json_string(out, r.template_name);
+  out += ",\"dry_run\":";
+  out += r.dry_run ? "true" : "false";
+  out += ",\"status\":";
+  append_json_string(out, r.status);
+  out += ",\"progress\":{\"rows\":" + std::to_string(p.rows_done) + ",\"bytes\":" + std::to_string(p.bytes_done) +
+         ",\"bytes_total\":" + std::to_string(r.bytes_total) + ",\"parts\":" + std::to_string(r.parts) +
+         ",\"committed_row\":" + std::to_string(r.last_committed_row) + "}";
+  out += ",\"summary\":" + (r.summary_json.empty() ? std::string("null") : r.summary_json);
+  out += ",\"top_codes\":" + (r.top_codes_json.empty() ? std::string("[]") : r.top_codes_json);
+  out += ",\"error\":";
+  append_json_string(out, r.error);
+  out += ",\"created_at\":" + std::to_string(r.created_at) + ",\"updated_at\":" + std::to_string(r.updated_at);
+  bool files = (r.status == "done" || r.status == "failed" || r.status == "cancelled") && r.files_expire_at > 0;
+  if (files) {
+    out += ",\"files\":{\"errors\":\"/api/v1/imports/" + r.id + "/errors.csv\",\"results\":\"/api/v1/imports/" + r.id +
+           "/results.csv\",\"expire_at\":" + std::to_string(r.files_expire_at) + "}";
+  }
+  out += "}";
+  return out;
+}
+
+void ApiServer::imports_create(Call& call, const Request& request, Response& response) {
+  json body = parse_body(request);
+  std::string idem;
+  if (auto h = request.headers().tryGetRaw("Idempotency-Key")) idem = h->value();
+  if (idem.size() > 255) fail(Http::Code::Bad_Request, "bad_idempotency_key", "An Idempotency-Key is at most 255 characters.");
+
+  ImportRecord r;
+  r.tenant_id = call.tenant;
+  // The template: a built-in's name, or a template object of the caller's own.
+  if (!body.contains("template")) fail(Http::Code::Bad_Request, "missing_field", "\"template\" is required.");
+  TemplateLoad t;
+  if (body["template"].is_string()) {
+    r.template_name = body["template"].get<std::string>();
+    t = builtin_template(r.template_name);
+    if (!t.ok) fail(Http::Code::Unprocessable_Entity, "unknown_template", "There is no template \"" + r.template_name + "\".");
+  } else if (body["template"].is_object()) {
+    t = parse_template(body["template"].dump());
+    if (!t.ok) fail(Http::Code::Unprocessable_Entity, "invalid_template", t.error);
+    r.template_name = t.value.name;
+  } else {
+    fail(Http::Code::Bad_Request, "bad_field", "\"template\" must be a template name or object.");
+  }
+  if (body["template"].is_string()) {
+    for (const auto& b : builtin_templates())
+      if (b.name == r.template_name) r.template_json = std::string(b.json);
+  } else {
+    r.template_json = body["template"].dump();  // the caller's own, even if named like a built-in
+  }
+  if (body.contains("dry_run") && !body["dry_run"].is_boolean())
+    fail(Http::Code::Bad_Request, "bad_field", "\"dry_run\" must be true or false.");
+  r.dry_run = body.value("dry_run", false);
+  // Options and mapping, checked by the core as a session would use them.
+  json options = body.contains("options") ? body["options"] : json::object();
+  if (!options.is_object()) fail(Http::Code::Bad_Request, "bad_field", "\"options\" must be an object.");
+  if (body.contains("mapping")) {
+    if (!body["mapping"].is_object()) fail(Http::Code::Bad_Request, "bad_field", "\"mapping\" must be an object of header: field.");
+    options["map"] = body["mapping"];
+  }
+  r.options_json = options.dump();
+  Options parsed;
+  Status ok = parse_options_json(r.options_json, &parsed);
+  if (!ok.ok) fail(Http::Code::Unprocessable_Entity, "bad_options", ok.message);
+  json fixed = body.contains("fixed") ? body["fixed"] : json::object();
+  if (!fixed.is_object()) fail(Http::Code::Bad_Request, "bad_field", "\"fixed\" must be an object of field: value.");
+  r.fixed_json = fixed.dump();
+  ContextLoad ctx = parse_context("{\"fixed\": " + r.fixed_json + "}");
+  if (!ctx.ok) fail(Http::Code::Unprocessable_Entity, "bad_fixed", ctx.error);
+  {
+    CollectingSink probe;
+    Session check(t.value, ctx.value, parsed, probe);
+    if (!check.status().ok) fail(Http::Code::Unprocessable_Entity, "bad_mapping", check.status().message);
+  }
+
+  r.request_hash = sha256_hex(body.dump());
+  r.idempotency_key = idem;
+  if (!idem.empty()) {
+    std::optional<IdempotentReply> prior = store_.reserve_idempotency(call.tenant, idem, r.request_hash, now_seconds());
+    if (prior) {
+      if (prior->request_hash != r.request_hash)
+        fail(Http::Code::Unprocessable_Entity, "idempotency_mismatch",
+             "This Idempotency-Key was used for a different request; use a new key.");
+      if (!prior->finished)
+        fail(Http::Code::Conflict, "idempotency_in_progress", "The first request with this Idempotency-Key is still running.");
+      add_header(response, "Idempotent-Replayed", "true");
+      return send_json(response, static_cast<Http::Code>(prior->status), prior->body);
+    }
+  }
+  try {
+    r.id = random_hex(12);
+    r.status = "uploading";
+    r.created_at = now_seconds();
+    std::filesystem::create_directories(runner_.import_dir(r.id));
+    store_.create_import(r);
+  } catch (...) {
+    if (!idem.empty()) store_.release_idempotency(call.tenant, idem);
+    throw;
+  }
+  std::string reply = json({{"id", r.id}, {"status", r.status}}).dump();
+  if (!idem.empty()) store_.finish_idempotency(call.tenant, idem, r.id, 201, reply);
+  send_json(response, Http::Code::Created, reply);
+}
+
+void ApiServer::imports_list(Call& call, const Request& request, Response& response) {
+  std::size_t limit = 50;
+  std::string l = query(request, "limit");
+  if (!l.empty()) limit = std::clamp<std::size_t>(std::strtoul(l.c_str(), nullptr, 10), 1, 500);
+  std::string out = "{\"items\":[";
+  bool first = true;
+  for (const ImportRecord& r : store_.imports(call.tenant, limit)) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += import_json(r);
+  }
+  out += "]}";
+  send_json(response, Http::Code::Ok, out);
+}
+
+static ImportRecord find_import(Store& store, std::int64_t tenant, const Rest::Request& request) {
+  std::string id = request.param(":id").as<std::string>();
+  std::optional<ImportRecord> r = store.import(tenant, id);
+  if (!r) fail(Http::Code::Not_Found, "not_found", "There is no import \"" + id + "\".");
+  return *r;
+}
+
+void ApiServer::import_get(Call& call, const Request& request, Response& response) {
+  send_json(response, Http::Code::Ok, import_json(find_import(store_, call.tenant, request)));
+}
+
+void ApiServer::import_part(Call& call, const Request& request, Response& response) {
+  ImportRecord r = find_import(store_, call.tenant, request);
+  std::string n_text = request.param(":n").as<std::string>();
+  char* end = nullptr;
+  unsigned long n = std::strtoul(n_text.c_str(), &end, 10);
+  bool digits = !n_text.empty() && n_text.find_first_not_of("0123456789") == std::string::npos;
+  if (!digits || *end != '\0' || n < 1 || n > kMaxParts)
+    fail(Http::Code::Bad_Request, "bad_part_number", "Parts are numbered 1 to " + std::to_string(kMaxParts) + ".");
+  const std::string& body = request.body();
+  if (body.size() > settings_.max_part_bytes)
+    fail(Http::Code::Request_Entity_Too_Large, "part_too_large", "A part is at most 8 MiB; split the file into more parts.");
+  if (r.status == "cancelled") fail(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
+  if (r.status != "uploading")
+    fail(Http::Code::Conflict, "already_started", "The import has started; its parts cannot change.");
+  // Spool: write, fsync, rename, fsync the folder; only then record the part.
+  std::string path = runner_.part_path(r.id, static_cast<std::uint32_t>(n));
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(body.data(), static_cast<std::streamsize>(body.size()));
+    if (!out) throw std::runtime_error("cannot spool " + tmp);
+  }
+  sync_path(tmp, false);
+  std::filesystem::rename(tmp, path);
+  sync_path(runner_.import_dir(r.id), true);
+  PartInfo part{static_cast<std::uint32_t>(n), body.size(), sha256_hex(body)};
+  store_.put_part(r.id, part);
+  send_json(response, Http::Code::Ok, json({{"n", part.n}, {"size", part.size}, {"sha256", part.sha256}}).dump());
+}
+
+void ApiServer::import_start(Call& call, const Request& request, Response& response) {
+  ImportRecord r = find_import(store_, call.tenant, request);
+  if (r.status == "cancelled") fail(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
+  if (r.status != "uploading") fail(Http::Code::Conflict, "already_started", "The import was started already.");
+  std::vector<PartInfo> parts = store_.parts(r.id);
+  if (parts.empty()) fail(Http::Code::Unprocessable_Entity, "no_parts", "Upload the file (PUT .../parts/1 and on) before starting.");
+  std::uint64_t total = 0;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (parts[i].n != i + 1)
+      fail(Http::Code::Unprocessable_Entity, "missing_part", "Part " + std::to_string(i + 1) + " is missing.");
+    total += parts[i].size;
+  }
+  store_.set_start(r.id, parts.size(), total);
+  if (!store_.set_status(r.id, "queued", {"uploading"}))
+    fail(Http::Code::Conflict, "already_started", "The import was started already.");
+  runner_.enqueue(r.id, r.tenant_id);
+  r.status = "queued";
+  r.parts = parts.size();
+  r.bytes_total = total;
+  send_json(response, Http::Code::Accepted, import_json(r));
+}
+
+void ApiServer::import_cancel(Call& call, const Request& request, Response& response) {
+  ImportRecord r = find_import(store_, call.tenant, request);
+  if (store_.set_status(r.id, "cancelled", {"uploading", "queued"})) {
+    r.status = "cancelled";
+    runner_.remove_parts(r.id);
+  } else if (r.status == "validating" || r.status == "committing") {
+    store_.request_cancel(r.id);  // the runner stops after the chunk in hand
+  } else {
+    fail(Http::Code::Conflict, "finished", "The import has ended (" + r.status + "); there is nothing to cancel.");
+  }
+  std::optional<ImportRecord> now = store_.import(call.tenant, r.id);
+  send_json(response, Http::Code::Accepted, import_json(now ? *now : r));
+}
+
+void ApiServer::import_errors(Call& call, const Request& request, Response& response) {
+  import_file(call, request, response, true);
+}
+void ApiServer::import_results(Call& call, const Request& request, Response& response) {
+  import_file(call, request, response, false);
+}
+
+void ApiServer::import_file(Call& call, const Request& request, Response& response, bool errors) {
+  ImportRecord r = find_import(store_, call.tenant, request);
+  if (r.status != "done" && r.status != "failed" && r.status != "cancelled")
+    fail(Http::Code::Conflict, "not_finished", "The import has not ended; its files come when it does.");
+  if (r.files_expire_at == 0 && r.status == "cancelled" && r.bytes_total == 0)
+    fail(Http::Code::Conflict, "never_ran", "The import was cancelled before it ran; it has no files.");
+  if (r.files_expire_at == 0 || r.files_expire_at < now_seconds())
+    fail(Http::Code::Gone, "expired", "This import's files were removed after 30 days.");
+  std::string path = errors ? runner_.errors_path(r.id) : runner_.results_path(r.id);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(Http::Code::Gone, "expired", "This import's files are no longer kept.");
+  response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
+  add_header(response, "Content-Disposition",
+             "attachment; filename=\"" + r.id + (errors ? "-errors.csv\"" : "-results.csv\""));
+  auto stream = response.stream(Http::Code::Ok);
+  std::vector<char> buffer(1 << 16);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    std::streamsize got = in.gcount();
+    if (got <= 0) break;
+    stream.write(buffer.data(), got);
+    stream.flush();
+  }
+  stream.ends();
+}
+
+}  // namespace rowgate::server

@@ -1,0 +1,130 @@
+// The My Partners routes: a filtered page, the streamed export, bulk group changes.
+#include <pistache/http.h>
+#include <pistache/router.h>
+
+#include <nlohmann/json.hpp>
+
+#include "http/api_server.h"
+#include "http/http_util.h"
+
+#include <algorithm>
+
+#include "rowgate/report.h"
+
+namespace rowgate::server {
+
+using namespace Pistache;
+using namespace rowgate::server::http;
+using nlohmann::json;
+
+namespace {
+
+PartnerFilter filter_from(const Rest::Request& r) {
+  PartnerFilter f;
+  f.q = query(r, "q");
+  f.group = query(r, "group");
+  f.country = query(r, "country");
+  f.status = query(r, "status");
+  return f;
+}
+
+std::string partner_json(const Partner& p) {
+  json j = {{"id", p.id},
+            {"partner_id", p.partner_id},
+            {"name", p.name},
+            {"email", p.email},
+            {"url", p.url},
+            {"first_name", p.first_name},
+            {"last_name", p.last_name},
+            {"description", p.description},
+            {"country", p.country},
+            {"status", p.status},
+            {"groups", p.groups},
+            {"created_at", p.created_at},
+            {"updated_at", p.updated_at}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+// ---- My Partners --------------------------------------------------------------------------------
+
+void ApiServer::partners_list(Call& call, const Request& request, Response& response) {
+  PartnerFilter f = filter_from(request);
+  std::size_t limit = 50;
+  std::string l = query(request, "limit");
+  if (!l.empty()) limit = std::clamp<std::size_t>(std::strtoul(l.c_str(), nullptr, 10), 1, 500);
+  std::optional<std::int64_t> cursor;
+  std::string c = query(request, "cursor");
+  if (!c.empty()) {
+    char* end = nullptr;
+    long long v = std::strtoll(c.c_str(), &end, 10);
+    if (*end != '\0' || v < 0) fail(Http::Code::Bad_Request, "bad_cursor", "\"cursor\" must be a next_cursor from a previous page.");
+    cursor = v;
+  }
+  PartnerPage page = store_.partners(call.tenant, f, cursor, limit);
+  std::string out = "{\"items\":[";
+  for (std::size_t i = 0; i < page.items.size(); ++i) out += (i ? "," : "") + partner_json(page.items[i]);
+  out += "],\"total\":" + std::to_string(page.total) + ",\"next_cursor\":" +
+         (page.next_cursor ? "\"" + std::to_string(*page.next_cursor) + "\"" : std::string("null")) + "}";
+  send_json(response, Http::Code::Ok, out);
+}
+
+void ApiServer::partners_export(Call& call, const Request& request, Response& response) {
+  PartnerFilter f = filter_from(request);
+  response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
+  add_header(response, "Content-Disposition", "attachment; filename=\"partners.csv\"");
+  auto stream = response.stream(Http::Code::Ok);
+  std::string chunk = "Partner ID,Partner Name,Contact Email,Media Property,Groups,Contact First Name,Contact Last Name,"
+                      "Description,Country,Status\r\n";
+  store_.each_partner(call.tenant, f, [&](const Partner& p) {
+    std::string groups;
+    for (std::size_t i = 0; i < p.groups.size(); ++i) groups += (i ? "|" : "") + p.groups[i];
+    const std::string* cells[] = {&p.partner_id, &p.name, &p.email, &p.url, &groups, &p.first_name,
+                                  &p.last_name, &p.description, &p.country, &p.status};
+    for (std::size_t i = 0; i < std::size(cells); ++i) {
+      if (i) chunk.push_back(',');
+      append_csv_cell(chunk, *cells[i]);
+    }
+    chunk += "\r\n";
+    if (chunk.size() >= (1 << 16)) {
+      stream.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      stream.flush();
+      chunk.clear();
+    }
+    return true;
+  });
+  if (!chunk.empty()) stream.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+  stream.ends();
+}
+
+void ApiServer::partners_groups(Call& call, const Request& request, Response& response) {
+  json body = parse_body(request);
+  std::vector<std::string> add = string_list(body, "add");
+  std::vector<std::string> remove = string_list(body, "remove");
+  if (add.empty() && remove.empty()) fail(Http::Code::Bad_Request, "nothing_to_do", "Give groups to \"add\" or \"remove\".");
+  std::vector<std::string> known = store_.groups(call.tenant);
+  for (const auto* list : {&add, &remove})
+    for (const std::string& g : *list)
+      if (std::find(known.begin(), known.end(), g) == known.end())
+        fail(Http::Code::Unprocessable_Entity, "unknown_group", "There is no group \"" + g + "\"; create it first.");
+  std::vector<std::int64_t> ids;
+  std::optional<PartnerFilter> filter;
+  if (body.contains("ids")) {
+    if (!body["ids"].is_array()) fail(Http::Code::Bad_Request, "bad_field", "\"ids\" must be a list of partner ids.");
+    for (const json& v : body["ids"]) {
+      if (!v.is_number_integer()) fail(Http::Code::Bad_Request, "bad_field", "\"ids\" must be a list of partner ids.");
+      ids.push_back(v.get<std::int64_t>());
+    }
+  } else if (body.contains("filter")) {
+    const json& f = body["filter"];
+    if (!f.is_object()) fail(Http::Code::Bad_Request, "bad_field", "\"filter\" must be an object (q, group, country, status).");
+    filter = PartnerFilter{string_field(f, "q"), string_field(f, "group"), string_field(f, "country"), string_field(f, "status")};
+  } else {
+    fail(Http::Code::Bad_Request, "missing_field", "Give \"ids\" or a \"filter\" (an empty filter means every partner).");
+  }
+  std::uint64_t changed = store_.change_groups(call.tenant, ids, filter ? &*filter : nullptr, add, remove);
+  send_json(response, Http::Code::Ok, json({{"changed", changed}}).dump());
+}
+
+}  // namespace rowgate::server
