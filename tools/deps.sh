@@ -18,3 +18,6 @@ ROWGATE_BUILD_PACKAGES=(cmake make g++ pkg-config python3 nlohmann-json3-dev lib
 # The WebAssembly build and its Node tests. No npm: nothing here needs it, and Debian's npm
 # cannot be installed beside a NodeSource nodejs (the packages conflict).
 ROWGATE_WASM_PACKAGES=(emscripten nodejs)
+# Fuzzing (fuzz/run.sh): clang with libFuzzer and the sanitizer runtimes, and llvm's tools
+# (llvm-symbolizer for the stacks).
+ROWGATE_FUZZ_PACKAGES=(clang libclang-rt-14-dev llvm)

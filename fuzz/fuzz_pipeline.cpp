@@ -1,0 +1,177 @@
+// The whole Session: bytes in, report out. Properties: no crash; the report (report_json with
+// the results lines, as `rowgate check --json` and tests/core/vector_runner.cpp build it) is
+// the same byte for byte whether the file comes whole or in chunks, and when run twice; it is
+// JSON; the summary adds up (rows = valid + invalid, valid = create + update, one results line
+// per row, warnings counted once each); results come in row order.
+//
+// Input: [template] [flags] [encoding, map] [bounds] [inflate] [chunk sizes (1 + 1..4 bytes)] file
+//   template  index into builtin_templates() (leads, participants, partners_update, prospects)
+//   flags     bit 0 no_header; bits 1-2 format (auto, csv, jsonl, auto); bits 3-5 delimiter
+//             (sniffed, "," ";" tab "|", sniffed...); bit 6 a context (groups, existing keys,
+//             fixed values); bit 7 small bounds (from the bounds byte)
+//   encoding  bits 0-2: auto, utf-8, utf-16le, utf-16be, windows-1252 (then auto); bit 3: --map
+//             overrides (Site = the first field, Notes ignored)
+//   inflate   from 0xC0 up: the file's first 4 * (1 + (inflate & 0x3F)) bytes repeated until the
+//             file passes the 64 KiB the session sniffs before it starts (so that chunks also
+//             break after the start); one byte in four, as these runs are a hundred times slower
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fuzz_target.h"
+#include "rowgate/report.h"
+#include "rowgate/session.h"
+#include "rowgate/template.h"
+
+namespace rowgate::fuzz {
+
+using namespace std::string_view_literals;
+
+// Each built-in byte by byte, without and with a context; chunks of 7 and 4096 bytes;
+// prospects without a header. (Inflated files cost ~0.1 s a run in the debug build: the
+// fuzzer finds the inflate byte by itself, and fuzz/regressions/ holds a few.)
+const std::vector<std::string_view> kSeedPrefixes = {
+    "\x03\x00\x00\x00\x00\x00\x00"sv,     "\x03\x40\x00\x00\x00\x01\x07\x87"sv, "\x01\x00\x00\x00\x00\x00\x00"sv,
+    "\x01\x40\x00\x00\x00\x01\x07\x87"sv, "\x00\x40\x00\x00\x00\x01\x07\x87"sv, "\x02\x40\x00\x00\x00\x01\x07\x87"sv,
+    "\x03\x41\x00\x00\x00\x00\x40"sv,
+};
+const std::string_view kSeedFilePrefix = "input";
+
+namespace {
+
+constexpr std::size_t kSniffBytes = 64 * 1024;  // session.cpp's kSniffBytes
+
+bool stable_code(std::string_view c) {
+  static const std::string_view codes[] = {
+      code::empty_file,      code::invalid_encoding, code::missing_column, code::duplicate_column,
+      code::unknown_column,  code::invalid_template, code::malformed_row,  code::invalid_json,
+      code::not_an_object,   code::required,         code::too_long,       code::invalid_email,
+      code::invalid_url,     code::invalid_boolean,  code::invalid_integer, code::invalid_number,
+      code::invalid_date,    code::invalid_locale,   code::invalid_country, code::invalid_phone,
+      code::invalid_enum,    code::unknown_reference, code::not_scalar,    code::duplicate_in_file,
+      code::not_found};
+  for (std::string_view s : codes)
+    if (s == c) return true;
+  return false;
+}
+
+// Keeps what CollectingSink keeps, and checks the order results come in.
+class CheckingSink : public Sink {
+ public:
+  void on_finding(const Finding& f) override {
+    ROWGATE_FUZZ_CHECK(stable_code(f.code), "an unknown code: " + std::string(f.code));
+    ROWGATE_FUZZ_CHECK(!f.message.empty(), "a finding without a message: " + std::string(f.code));
+    findings.push_back(f);
+  }
+  void on_record(const RecordResult& r) override {
+    ROWGATE_FUZZ_CHECK(r.row > last_row_, "results out of row order: row " + std::to_string(r.row) + " after " +
+                                              std::to_string(last_row_));
+    ROWGATE_FUZZ_CHECK(r.line >= 1, "a record on line 0");
+    last_row_ = r.row;
+    results.push_back(result_jsonl(r));
+  }
+  std::vector<Finding> findings;
+  std::vector<std::string> results;
+
+ private:
+  std::uint64_t last_row_ = 0;
+};
+
+struct Setup {
+  const Template* tmpl;
+  Context context;
+  Options options;
+};
+
+std::string run(const Setup& s, std::string_view file, const std::vector<std::size_t>* chunks) {
+  CheckingSink sink;
+  Session session(*s.tmpl, s.context, s.options, sink);
+  ROWGATE_FUZZ_CHECK(session.status().ok, "the session refuses its options: " + session.status().message);
+  if (chunks) feed_in_chunks(file, *chunks, [&](std::string_view piece) { session.feed(piece); });
+  else session.feed(file);
+  session.finish();
+  session.finish();  // a second finish changes nothing
+  std::string report = report_json(session, sink.findings, &sink.results);
+
+  const Summary& sum = session.summary();
+  const std::string where = "\n" + report;
+  ROWGATE_FUZZ_CHECK(session.bytes_in() == file.size(), where);
+  ROWGATE_FUZZ_CHECK(sink.results.size() == sum.rows, "results lines are not one per row" + where);
+  ROWGATE_FUZZ_CHECK(sum.rows == sum.valid + sum.invalid && sum.valid == sum.create + sum.update &&
+                         sum.duplicate <= sum.invalid,
+                     "the summary does not add up" + where);
+  std::uint64_t warnings = 0;
+  for (const Finding& f : sink.findings) warnings += f.severity == Severity::Warning;
+  ROWGATE_FUZZ_CHECK(warnings == sum.warnings, "warnings miscounted" + where);
+  const std::vector<MappingEntry>& mapping = session.mapping();
+  for (std::size_t i = 0; i < mapping.size(); ++i)
+    ROWGATE_FUZZ_CHECK(mapping[i].index == i && mapping[i].confidence <= 100, "a mapping entry" + where);
+  return report;
+}
+
+}  // namespace
+}  // namespace rowgate::fuzz
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace rowgate;
+  using namespace rowgate::fuzz;
+  static const std::vector<Template> templates = [] {
+    std::vector<Template> all;
+    for (const BuiltinTemplate& b : builtin_templates()) {
+      TemplateLoad load = parse_template(b.json);
+      if (!load.ok) fail("a built-in template does not load", load.error);
+      all.push_back(std::move(load.value));
+    }
+    return all;
+  }();
+
+  Input in(data, size);
+  const std::uint8_t pick = in.byte();
+  const std::uint8_t flags = in.byte();
+  const std::uint8_t enc = in.byte();
+  const std::uint8_t bounds = in.byte();
+  const std::uint8_t inflate = in.byte();
+  const std::vector<std::size_t> chunks = read_chunk_sizes(in);
+  std::string_view body = in.rest();
+
+  Setup s;
+  s.tmpl = &templates[pick % templates.size()];
+  s.options.no_header = flags & 1;
+  static constexpr Format kFormats[] = {Format::Auto, Format::Csv, Format::Jsonl, Format::Auto};
+  s.options.format = kFormats[(flags >> 1) & 3];
+  static constexpr char kDelimiters[] = {0, ',', ';', '\t', '|', 0, 0, 0};
+  s.options.delimiter = kDelimiters[(flags >> 3) & 7];
+  if (flags & 0x40) {
+    s.context.sets = {{"groups", {"Mass Media", "Podcasts", "Tech Review Sites"}}};
+    s.context.existing = {{"ana@example.com"}, {"100007"}, {"a1", "u1"}};
+    for (const char* field : {"flow_id", "source_id"})
+      if (s.tmpl->find_field(field) >= 0) s.context.fixed.emplace_back(field, "f-12");
+  }
+  if (flags & 0x80) {
+    s.options.max_record_bytes = 16 + bounds * 4u;
+    s.options.max_quoted_lines = bounds % 8;
+  }
+  static constexpr Encoding kEncodings[] = {Encoding::Auto,    Encoding::Utf8,        Encoding::Utf16Le, Encoding::Utf16Be,
+                                            Encoding::Windows1252, Encoding::Auto, Encoding::Auto,  Encoding::Auto};
+  s.options.encoding = kEncodings[enc & 7];
+  if (enc & 8) s.options.map = {{"Site", s.tmpl->fields.front().key}, {"Notes", ""}};
+  s.options.want_values = true;
+
+  std::string file;
+  if (inflate >= 0xC0 && !body.empty()) {
+    std::string_view head = body.substr(0, 4 * (1 + (inflate & 0x3Fu)));
+    while (file.size() <= kSniffBytes) file += head;
+    file += body.substr(head.size());
+    body = file;
+  }
+
+  const std::string whole = run(s, body, nullptr);
+  const std::string again = run(s, body, nullptr);
+  ROWGATE_FUZZ_CHECK(whole == again, "two runs differ\n" + first_difference(whole, again));
+  const std::string chunked = run(s, body, &chunks);
+  ROWGATE_FUZZ_CHECK(whole == chunked, "chunked differs from whole\n" + first_difference(whole, chunked));
+  ROWGATE_FUZZ_CHECK(nlohmann::json::accept(whole), "the report is not JSON\n" + whole);
+  return 0;
+}
