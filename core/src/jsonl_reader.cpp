@@ -165,6 +165,34 @@ struct JsonlReader::Flattener {
   }
 };
 
+namespace {
+
+// Accepts any JSON and keeps the parser's message when the text is not JSON: tells a line that
+// is JSON but no object ([1,2]) from one that is not JSON at all ([1,).
+struct JsonChecker {
+  std::string error;
+  bool null() { return true; }
+  bool boolean(bool) { return true; }
+  bool number_integer(std::int64_t) { return true; }
+  bool number_unsigned(std::uint64_t) { return true; }
+  bool number_float(double, const std::string&) { return true; }
+  bool string(std::string&) { return true; }
+  bool binary(std::vector<std::uint8_t>&) { return true; }
+  bool start_object(std::size_t) { return true; }
+  bool key(std::string&) { return true; }
+  bool end_object() { return true; }
+  bool start_array(std::size_t) { return true; }
+  bool end_array() { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) {
+    std::string_view what = ex.what();
+    std::size_t colon = what.find(": ");
+    error = to_valid_utf8(colon == std::string_view::npos ? what : what.substr(colon + 2));
+    return false;
+  }
+};
+
+}  // namespace
+
 JsonlReader::JsonlReader(std::uint64_t max_line_bytes, JsonlHandler& handler)
     : max_line_bytes_(max_line_bytes < 16 ? 16 : max_line_bytes), handler_(handler), flattener_(new Flattener) {}
 
@@ -192,7 +220,11 @@ void JsonlReader::line(std::string_view text) {
   if (ok) {
     handler_.on_object(row_, f.finish_views());
   } else if (f.not_object) {
-    handler_.on_bad_line(row_, code::not_an_object, "This line is JSON but not an object; each line must be one {...} record.");
+    JsonChecker checker;
+    if (nlohmann::json::sax_parse(text.begin(), text.end(), &checker, nlohmann::json::input_format_t::json, true))
+      handler_.on_bad_line(row_, code::not_an_object, "This line is JSON but not an object; each line must be one {...} record.");
+    else
+      handler_.on_bad_line(row_, code::invalid_json, "This line is not valid JSON: " + checker.error + ".");
   } else if (f.too_deep) {
     handler_.on_bad_line(row_, code::invalid_json,
                          "This record nests objects or lists more than " + to_decimal(Flattener::kMaxDepth) + " levels deep.");

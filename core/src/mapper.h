@@ -20,7 +20,7 @@ struct ColumnMatch {
   std::string_view how = "none";
   std::uint32_t confidence = 0;
   bool ignored = false;     ///< an override said to ignore this column
-  int duplicate_of = -1;    ///< an earlier column that maps to the same field
+  int duplicate_of = -1;    ///< the column that holds the same field (the stronger match, anywhere)
 };
 
 class Mapper {

@@ -54,7 +54,7 @@ std::string_view kind_phrase(JsonKind kind) {
 }  // namespace
 
 RowValidator::RowValidator(const Template& tmpl, const Context& context, const Options& options, FindingOut& out)
-    : tmpl_(tmpl), options_(options), out_(out), want_values_(options.want_values) {
+    : tmpl_(tmpl), out_(out), want_values_(options.want_values) {
   for (const Field& f : tmpl.fields) {
     Slot s;
     s.key = f.key;

@@ -94,7 +94,6 @@ class RowValidator {
   bool build_key();
 
   const Template& tmpl_;
-  const Options& options_;
   FindingOut& out_;
   Status status_;
   bool want_values_;

@@ -346,3 +346,28 @@ TEST(JsonlReaderChunks, TrickyInputsGiveTheSameEventsInAnyChunks) {
 }
 
 }  // namespace
+
+namespace rowgate::detail {
+namespace {
+
+// Regression (found by fuzz_pipeline's review): "[1," is not JSON at all, so it is invalid_json,
+// while "[1,2]" is JSON but not an object.
+TEST(JsonlReaderBrokenArrays, NotJsonIsInvalidJsonNotNotAnObject) {
+  struct Codes : JsonlHandler {
+    std::vector<std::string> codes;
+    std::vector<std::string> messages;
+    void on_object(std::uint64_t, const std::vector<JsonCell>&) override { codes.push_back("object"); }
+    void on_bad_line(std::uint64_t, std::string_view code, std::string message) override {
+      codes.emplace_back(code);
+      messages.push_back(std::move(message));
+    }
+  } h;
+  JsonlReader r(1 << 20, h);
+  r.feed("[1,\n[1,2]\n1 2\n7\n");
+  r.finish();
+  EXPECT_EQ(h.codes, (std::vector<std::string>{"invalid_json", "not_an_object", "invalid_json", "not_an_object"}));
+  EXPECT_NE(h.messages[0].find("not valid JSON: syntax error"), std::string::npos) << h.messages[0];
+}
+
+}  // namespace
+}  // namespace rowgate::detail
