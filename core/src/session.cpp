@@ -98,16 +98,8 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
 
   void file_finding(std::uint64_t row, std::uint64_t line, std::string column, std::string_view code,
                     Severity severity, std::string message, std::string field = {}) {
-    Finding f;
-    f.row = row;
-    f.line = line;
-    f.column = std::move(column);
-    f.field = std::move(field);
-    f.code = code;
-    f.severity = severity;
-    f.message = std::move(message);
     if (severity == Severity::Error) stopped = file_error = true;
-    emit(std::move(f));
+    emit(Finding{row, line, std::move(column), std::move(field), code, severity, std::move(message)});
   }
 
   void count(Outcome outcome) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -18,20 +20,7 @@ using rowgate::detail::JsonKind;
 using rowgate::detail::JsonlHandler;
 using rowgate::detail::JsonlReader;
 
-std::string show(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    auto b = static_cast<unsigned char>(c);
-    if (b < 0x20 || b >= 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02X", b);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+using rowgate::testing::show;
 
 const char* kind_name(JsonKind k) {
   switch (k) {

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -25,20 +27,7 @@ using namespace rowgate;
 using namespace std::string_literals;
 using Strings = std::vector<std::string>;
 
-std::string show(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    auto b = static_cast<unsigned char>(c);
-    if (b < 0x20 || b >= 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02X", b);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+using rowgate::testing::show;
 
 // ---- append_json_string ----------------------------------------------------------------------------
 
@@ -161,15 +150,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, CsvCell, ::testing::ValuesIn(kCsvCellCases),
 
 Finding finding(std::uint64_t row, std::uint64_t line, std::string column, std::string field, std::string_view code,
                 Severity severity, std::string message) {
-  Finding f;
-  f.row = row;
-  f.line = line;
-  f.column = std::move(column);
-  f.field = std::move(field);
-  f.code = code;
-  f.severity = severity;
-  f.message = std::move(message);
-  return f;
+  return Finding{row, line, std::move(column), std::move(field), code, severity, std::move(message)};
 }
 
 TEST(ErrorsCsv, HeaderAndLines) {
