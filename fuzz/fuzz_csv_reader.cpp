@@ -49,12 +49,7 @@ std::string describe(const Event& e) {
 }
 
 std::string describe_difference(const std::vector<Event>& a, const std::vector<Event>& b) {
-  std::size_t i = 0;
-  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
-  std::string s = "event " + std::to_string(i) + " of " + std::to_string(a.size()) + " / " + std::to_string(b.size());
-  s += "\n--- first:  " + (i < a.size() ? describe(a[i]) : "(none)");
-  s += "\n--- second: " + (i < b.size() ? describe(b[i]) : "(none)");
-  return s;
+  return first_event_difference(a, b, [](const Event& e) { return describe(e); });
 }
 
 class Recorder : public detail::CsvHandler {

@@ -36,6 +36,17 @@ class Input {
 
 /// One to four chunk sizes read from the input, used in turn. A size byte below 128 gives
 /// 0..127 bytes (0: an empty feed), one from 128 up gives (b - 127) * 512 bytes.
+/// Where two event sequences first differ, each event shown by `describe`: for failure messages.
+template <typename Event, typename Describe>
+std::string first_event_difference(const std::vector<Event>& a, const std::vector<Event>& b, Describe describe) {
+  std::size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  std::string s = "event " + std::to_string(i) + " of " + std::to_string(a.size()) + " / " + std::to_string(b.size());
+  s += "\n--- first:  " + (i < a.size() ? describe(a[i]) : std::string("(none)"));
+  s += "\n--- second: " + (i < b.size() ? describe(b[i]) : std::string("(none)"));
+  return s;
+}
+
 inline std::vector<std::size_t> read_chunk_sizes(Input& in) {
   std::vector<std::size_t> sizes(1 + in.byte() % 4);
   for (auto& s : sizes) {

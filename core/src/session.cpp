@@ -150,15 +150,13 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
       return;
     }
     decoder = std::make_unique<detail::Decoder>(d.encoding);
-    std::string text(decoder->decode(std::string_view(prefix).substr(d.bom_length)));
+    // Decode the sniffing window first (the decisions below look at it alone), then the rest of
+    // what arrived, with the same decoder.
+    const std::size_t bom = std::min(d.bom_length, sample.size());
+    const std::string decoded_sample(decoder->decode(sample.substr(bom)));
+    std::string text = decoded_sample;
+    text.append(decoder->decode(std::string_view(prefix).substr(sample.size())));
     if (at_eof) text.append(decoder->finish());
-    // The same window, decoded: its share of `text` (UTF-16 halves, 1252 may grow).
-    std::string decoded_sample;
-    {
-      detail::Decoder again(d.encoding);
-      decoded_sample = std::string(again.decode(sample.substr(std::min(d.bom_length, sample.size()))));
-      if (sample_is_file) decoded_sample.append(again.finish());
-    }
 
     Format format = options.format;
     if (format == Format::Auto) {
