@@ -133,6 +133,15 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (delivered_at, next_attempt_at);
 )sql",
+    // 2: the browser origins each tenant lets call the API (CORS).
+    R"sql(
+CREATE TABLE tenant_origins (
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  origin TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, origin)
+) WITHOUT ROWID;
+CREATE INDEX tenant_origins_by_origin ON tenant_origins (origin);
+)sql",
 };
 
 std::string json_quote(std::string_view text) {
@@ -294,6 +303,37 @@ void SqliteStore::set_notify(std::int64_t tenant, const NotifyConfig& config) {
   s.bind(3, config.webhook_secret);
   s.bind(4, tenant);
   s.run();
+}
+
+std::vector<std::string> SqliteStore::allowed_origins(std::int64_t tenant) {
+  Statement s = connection().prepare("SELECT origin FROM tenant_origins WHERE tenant_id = ? ORDER BY origin");
+  s.bind(1, tenant);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+void SqliteStore::set_allowed_origins(std::int64_t tenant, const std::vector<std::string>& origins) {
+  Connection& c = connection();
+  Transaction t(c);
+  Statement d = c.prepare("DELETE FROM tenant_origins WHERE tenant_id = ?");
+  d.bind(1, tenant);
+  d.run();
+  Statement s = c.prepare("INSERT OR IGNORE INTO tenant_origins (tenant_id, origin) VALUES (?, ?)");
+  for (const std::string& origin : origins) {
+    s.bind(1, tenant);
+    s.bind(2, origin);
+    s.run();
+    s.reset();
+  }
+  t.commit();
+}
+
+bool SqliteStore::origin_allowed(const std::string& origin) {
+  Statement s = connection().prepare("SELECT EXISTS (SELECT 1 FROM tenant_origins WHERE origin = ?)");
+  s.bind(1, origin);
+  s.step();
+  return s.int64(0) != 0;
 }
 
 // ---- Groups and keys ----------------------------------------------------------------------------

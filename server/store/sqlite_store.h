@@ -24,6 +24,9 @@ class SqliteStore : public Store {
   void add_key(std::int64_t tenant, const std::string& key_hash) override;
   std::optional<std::int64_t> tenant_for_key(const std::string& key_hash) override;
   void set_notify(std::int64_t tenant, const NotifyConfig& config) override;
+  std::vector<std::string> allowed_origins(std::int64_t tenant) override;
+  void set_allowed_origins(std::int64_t tenant, const std::vector<std::string>& origins) override;
+  bool origin_allowed(const std::string& origin) override;
 
   std::vector<std::string> groups(std::int64_t tenant) override;
   bool add_group(std::int64_t tenant, const std::string& name) override;

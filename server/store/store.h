@@ -131,6 +131,11 @@ class Store {
   virtual void add_key(std::int64_t tenant, const std::string& key_hash) = 0;
   virtual std::optional<std::int64_t> tenant_for_key(const std::string& key_hash) = 0;
   virtual void set_notify(std::int64_t tenant, const NotifyConfig& config) = 0;
+  /// Browser origins ("https://shop.example") allowed to call the API for this tenant (CORS).
+  virtual std::vector<std::string> allowed_origins(std::int64_t tenant) = 0;
+  virtual void set_allowed_origins(std::int64_t tenant, const std::vector<std::string>& origins) = 0;
+  /// True if some tenant allows `origin` (a preflight carries no key, so it is asked this).
+  virtual bool origin_allowed(const std::string& origin) = 0;
 
   // Groups (imports never create them).
   virtual std::vector<std::string> groups(std::int64_t tenant) = 0;
