@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace rowgate::server::http {
@@ -39,6 +40,9 @@ std::string string_field(const nlohmann::json& doc, const char* key, bool requir
 std::vector<std::string> string_list(const nlohmann::json& doc, const char* key);
 /// Fsyncs a file or folder, so that what was written survives a crash.
 void sync_path(const std::string& path, bool directory);
+/// Writes `data` to a new file at `path` and fsyncs it; 0, or the errno of the first failure
+/// (the partial file is removed then).
+int write_durably(const std::string& path, std::string_view data);
 /// The Content-Type for a static file, by its name.
 std::string content_type_for(const std::string& path);
 

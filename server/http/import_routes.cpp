@@ -8,6 +8,8 @@
 #include "http/http_util.h"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -183,12 +185,12 @@ void ApiServer::import_part(Call& call, const Request& request, Response& respon
   // Spool: write, fsync, rename, fsync the folder; only then record the part.
   std::string path = runner_.part_path(r.id, static_cast<std::uint32_t>(n));
   std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(body.data(), static_cast<std::streamsize>(body.size()));
-    if (!out) throw std::runtime_error("cannot spool " + tmp);
+  if (int err = write_durably(tmp, body)) {
+    if (err == ENOSPC || err == EDQUOT || err == EFBIG)
+      fail(Http::Code::Insufficient_Storage, "storage_full",
+           "The server has no room for this part now; nothing of it was kept. Try again later, or tell the operator.");
+    throw std::runtime_error("cannot spool " + tmp + ": " + std::strerror(err));
   }
-  sync_path(tmp, false);
   std::filesystem::rename(tmp, path);
   sync_path(runner_.import_dir(r.id), true);
   PartInfo part{static_cast<std::uint32_t>(n), body.size(), sha256_hex(body)};
