@@ -21,3 +21,6 @@ ROWGATE_WASM_PACKAGES=(emscripten nodejs)
 # Fuzzing (fuzz/run.sh): clang with libFuzzer and the sanitizer runtimes, and llvm's tools
 # (llvm-symbolizer for the stacks).
 ROWGATE_FUZZ_PACKAGES=(clang libclang-rt-14-dev llvm)
+# The web pages' end-to-end tests (tests/web/run.sh): Debian's Chromium, driven by playwright-core
+# from npm (tests/web/package.json; npm ci, not Debian's npm).
+ROWGATE_WEB_PACKAGES=(chromium)

@@ -201,6 +201,49 @@ class JsSession {
   std::vector<unsigned char> buffer_;
 };
 
+// ---- preview: what a mapping screen shows before the dry run ----------------------------------
+
+/// Takes nothing: the preview wants the session's state, not its findings.
+class NullSink : public Sink {
+ public:
+  void on_finding(const Finding&) override {}
+  void on_record(const RecordResult&) override {}
+};
+
+/// The start of a file read with a template: {ok, code, message, input, mapping, samples}, where
+/// `samples[i]` holds the first values of mapping entry i. `head` is the file's first bytes
+/// (the core sniffs from the first 64 KiB); `whole` says that they are the whole file.
+val preview(const std::string& tmpl, const std::string& options, const val& head, bool whole, unsigned sample_rows) {
+  std::size_t first = tmpl.find_first_not_of(" \t\r\n");
+  bool is_json = first != std::string::npos && tmpl[first] == '{';
+  TemplateLoad loaded = is_json ? parse_template(tmpl) : builtin_template(tmpl);
+  if (!loaded.ok)
+    return status_object(false, code::invalid_template, template_error(is_json ? "given as JSON" : tmpl, loaded.error).message);
+  Options opts;
+  Status parsed = parse_options_json(options, &opts);
+  if (!parsed.ok) return status_object(false, "invalid_options", "The options cannot be used: " + parsed.message + ".");
+  opts.sample_rows = sample_rows;
+  NullSink sink;
+  Session session(std::move(loaded.value), Context{}, std::move(opts), sink);
+  if (!session.status().ok) return status_object(false, "invalid_options", session.status().message);
+  std::vector<unsigned char> buffer(head["length"].as<unsigned>());
+  val(emscripten::typed_memory_view(buffer.size(), buffer.data())).call<void>("set", head);
+  session.feed(std::string_view(reinterpret_cast<const char*>(buffer.data()), buffer.size()));
+  if (whole) session.finish();
+  val out = status_object(true, "", "");
+  out.set("input", input_info(session.input()));
+  out.set("mapping", json_parse(mapping_json(session.mapping())));
+  val samples = val::array();
+  for (std::size_t i = 0; i < session.mapping().size(); ++i) {
+    val column = val::array();
+    if (i < session.samples().size())
+      for (const std::string& v : session.samples()[i]) column.call<void>("push", js_string(v));
+    samples.call<void>("push", column);
+  }
+  out.set("samples", samples);
+  return out;
+}
+
 // ---- CheckRun: `rowgate check` for cli.mjs ----------------------------------------------------
 
 /// The parsed arguments of `rowgate check`, as cli.mjs needs them.
@@ -323,4 +366,5 @@ EMSCRIPTEN_BINDINGS(rowgate) {
   emscripten::function("checkUsage", &check_usage_js);
   emscripten::function("builtinTemplates", &builtin_template_names);
   emscripten::function("memory", &memory);
+  emscripten::function("preview", &preview);
 }

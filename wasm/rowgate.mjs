@@ -7,6 +7,10 @@
 //   const result = await run.done; // {counts, summary, input, mapping, fileError, report}
 //   run.cancel();                 // done then rejects with an AbortError
 //
+//   const head = await rowgate.preview(file, {template, options});
+//   // {input: {format, encoding, delimiter, header, bom}, mapping: [{column, field, match,
+//   //  confidence}...], samples: [[first values of column 0], ...]} from the first 64 KiB
+//
 // `file` is a Blob or File (the worker reads file.stream()), or the bytes themselves: a
 // Uint8Array, an ArrayBuffer, a ReadableStream or an async iterable of Uint8Array, which are
 // posted to the worker chunk by chunk.
@@ -137,6 +141,18 @@ export class Rowgate {
     return run;
   }
 
+  /// What the start of `file` (a Blob or File) looks like read with `template` and `options`.
+  preview(file, { template, options, mapping, sampleRows = 5 } = {}) {
+    const opts = { ...(options ?? {}) };
+    if (mapping) opts.map = mapping;
+    return this.request('preview', {
+      file,
+      template: jsonText(template),
+      options: Object.keys(opts).length ? JSON.stringify(opts) : '',
+      sampleRows,
+    });
+  }
+
   /// Stops the worker; runs still going reject.
   terminate() {
     this.failAll(new Error('the worker was terminated'));
@@ -201,8 +217,18 @@ export class Rowgate {
 
 let shared = null;
 
-/// Starts a dry run in the shared worker (worker.mjs beside this file, started on first use).
-export function dryRun(file, options) {
+/// The shared worker (worker.mjs beside this file), started on first use.
+function sharedConnection() {
   shared ??= new Rowgate(new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' }));
-  return shared.dryRun(file, options);
+  return shared;
+}
+
+/// Starts a dry run in the shared worker.
+export function dryRun(file, options) {
+  return sharedConnection().dryRun(file, options);
+}
+
+/// The preview of `file` (see Rowgate.preview) from the shared worker.
+export function preview(file, options) {
+  return sharedConnection().preview(file, options);
 }

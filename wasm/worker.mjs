@@ -11,6 +11,11 @@
 //   push   {run, chunk}  → ok once the chunk is fed (the sender waits for it: backpressure)
 //   end    {run}         → ok; the run then answers done
 //   cancel {run}         → ok; the run then answers error {name: 'AbortError'}
+//   load   {}           → ok once the WebAssembly module is loaded (a page warms the worker)
+//   preview {file, template, options, sampleRows}
+//            → ok {input, mapping, samples} from the file's first 64 KiB (what the core sniffs
+//            from): the detected format, encoding and delimiter, each column's field with how it
+//            matched and how sure, and per column its first values; or error
 // Data of the run's answers:
 //   progress {bytes, total, rows, create, update, duplicate, error, warnings}
 //   findings {findings: [finding...], records: [{row, line, outcome, key, values}...]}
@@ -21,6 +26,7 @@
 const POST_EVERY_MS = 100;
 const POST_FINDINGS_AT = 1000;
 const YIELD_EVERY_MS = 50;
+const PREVIEW_BYTES = 64 * 1024;
 
 /// Bytes of a URL: fetch() in browsers, the file system for file: URLs (Node).
 async function fetchBytes(url) {
@@ -207,10 +213,35 @@ export function serve(port, options = {}) {
     runs.delete(run.id);
   }
 
+  async function preview(id, data) {
+    try {
+      const module = await rowgate();
+      const file = data.file;
+      const head = new Uint8Array(await file.slice(0, PREVIEW_BYTES).arrayBuffer());
+      const text = (value) => (value === undefined || value === null ? '' : value);
+      const out = module.preview(text(data.template), text(data.options), head, head.length >= file.size, data.sampleRows ?? 5);
+      if (!out.ok) throw named('RowgateError', out.message, out.code);
+      post(id, 'ok', { input: out.input, mapping: out.mapping, samples: out.samples });
+    } catch (error) {
+      post(id, 'error', errorData(error));
+    }
+  }
+
   port.onmessage = (event) => {
     const { messageId, type, data } = event.data ?? {};
     if (type === 'dryRun') {
       dryRun(messageId, data ?? {});
+      return;
+    }
+    if (type === 'preview') {
+      preview(messageId, data ?? {});
+      return;
+    }
+    if (type === 'load') {
+      rowgate().then(
+        () => post(messageId, 'ok', null),
+        (error) => post(messageId, 'error', errorData(error)),
+      );
       return;
     }
     const run = runs.get(data?.run);

@@ -198,6 +198,8 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
       if (stopped) return;
     }
     ++records_seen;
+    if (records_seen <= options.sample_rows)
+      for (std::size_t c = 0; c < rec.count && c < mapping.size(); ++c) take_sample(c, rec.fields[c]);
     std::size_t expected = mapping.size();
     if (rec.count < expected || (rec.count > expected && !extra_values_empty(rec, expected))) {
       std::string what = "This row has " + to_decimal(rec.count) + (rec.count == 1 ? " value" : " values") + " but ";
@@ -346,6 +348,13 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
     }
   }
 
+  void take_sample(std::size_t column, std::string_view value) {
+    value = detail::trim(value);
+    if (value.empty() || detail::utf8_error_offset(value) < value.size()) return;
+    if (samples.size() <= column) samples.resize(column + 1);
+    samples[column].emplace_back(value);
+  }
+
   // ---- JSONL ------------------------------------------------------------------------------
 
   int key_slot(std::string_view key, std::uint64_t row) {
@@ -386,6 +395,9 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
     validator.begin_row();
     for (const JsonCell& cell : cells) {
       int slot = key_slot(cell.key, row);
+      if (records_seen <= options.sample_rows)
+        for (std::size_t c = 0; c < mapping.size(); ++c)
+          if (mapping[c].column == cell.key) take_sample(c, cell.value);
       if (slot < 0) {
         // customFields: {"x": 1} is flattened; but "email": {"a": 1} means email is not a value.
         std::size_t dot = cell.key.find('.');
@@ -413,6 +425,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
   Summary summary;
   InputInfo input;
   std::vector<MappingEntry> mapping;
+  std::vector<std::vector<std::string>> samples;  // per mapping entry, when options.sample_rows
   std::vector<int> column_slot;  // per mapping entry: the validator slot it feeds, or -1
   struct StringHash {
     using is_transparent = void;
@@ -485,6 +498,7 @@ void Session::finish() {
 const Summary& Session::summary() const { return impl_->summary; }
 const InputInfo& Session::input() const { return impl_->input; }
 const std::vector<MappingEntry>& Session::mapping() const { return impl_->mapping; }
+const std::vector<std::vector<std::string>>& Session::samples() const { return impl_->samples; }
 bool Session::file_error() const { return impl_->file_error || !impl_->status.ok; }
 std::uint64_t Session::bytes_in() const { return impl_->bytes_in; }
 

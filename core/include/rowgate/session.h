@@ -31,6 +31,9 @@ struct Options {
   std::uint32_t max_quoted_lines = 100;
   /// Ask for every record's normalised values in RecordResult (for a results file).
   bool want_values = false;
+  /// Keep the raw text of the first this many records, per column (Session::samples): what a
+  /// mapping screen shows beside each column.
+  std::uint32_t sample_rows = 0;
 };
 
 /// Success, or a message saying what is wrong (a bad option, an unknown field in a --map).
@@ -129,6 +132,9 @@ class Session {
   const InputInfo& input() const;
   /// The column mapping (complete once the header, or for JSONL the file, has been read).
   const std::vector<MappingEntry>& mapping() const;
+  /// Per mapping entry (same index), the raw values of the first Options::sample_rows records
+  /// that had one, decoded to UTF-8.
+  const std::vector<std::vector<std::string>>& samples() const;
   /// True when a file-level error stopped the run (exit status 2 for `rowgate check`).
   bool file_error() const;
   /// Bytes fed so far.

@@ -1,0 +1,17 @@
+// CSV as the widget writes it (the errors download, sample files): RFC 4180 quoting, CRLF line
+// ends, and formula injection neutralised as ARCHITECTURE.md asks of every CSV written for users
+// (a cell that starts with =, +, -, @, tab or carriage return gets a leading ').
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/// One cell, neutralised and quoted when it needs to be.
+export function csvCell(value) {
+  let text = value === undefined || value === null ? '' : String(value);
+  if (FORMULA_START.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/// One line of cells, ending in CRLF.
+export function csvLine(cells) {
+  return `${cells.map(csvCell).join(',')}\r\n`;
+}

@@ -1,0 +1,785 @@
+// <rowgate-importer>: the embeddable upload widget. One script tag and one element:
+//
+//   <script type="module" src="https://rowgate.example.com/rowgate-importer.mjs"></script>
+//   <rowgate-importer template="prospects"></rowgate-importer>
+//
+// Attributes: `server` (the Rowgate server's URL; default: where this script came from),
+// `template` (chosen already), `templates` (a comma list of the templates to offer), `api-key`,
+// `wasm` (the WebAssembly build folder; default SERVER/wasm/). The API key is, in this order:
+// what `element.getApiKey()` answers (set it to a function to hand out tokens), the `api-key`
+// attribute, or the key the page kept in sessionStorage under "rowgate.apiKey".
+//
+// Steps: choose (template, values fixed for the file) → file (sniffed format, encoding and
+// delimiter, with overrides) → map (columns to fields) → dry run (in a worker, on the
+// WebAssembly core: nothing leaves the browser) → import (uploaded in parts, then followed).
+// Events: `rowgate-dry-run` (detail: the summary) and `rowgate-imported` (detail: the import).
+
+import { ApiError, KEY_STORAGE, RowgateApi, saveBlob } from './api.mjs';
+import { csvLine } from './csv.mjs';
+import { IMPORTER_STYLE } from './importer-style.mjs';
+import { recallMapping, rememberMapping } from './mapping-memory.mjs';
+import { sampleCsv, templateColumns } from './template-samples.mjs';
+import { workerConnection } from './worker-connection.mjs';
+import './rowgate-findings-table.mjs';
+
+const PART_BYTES = 8 * 1024 * 1024; // the API's largest part
+const POLL_MS = 400;
+const STEPS = [
+  ['choose', 'Choose'],
+  ['file', 'File'],
+  ['map', 'Map'],
+  ['dryrun', 'Dry run'],
+  ['import', 'Import'],
+];
+const OUTCOMES = ['create', 'update', 'duplicate', 'error', 'warnings'];
+const OUTCOME_TITLES = { create: 'Create', update: 'Update', duplicate: 'Duplicate', error: 'Error', warnings: 'Warnings' };
+// Values a template wants once for the whole file besides its reference fields (groups).
+const FIXED_FIELDS = { leads: ['flow_id', 'source_id'] };
+const DELIMITER_NAMES = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+
+const number = (n) => Number(n ?? 0).toLocaleString('en-US');
+
+function escapeHtml(text) {
+  return String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function megabytes(bytes) {
+  if (bytes < 1e6) return `${(bytes / 1e3).toLocaleString('en-US', { maximumFractionDigits: 1 })} kB`;
+  return `${(bytes / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
+}
+
+function newIdempotencyKey() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  return `rg-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+export class RowgateImporter extends HTMLElement {
+  constructor() {
+    super();
+    this.state = null;
+    this.root = this.attachShadow({ mode: 'open' });
+    this.root.innerHTML = `<style>${IMPORTER_STYLE}</style>${this.markup()}`;
+    this.$ = (name) => this.root.querySelector(`[data-ref="${name}"]`);
+    this.wire();
+  }
+
+  connectedCallback() {
+    if (!this.state) this.reload();
+  }
+
+  /// The Rowgate server's base URL.
+  get server() {
+    return new URL(this.getAttribute('server') || '/', new URL('.', import.meta.url)).href;
+  }
+
+  /// Starts again from the first step (after the API key changed, for instance).
+  reload() {
+    this.run?.cancel();
+    this.state = {
+      templates: [],
+      templateName: '',
+      template: null,
+      context: null,
+      fixed: {},
+      file: null,
+      options: { format: 'auto', encoding: 'auto', delimiter: '', no_header: false },
+      map: {},
+      preview: null,
+      result: null,
+      findings: [],
+      idempotencyKey: '', // one per import attempt: a repeated create cannot make a second import
+    };
+    const key = () => (typeof this.getApiKey === 'function' ? this.getApiKey() : this.getAttribute('api-key') || sessionStorage.getItem(KEY_STORAGE) || '');
+    this.api = new RowgateApi(this.server, key);
+    this.go('choose', false);
+    this.loadTemplates();
+  }
+
+  // ---- Markup -------------------------------------------------------------------------------
+
+  markup() {
+    const steps = STEPS.map(([id, title], i) => `<li data-step-label="${id}">${i + 1}. ${title}</li>`).join('');
+    const counts = OUTCOMES.map((o) => `<div class="${o}"><dt>${OUTCOME_TITLES[o]}</dt><dd data-count="${o}">0</dd></div>`).join('');
+    return `
+<div class="widget" role="region" aria-label="Rowgate import">
+  <ol class="steps" aria-label="Import steps">${steps}</ol>
+  <p class="alert" role="alert" data-ref="alert"></p>
+
+  <section data-step="choose" aria-labelledby="rg-h-choose">
+    <h2 id="rg-h-choose" tabindex="-1">Choose what to import</h2>
+    <div class="field"><label for="rg-template">Import type</label>
+      <select id="rg-template" data-ref="template"></select></div>
+    <p class="description" data-ref="template-description"></p>
+    <div data-ref="fixed"></div>
+    <div class="actions"><button class="primary" data-ref="to-file" disabled>Next: choose a file</button></div>
+  </section>
+
+  <section data-step="file" aria-labelledby="rg-h-file" hidden>
+    <h2 id="rg-h-file" tabindex="-1">Choose the file</h2>
+    <div class="drop" data-ref="drop">
+      <span>Drag a CSV or JSONL file here, or</span>
+      <label class="button" for="rg-file">Choose a file</label>
+      <input id="rg-file" type="file" data-ref="file-input" accept=".csv,.tsv,.txt,.jsonl,.ndjson,.json,text/csv">
+    </div>
+    <div class="actions">
+      <button data-ref="sample">Download a sample file</button>
+      <button data-ref="copy-columns">Copy columns to clipboard</button>
+      <span role="status" class="note" data-ref="copy-status"></span>
+    </div>
+    <div class="detected" data-ref="detected" hidden>
+      <p data-ref="detected-text" role="status"></p>
+      <div class="row">
+        <div class="field"><label for="rg-format">Format</label>
+          <select id="rg-format" data-ref="format"><option value="auto">Detect</option><option value="csv">CSV</option><option value="jsonl">JSONL</option></select></div>
+        <div class="field"><label for="rg-encoding">Encoding</label>
+          <select id="rg-encoding" data-ref="encoding"><option value="auto">Detect</option><option value="utf-8">UTF-8</option>
+            <option value="windows-1252">Windows-1252</option><option value="utf-16le">UTF-16 LE</option><option value="utf-16be">UTF-16 BE</option></select></div>
+        <div class="field"><label for="rg-delimiter">Delimiter</label>
+          <select id="rg-delimiter" data-ref="delimiter"><option value="">Detect</option><option value=",">Comma</option>
+            <option value=";">Semicolon</option><option value="tab">Tab</option><option value="|">Pipe</option></select></div>
+      </div>
+    </div>
+    <div class="actions">
+      <button data-ref="back-choose">Back</button>
+      <button class="primary" data-ref="to-map" disabled>Next: map the columns</button>
+    </div>
+  </section>
+
+  <section data-step="map" aria-labelledby="rg-h-map" hidden>
+    <h2 id="rg-h-map" tabindex="-1">Map the columns</h2>
+    <p class="note" role="status" data-ref="remembered"></p>
+    <div class="field"><label><input type="checkbox" data-ref="no-header"> The file has no header row (columns feed the fields in order)</label></div>
+    <table class="mapping">
+      <caption>Columns of the file and the fields they feed</caption>
+      <thead><tr><th scope="col">Column</th><th scope="col">Sample values</th><th scope="col">Field</th><th scope="col">Match</th></tr></thead>
+      <tbody data-ref="mapping-rows"></tbody>
+    </table>
+    <div class="actions">
+      <button data-ref="back-file">Back</button>
+      <button class="primary" data-ref="start-dry-run">Start the dry run</button>
+    </div>
+  </section>
+
+  <section data-step="dryrun" aria-labelledby="rg-h-dryrun" hidden>
+    <h2 id="rg-h-dryrun" tabindex="-1">Dry run</h2>
+    <div class="progress" role="progressbar" aria-label="Dry run progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0" data-ref="dry-progress"><div></div></div>
+    <p class="muted" data-ref="dry-progress-text"></p>
+    <dl class="counts" role="status" aria-label="Dry run counts" aria-live="polite" data-ref="counts">${counts}</dl>
+    <p class="alert" role="alert" data-ref="file-error"></p>
+    <div class="row">
+      <div class="field"><label for="rg-code-filter">Show problems</label>
+        <select id="rg-code-filter" data-ref="code-filter"><option value="">All problems</option></select></div>
+      <p class="muted" data-ref="shown-count"></p>
+    </div>
+    <rowgate-findings-table data-ref="findings" label="Problem rows"></rowgate-findings-table>
+    <div class="actions">
+      <button data-ref="cancel-dry-run">Cancel</button>
+      <button data-ref="download-errors" disabled>Download errors</button>
+      <button data-ref="retry" disabled>Choose a corrected file</button>
+      <button class="primary" data-ref="commit" disabled>Import</button>
+    </div>
+  </section>
+
+  <section data-step="import" aria-labelledby="rg-h-import" hidden>
+    <h2 id="rg-h-import" tabindex="-1">Import</h2>
+    <p role="status" data-ref="import-phase"></p>
+    <p class="muted" id="rg-upload-label">Upload</p>
+    <div class="progress" role="progressbar" aria-labelledby="rg-upload-label" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0" data-ref="upload-progress"><div></div></div>
+    <p class="muted" id="rg-server-label">Validation and commit on the server</p>
+    <div class="progress" role="progressbar" aria-labelledby="rg-server-label" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0" data-ref="server-progress"><div></div></div>
+    <p class="alert" role="alert" data-ref="import-error"></p>
+    <div data-ref="import-summary" hidden>
+      <h3>Summary</h3>
+      <dl class="counts" aria-label="Import summary" data-ref="import-counts"></dl>
+      <p class="links" data-ref="import-links"></p>
+    </div>
+    <div class="actions">
+      <button data-ref="retry-import" hidden>Try the import again</button>
+      <button class="primary" data-ref="again" hidden>Import another file</button>
+    </div>
+  </section>
+</div>`;
+  }
+
+  wire() {
+    const on = (name, type, handler) => this.$(name).addEventListener(type, handler);
+    on('template', 'change', () => this.chooseTemplate(this.$('template').value));
+    on('to-file', 'click', () => this.go('file'));
+    on('back-choose', 'click', () => this.go('choose'));
+    on('file-input', 'change', () => {
+      const file = this.$('file-input').files[0];
+      if (file) this.chooseFile(file);
+    });
+    const drop = this.$('drop');
+    drop.addEventListener('dragover', (event) => {
+      event.preventDefault();
+      drop.classList.add('over');
+    });
+    drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+    drop.addEventListener('drop', (event) => {
+      event.preventDefault();
+      drop.classList.remove('over');
+      const file = event.dataTransfer?.files?.[0];
+      if (file) this.chooseFile(file);
+    });
+    on('sample', 'click', () => this.downloadSample());
+    on('copy-columns', 'click', () => this.copyColumns());
+    for (const name of ['format', 'encoding', 'delimiter']) {
+      on(name, 'change', () => {
+        this.state.options[name] = this.$(name).value;
+        this.refreshPreview();
+      });
+    }
+    on('to-map', 'click', () => this.go('map'));
+    on('back-file', 'click', () => this.go('file'));
+    on('no-header', 'change', () => {
+      this.state.options.no_header = this.$('no-header').checked;
+      this.refreshPreview();
+    });
+    on('start-dry-run', 'click', () => this.startDryRun());
+    on('cancel-dry-run', 'click', () => this.run?.cancel());
+    on('code-filter', 'change', () => this.applyFilter());
+    on('download-errors', 'click', () => this.downloadErrors());
+    on('retry', 'click', () => {
+      this.$('file-input').value = '';
+      this.go('file');
+    });
+    on('commit', 'click', () => this.commit());
+    on('retry-import', 'click', () => this.commit());
+    on('again', 'click', () => this.reload());
+  }
+
+  // ---- Navigation and messages ----------------------------------------------------------------
+
+  go(step, focus = true) {
+    this.step = step;
+    const index = STEPS.findIndex(([id]) => id === step);
+    for (const section of this.root.querySelectorAll('section[data-step]')) section.hidden = section.dataset.step !== step;
+    STEPS.forEach(([id], i) => {
+      const label = this.root.querySelector(`[data-step-label="${id}"]`);
+      if (i === index) label.setAttribute('aria-current', 'step');
+      else label.removeAttribute('aria-current');
+      label.classList.toggle('done', i < index);
+    });
+    this.say('');
+    if (focus) this.root.querySelector(`section[data-step="${step}"] h2`).focus();
+  }
+
+  /// Shows `message` in the widget's alert ("" clears it).
+  say(message) {
+    this.$('alert').textContent = message;
+  }
+
+  failure(error) {
+    if (error instanceof ApiError) return error.message;
+    return `Something went wrong: ${error?.message ?? error}. Try again; if it keeps happening, reload the page.`;
+  }
+
+  // ---- Step 1: choose -------------------------------------------------------------------------
+
+  async loadTemplates() {
+    const select = this.$('template');
+    select.innerHTML = '<option value="">Loading…</option>';
+    try {
+      const { items } = await this.api.templates();
+      const offered = (this.getAttribute('templates') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+      this.state.templates = offered.length ? items.filter((t) => offered.includes(t.name)) : items;
+      select.innerHTML = this.state.templates
+        .map((t) => `<option value="${escapeHtml(t.name)}">${escapeHtml(t.title)}</option>`)
+        .join('');
+      const wanted = this.getAttribute('template');
+      const chosen = this.state.templates.some((t) => t.name === wanted) ? wanted : this.state.templates[0]?.name;
+      select.value = chosen ?? '';
+      if (chosen) await this.chooseTemplate(chosen);
+    } catch (error) {
+      select.innerHTML = '<option value="">(not available)</option>';
+      this.say(this.failure(error));
+    }
+  }
+
+  async chooseTemplate(name) {
+    const state = this.state;
+    state.templateName = name;
+    state.template = null;
+    state.context = null;
+    state.fixed = {};
+    state.map = {};
+    this.$('to-file').disabled = true;
+    try {
+      // The context (groups, existing keys) is fetched now so the dry run can start at once.
+      const [template, context] = await Promise.all([this.api.template(name), this.api.context(name)]);
+      if (state.templateName !== name) return;
+      state.template = template;
+      state.context = context;
+      this.$('template-description').textContent = template.description ?? '';
+      this.renderFixed();
+      this.$('to-file').disabled = false;
+      this.say('');
+      // Warm the worker and its WebAssembly module while the person picks a file.
+      workerConnection(this.wasmBase()).request('load', {}).catch(() => {});
+    } catch (error) {
+      this.say(this.failure(error));
+    }
+  }
+
+  wasmBase() {
+    return new URL(this.getAttribute('wasm') || 'wasm/', this.server).href;
+  }
+
+  /// The fields to offer a value for the whole file: reference fields (a group for every row)
+  /// and the template's own (LeadConduit's flow and source).
+  fixedFields() {
+    const { template, templateName } = this.state;
+    const extra = FIXED_FIELDS[templateName] ?? [];
+    return template.fields.filter((f) => f.type === 'reference' || extra.includes(f.key));
+  }
+
+  renderFixed() {
+    const holder = this.$('fixed');
+    holder.replaceChildren();
+    const fields = this.fixedFields();
+    if (!fields.length) return;
+    const heading = document.createElement('h3');
+    heading.textContent = 'Values for every row (optional)';
+    holder.append(heading);
+    fields.forEach((field, i) => {
+      const id = `rg-fixed-${i}`;
+      const wrap = document.createElement('div');
+      wrap.className = 'field';
+      const label = document.createElement('label');
+      label.htmlFor = id;
+      label.textContent = `${field.label ?? field.key} for every row`;
+      let control;
+      if (field.type === 'reference') {
+        control = document.createElement('select');
+        const set = this.state.context?.sets?.[field.ref] ?? [];
+        control.append(new Option('None: use the file\'s column', ''));
+        for (const name of set) control.append(new Option(name, name));
+      } else {
+        control = document.createElement('input');
+        control.type = 'text';
+        control.autocomplete = 'off';
+      }
+      control.id = id;
+      control.addEventListener('change', () => {
+        if (control.value.trim()) this.state.fixed[field.key] = control.value.trim();
+        else delete this.state.fixed[field.key];
+      });
+      const hint = document.createElement('span');
+      hint.className = 'muted';
+      hint.textContent = field.required ? 'Required on every row unless given here.' : 'Fills rows that leave it empty.';
+      wrap.append(label, control, hint);
+      holder.append(wrap);
+    });
+  }
+
+  // ---- Step 2: file -------------------------------------------------------------------------
+
+  downloadSample() {
+    const { template, context, templateName } = this.state;
+    if (!template) return;
+    saveBlob(new Blob([sampleCsv(template, context)], { type: 'text/csv' }), `${templateName}-sample.csv`);
+  }
+
+  async copyColumns() {
+    const { template } = this.state;
+    if (!template) return;
+    const text = templateColumns(template).join('\t');
+    try {
+      await navigator.clipboard.writeText(text);
+      this.$('copy-status').textContent = 'Columns copied: paste them into the first row of a spreadsheet.';
+    } catch {
+      this.$('copy-status').textContent = `The clipboard is not available; the columns are: ${templateColumns(template).join(', ')}`;
+    }
+  }
+
+  async chooseFile(file) {
+    const state = this.state;
+    state.file = file;
+    state.map = {};
+    state.options = { format: 'auto', encoding: 'auto', delimiter: '', no_header: false };
+    for (const name of ['format', 'encoding', 'delimiter']) this.$(name).value = state.options[name];
+    this.$('no-header').checked = false;
+    this.$('remembered').textContent = '';
+    await this.refreshPreview(true);
+  }
+
+  /// Reads the file's start again with the current options and shows what was detected.
+  async refreshPreview(recall = false) {
+    const state = this.state;
+    if (!state.file) return;
+    this.$('to-map').disabled = true;
+    try {
+      let preview = await this.preview();
+      if (recall) {
+        const saved = recallMapping(state.templateName, preview.mapping.map((m) => m.column));
+        if (saved) {
+          state.map = saved.map ?? {};
+          state.options.no_header = Boolean(saved.noHeader);
+          this.$('no-header').checked = state.options.no_header;
+          preview = await this.preview();
+          this.$('remembered').textContent = 'This header was mapped before: your confirmed mapping is used again.';
+        }
+      }
+      state.preview = preview;
+      this.showDetected();
+      this.renderMapping();
+      this.$('to-map').disabled = false;
+      this.say('');
+    } catch (error) {
+      this.$('detected').hidden = true;
+      this.say(`The file cannot be read: ${error.message}`);
+    }
+  }
+
+  preview() {
+    const { file, templateName, options, map } = this.state;
+    return workerConnection(this.wasmBase()).preview(file, { template: templateName, options: this.fileOptions(options), mapping: map });
+  }
+
+  fileOptions(options) {
+    const out = {};
+    if (options.format !== 'auto') out.format = options.format;
+    if (options.encoding !== 'auto') out.encoding = options.encoding;
+    if (options.delimiter) out.delimiter = options.delimiter;
+    if (options.no_header) out.no_header = true;
+    return out;
+  }
+
+  showDetected() {
+    const { file, preview } = this.state;
+    const input = preview.input;
+    const parts = [(input.format || 'unknown').toUpperCase(), (input.encoding || 'unknown').toUpperCase()];
+    if (input.bom) parts[1] += ' with BOM';
+    if (input.format === 'csv') parts.push(`delimiter ${DELIMITER_NAMES[input.delimiter] ?? JSON.stringify(input.delimiter)}`);
+    const columns = preview.mapping.length;
+    this.$('detected-text').textContent =
+      `${file.name} (${megabytes(file.size)}): detected ${parts.join(', ')}; ${columns} column${columns === 1 ? '' : 's'}.`;
+    this.$('detected').hidden = false;
+  }
+
+  // ---- Step 3: map --------------------------------------------------------------------------
+
+  renderMapping() {
+    const { preview, template, options } = this.state;
+    const body = this.$('mapping-rows');
+    body.replaceChildren();
+    const fieldOptions = template.fields.map((f) => [f.key, f.label && f.label !== f.key ? `${f.label} (${f.key})` : f.key]);
+    preview.mapping.forEach((entry, i) => {
+      const tr = document.createElement('tr');
+      const column = document.createElement('th');
+      column.scope = 'row';
+      column.textContent = entry.column;
+      const samples = document.createElement('td');
+      samples.className = 'samples';
+      const values = preview.samples[i] ?? [];
+      samples.textContent = values.length ? values.slice(0, 3).join(' · ') : '(empty)';
+      samples.title = values.join('\n');
+      const fieldCell = document.createElement('td');
+      const select = document.createElement('select');
+      select.setAttribute('aria-label', `Field for column ${entry.column}`);
+      select.append(new Option('Ignore this column', ''));
+      for (const [key, title] of fieldOptions) select.append(new Option(title, key));
+      if (entry.field && !template.fields.some((f) => f.key === entry.field)) select.append(new Option(entry.field, entry.field));
+      select.value = entry.field ?? '';
+      select.disabled = options.no_header;
+      select.addEventListener('change', () => {
+        this.state.map[entry.column] = select.value;
+        this.refreshPreview();
+      });
+      fieldCell.append(select);
+      const match = document.createElement('td');
+      match.textContent = this.matchText(entry);
+      match.className = entry.field ? (entry.confidence >= 90 ? 'sure-high' : 'sure-mid') : 'sure-none';
+      tr.append(column, samples, fieldCell, match);
+      body.append(tr);
+    });
+  }
+
+  matchText(entry) {
+    if (entry.match === 'override') return entry.field ? 'chosen by you' : 'ignored by you';
+    if (!entry.field) return 'no field matched';
+    const how = { exact: 'exact name', normalized: 'same name', alias: 'known alias', fuzzy: 'similar name', position: 'by position', pattern: 'dynamic column' }[entry.match] ?? entry.match;
+    return `${how}, ${entry.confidence}% sure`;
+  }
+
+  // ---- Step 4: dry run ----------------------------------------------------------------------
+
+  contextText() {
+    const { context, fixed } = this.state;
+    // The server's context minus what only describes it (template, existing_count).
+    const out = { sets: context.sets ?? {} };
+    if (context.existing_hash64) out.existing_hash64 = context.existing_hash64;
+    if (Object.keys(fixed).length) out.fixed = fixed;
+    return JSON.stringify(out);
+  }
+
+  startDryRun() {
+    const state = this.state;
+    const columns = state.preview.mapping.map((m) => m.column);
+    rememberMapping(state.templateName, columns, { map: state.map, noHeader: state.options.no_header });
+    this.go('dryrun');
+    state.findings = [];
+    state.result = null;
+    state.codes = new Map();
+    state.filter = '';
+    state.shown = state.findings;
+    state.counts = { bytes: 0, total: state.file.size, rows: 0, create: 0, update: 0, duplicate: 0, error: 0, warnings: 0 };
+    state.fileErrorText = '';
+    state.startedAt = performance.now();
+    state.elapsed = undefined;
+    this.$('file-error').textContent = '';
+    this.$('code-filter').innerHTML = '<option value="">All problems</option>';
+    this.$('findings').show(state.shown);
+    for (const name of ['download-errors', 'retry', 'commit']) this.$(name).disabled = true;
+    this.$('cancel-dry-run').disabled = false;
+    this.$('commit').textContent = 'Import';
+    this.paintDryRun();
+
+    const run = workerConnection(this.wasmBase()).dryRun(state.file, {
+      template: state.templateName,
+      context: this.contextText(),
+      mapping: state.map,
+      options: this.fileOptions(state.options),
+      values: true,
+      report: false,
+    });
+    this.run = run;
+    run.onProgress((counts) => {
+      if (this.run !== run) return;
+      state.counts = counts;
+      this.schedulePaint();
+    });
+    run.onFindings((batch) => {
+      if (this.run !== run) return;
+      this.takeFindings(batch);
+      this.schedulePaint();
+    });
+    run.done.then(
+      (result) => {
+        if (this.run !== run) return;
+        this.run = null;
+        state.result = result;
+        state.counts = { ...result.counts, total: state.file.size, bytes: state.file.size };
+        this.finishDryRun();
+      },
+      (error) => {
+        if (this.run !== run) return;
+        this.run = null;
+        if (error.name === 'AbortError') {
+          this.go('map');
+          this.say('The dry run was cancelled.');
+          return;
+        }
+        this.$('cancel-dry-run').disabled = true;
+        this.$('retry').disabled = false;
+        this.$('file-error').textContent = `The dry run failed: ${error.message}`;
+      },
+    );
+  }
+
+  takeFindings({ findings, records }) {
+    const state = this.state;
+    const values = new Map();
+    for (const record of records) values.set(record.row, record.values);
+    for (const f of findings) {
+      const value = f.field ? values.get(f.row)?.[f.field] : undefined;
+      const finding = { ...f, value: value === undefined || value === null ? '' : String(value) };
+      state.findings.push(finding);
+      state.codes.set(f.code, (state.codes.get(f.code) ?? 0) + 1);
+      if (state.filter && f.code === state.filter) state.shown.push(finding);
+      if (f.row === 0 && f.severity === 'error') state.fileErrorText ||= f.message;
+    }
+  }
+
+  schedulePaint() {
+    if (!this.paintFrame) {
+      this.paintFrame = requestAnimationFrame(() => {
+        this.paintFrame = 0;
+        this.paintDryRun();
+      });
+    }
+  }
+
+  paintDryRun() {
+    const { counts, file, findings, shown } = this.state;
+    const total = file.size || 1;
+    const percent = Math.min(100, Math.round((100 * counts.bytes) / total));
+    const bar = this.$('dry-progress');
+    bar.setAttribute('aria-valuenow', String(percent));
+    bar.setAttribute('aria-valuetext', `${percent}%, ${number(counts.rows)} rows read`);
+    bar.firstElementChild.style.width = `${percent}%`;
+    const elapsed = this.state.elapsed === undefined ? '' : `: done in ${this.state.elapsed.toFixed(2)} s`;
+    this.$('dry-progress-text').textContent = `${megabytes(counts.bytes)} of ${megabytes(file.size)} read, ${number(counts.rows)} rows${elapsed}`;
+    for (const outcome of OUTCOMES) this.root.querySelector(`[data-count="${outcome}"]`).textContent = number(counts[outcome]);
+    this.$('shown-count').textContent = `${number(shown.length)} of ${number(findings.length)} findings shown`;
+    this.$('file-error').textContent = this.state.fileErrorText ? `The file cannot be imported: ${this.state.fileErrorText}` : '';
+    this.renderCodeOptions();
+    this.$('findings').refresh();
+  }
+
+  renderCodeOptions() {
+    const select = this.$('code-filter');
+    const codes = [...this.state.codes.entries()].sort((a, b) => b[1] - a[1]);
+    const current = select.value;
+    if (select.options.length - 1 !== codes.length) {
+      select.replaceChildren(new Option(`All problems`, ''));
+      for (const [code] of codes) select.append(new Option(code, code));
+      select.value = current;
+    }
+    select.options[0].textContent = `All problems (${number(this.state.findings.length)})`;
+    for (const option of [...select.options].slice(1)) option.textContent = `${option.value} (${number(this.state.codes.get(option.value))})`;
+  }
+
+  applyFilter() {
+    const state = this.state;
+    state.filter = this.$('code-filter').value;
+    state.shown = state.filter ? state.findings.filter((f) => f.code === state.filter) : state.findings;
+    this.$('findings').show(state.shown);
+    this.paintDryRun();
+  }
+
+  finishDryRun() {
+    const state = this.state;
+    const { result } = state;
+    state.elapsed = (performance.now() - state.startedAt) / 1000;
+    this.paintDryRun();
+    this.$('cancel-dry-run').disabled = true;
+    this.$('retry').disabled = false;
+    this.$('download-errors').disabled = state.findings.length === 0;
+    const valid = (result.summary?.create ?? 0) + (result.summary?.update ?? 0);
+    const commit = this.$('commit');
+    commit.disabled = result.fileError || valid === 0;
+    commit.textContent = `Import ${number(valid)} valid row${valid === 1 ? '' : 's'}`;
+    if (result.fileError && !state.fileErrorText) {
+      const first = state.findings.find((f) => f.severity === 'error');
+      state.fileErrorText = first?.message ?? 'the file could not be read';
+    }
+    if (result.fileError) {
+      this.$('file-error').textContent = `The file cannot be imported: ${state.fileErrorText} Correct the file and choose it again.`;
+    }
+    this.dispatchEvent(new CustomEvent('rowgate-dry-run', { detail: { summary: result.summary, counts: result.counts }, bubbles: true, composed: true }));
+  }
+
+  downloadErrors() {
+    const { findings, file } = this.state;
+    const lines = [csvLine(['row', 'line', 'column', 'field', 'code', 'severity', 'value', 'message'])];
+    for (const f of findings) lines.push(csvLine([f.row, f.line, f.column, f.field, f.code, f.severity, f.value, f.message]));
+    const base = file.name.replace(/\.[^.]*$/, '');
+    saveBlob(new Blob(lines, { type: 'text/csv;charset=utf-8' }), `${base}-errors.csv`);
+  }
+
+  // ---- Step 5: import -----------------------------------------------------------------------
+
+  async commit() {
+    const state = this.state;
+    this.go('import');
+    state.idempotencyKey = newIdempotencyKey();
+    this.$('import-error').textContent = '';
+    this.$('import-summary').hidden = true;
+    this.$('retry-import').hidden = true;
+    this.$('again').hidden = true;
+    this.setBar('upload-progress', 0, 'not started');
+    this.setBar('server-progress', 0, 'waiting for the upload');
+    const phase = this.$('import-phase');
+    try {
+      const body = { template: state.templateName, dry_run: false, options: this.fileOptions(state.options) };
+      if (Object.keys(state.map).length) body.mapping = state.map;
+      if (Object.keys(state.fixed).length) body.fixed = state.fixed;
+      phase.textContent = 'Creating the import…';
+      const { id } = await this.api.createImport(body, state.idempotencyKey);
+      await this.upload(id);
+      phase.textContent = 'Uploaded; the server is validating and storing the rows…';
+      let job = await this.api.startImport(id);
+      while (!['done', 'failed', 'cancelled'].includes(job.status)) {
+        this.showServerProgress(job);
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+        job = await this.api.importStatus(id);
+      }
+      this.showServerProgress(job);
+      this.showImportResult(job);
+    } catch (error) {
+      phase.textContent = 'The import did not complete.';
+      this.$('import-error').textContent = `${this.failure(error)} "Try the import again" uploads the file anew.`;
+      this.$('retry-import').hidden = false;
+      this.$('retry-import').focus();
+    }
+  }
+
+  async upload(id) {
+    const { file } = this.state;
+    const parts = Math.max(1, Math.ceil(file.size / PART_BYTES));
+    let sent = 0;
+    for (let n = 1; n <= parts; n++) {
+      const blob = file.slice((n - 1) * PART_BYTES, Math.min(file.size, n * PART_BYTES));
+      this.$('import-phase').textContent = `Uploading part ${n} of ${parts}…`;
+      await this.api.putPart(id, n, blob, (loaded) => {
+        this.setBar('upload-progress', file.size ? (100 * (sent + loaded)) / file.size : 100, `${megabytes(sent + loaded)} of ${megabytes(file.size)}`);
+      });
+      sent += blob.size;
+      this.setBar('upload-progress', file.size ? (100 * sent) / file.size : 100, `${megabytes(sent)} of ${megabytes(file.size)}`);
+    }
+    this.setBar('upload-progress', 100, 'uploaded');
+  }
+
+  setBar(name, percent, text) {
+    const bar = this.$(name);
+    const value = Math.max(0, Math.min(100, Math.round(percent)));
+    bar.setAttribute('aria-valuenow', String(value));
+    bar.setAttribute('aria-valuetext', `${value}%, ${text}`);
+    bar.firstElementChild.style.width = `${value}%`;
+  }
+
+  showServerProgress(job) {
+    const { bytes = 0, bytes_total: total = 0, rows = 0 } = job.progress ?? {};
+    const done = ['done', 'failed', 'cancelled'].includes(job.status);
+    const percent = done ? 100 : total ? (100 * bytes) / total : 0;
+    this.setBar('server-progress', percent, `${job.status}, ${number(rows)} rows`);
+    if (!done) this.$('import-phase').textContent = `The server is ${job.status === 'committing' ? 'storing' : job.status} the rows: ${number(rows)} so far…`;
+  }
+
+  showImportResult(job) {
+    const phase = this.$('import-phase');
+    if (job.status === 'done') phase.textContent = 'The import is done.';
+    else if (job.status === 'cancelled') phase.textContent = 'The import was cancelled; rows stored before the cancel stay stored.';
+    else {
+      phase.textContent = 'The import failed.';
+      this.$('import-error').textContent = `${job.error || 'The server could not read the file.'} Correct the file and import it again.`;
+    }
+    const summary = job.summary;
+    if (summary) {
+      const items = [
+        ['create', 'Created', summary.create],
+        ['update', 'Updated', summary.update],
+        ['duplicate', 'Duplicates skipped', summary.duplicate],
+        ['error', 'Errors (not imported)', summary.invalid - summary.duplicate],
+        ['warnings', 'Warnings', summary.warnings],
+      ];
+      this.$('import-counts').innerHTML = items
+        .map(([cls, title, n]) => `<div class="${cls}"><dt>${title}</dt><dd>${number(n)}</dd></div>`)
+        .join('');
+    }
+    const links = this.$('import-links');
+    links.replaceChildren();
+    if (job.files) {
+      for (const [which, title] of [['errors', 'Download the errors file'], ['results', 'Download the results file']]) {
+        const link = document.createElement('a');
+        link.href = new URL(job.files[which], this.server).href;
+        link.textContent = title;
+        link.addEventListener('click', (event) => {
+          event.preventDefault();
+          this.api.download(job.files[which], `${job.id}-${which}.csv`).catch((error) => {
+            this.$('import-error').textContent = this.failure(error);
+          });
+        });
+        links.append(link);
+      }
+    }
+    this.$('import-summary').hidden = !summary && !job.files;
+    this.$('again').hidden = false;
+    this.$('again').focus();
+    this.dispatchEvent(new CustomEvent('rowgate-imported', { detail: job, bubbles: true, composed: true }));
+  }
+}
+
+customElements.define('rowgate-importer', RowgateImporter);
