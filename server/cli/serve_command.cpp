@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -24,16 +25,18 @@ using namespace rowgate::server;
 namespace {
 
 const char* kServeUsage =
-    "usage: rowgate serve [--db sqlite:PATH] [--port N] [--address 127.0.0.1] [--web DIR] [--wasm DIR]\n"
-    "                     [--data DIR] [--demo-groups CONTEXT.json] [--smtp HOST:PORT] [--mail-from ADDRESS]\n"
-    "                     [--public-url URL]\n"
+    "usage: rowgate serve [--db sqlite:PATH | --db postgresql://USER@HOST:PORT/DB] [--port N] [--address 127.0.0.1]\n"
+    "                     [--web DIR] [--wasm DIR] [--data DIR] [--demo-groups CONTEXT.json] [--smtp HOST:PORT]\n"
+    "                     [--mail-from ADDRESS] [--public-url URL] [--lease-seconds N]\n"
     "Serves the REST API and the web pages. On an empty database it creates a demo tenant (with the\n"
-    "groups of --demo-groups) and prints its API key.\n";
+    "groups of --demo-groups) and prints its API key. With PostgreSQL several servers share the\n"
+    "database: each claims imports under a lease of --lease-seconds (default 15), renewed while it\n"
+    "runs; when a server dies, another takes its import over once the lease has expired.\n";
 
 const char* kAdminUsage =
     "usage: rowgate admin create-tenant NAME [--groups 'A,B,...'] [--group NAME]... [--groups-from CONTEXT.json]\n"
-    "                                 --db sqlite:PATH\n"
-    "       rowgate admin create-key TENANT_ID --db sqlite:PATH\n"
+    "                                 --db sqlite:PATH|postgresql://...\n"
+    "       rowgate admin create-key TENANT_ID --db sqlite:PATH|postgresql://...\n"
     "create-tenant prints the new tenant's API key alone on one line (keys are stored hashed).\n"
     "--group adds one group whose name may hold a comma (\"Coupon, Deal & Cashback Sites\").\n";
 
@@ -123,6 +126,7 @@ int run_admin(const std::vector<std::string>& words) {
 
 int run_serve(const std::vector<std::string>& words) {
   std::string db = "sqlite:rowgate.db", data = "rowgate-data", demo_groups, smtp, public_url, mail_from;
+  std::int64_t lease_seconds = 15;
   ServerSettings settings;
   settings.web_dir = "web";
   for (std::size_t i = 0; i < words.size(); ++i) {
@@ -141,6 +145,14 @@ int run_serve(const std::vector<std::string>& words) {
     if (words[i] == "--smtp" && value(&smtp)) continue;
     if (words[i] == "--public-url" && value(&public_url)) continue;
     if (words[i] == "--mail-from" && value(&mail_from)) continue;
+    std::string lease;
+    if (words[i] == "--lease-seconds" && value(&lease)) {
+      char* end = nullptr;
+      long n = std::strtol(lease.c_str(), &end, 10);
+      if (lease.empty() || *end != '\0' || n < 1 || n > 3600) return usage(kServeUsage, "--lease-seconds must be 1 to 3600");
+      lease_seconds = n;
+      continue;
+    }
     if (words[i] == "--port" && value(&port)) {
       char* end = nullptr;
       long p = std::strtol(port.c_str(), &end, 10);
@@ -185,6 +197,8 @@ int run_serve(const std::vector<std::string>& words) {
     Notifier notifier(*store, notify);
     RunnerSettings runner_settings;
     runner_settings.data_dir = data;
+    runner_settings.lease_seconds = lease_seconds;
+    runner_settings.poll_ms = std::min<std::int64_t>(1000, lease_seconds * 250);
     ImportRunner runner(*store, runner_settings, &notifier);
     ApiServer server(*store, runner, settings);
     server.start();

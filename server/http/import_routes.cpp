@@ -182,6 +182,12 @@ void ApiServer::import_part(Call& call, const Request& request, Response& respon
   if (r.status == "cancelled") fail(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
   if (r.status != "uploading")
     fail(Http::Code::Conflict, "already_started", "The import has started; its parts cannot change.");
+  PartInfo part{static_cast<std::uint32_t>(n), body.size(), sha256_hex(body)};
+  if (store_.shared()) {
+    // Several servers on one database: the part goes where every server's runner reads it.
+    store_.put_part_data(r.tenant_id, r.id, part, body);
+    return send_json(response, Http::Code::Ok, json({{"n", part.n}, {"size", part.size}, {"sha256", part.sha256}}).dump());
+  }
   // Spool: write, fsync, rename, fsync the folder; only then record the part.
   std::string path = runner_.part_path(r.id, static_cast<std::uint32_t>(n));
   std::string tmp = path + ".tmp";
@@ -193,8 +199,7 @@ void ApiServer::import_part(Call& call, const Request& request, Response& respon
   }
   std::filesystem::rename(tmp, path);
   sync_path(runner_.import_dir(r.id), true);
-  PartInfo part{static_cast<std::uint32_t>(n), body.size(), sha256_hex(body)};
-  store_.put_part(r.id, part);
+  store_.put_part(r.tenant_id, r.id, part);
   send_json(response, Http::Code::Ok, json({{"n", part.n}, {"size", part.size}, {"sha256", part.sha256}}).dump());
 }
 
@@ -202,7 +207,7 @@ void ApiServer::import_start(Call& call, const Request& request, Response& respo
   ImportRecord r = find_import(store_, call.tenant, request);
   if (r.status == "cancelled") fail(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
   if (r.status != "uploading") fail(Http::Code::Conflict, "already_started", "The import was started already.");
-  std::vector<PartInfo> parts = store_.parts(r.id);
+  std::vector<PartInfo> parts = store_.parts(r.tenant_id, r.id);
   if (parts.empty()) fail(Http::Code::Unprocessable_Entity, "no_parts", "Upload the file (PUT .../parts/1 and on) before starting.");
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -210,8 +215,8 @@ void ApiServer::import_start(Call& call, const Request& request, Response& respo
       fail(Http::Code::Unprocessable_Entity, "missing_part", "Part " + std::to_string(i + 1) + " is missing.");
     total += parts[i].size;
   }
-  store_.set_start(r.id, parts.size(), total);
-  if (!store_.set_status(r.id, "queued", {"uploading"}))
+  store_.set_start(r.tenant_id, r.id, parts.size(), total);
+  if (!store_.set_status(r.tenant_id, r.id, "queued", {"uploading"}))
     fail(Http::Code::Conflict, "already_started", "The import was started already.");
   runner_.enqueue(r.id, r.tenant_id);
   r.status = "queued";
@@ -222,11 +227,11 @@ void ApiServer::import_start(Call& call, const Request& request, Response& respo
 
 void ApiServer::import_cancel(Call& call, const Request& request, Response& response) {
   ImportRecord r = find_import(store_, call.tenant, request);
-  if (store_.set_status(r.id, "cancelled", {"uploading", "queued"})) {
+  if (store_.set_status(r.tenant_id, r.id, "cancelled", {"uploading", "queued"})) {
     r.status = "cancelled";
-    runner_.remove_parts(r.id);
+    runner_.remove_parts(r.tenant_id, r.id);
   } else if (r.status == "validating" || r.status == "committing") {
-    store_.request_cancel(r.id);  // the runner stops after the chunk in hand
+    store_.request_cancel(r.tenant_id, r.id);  // the runner stops after the chunk in hand
   } else {
     fail(Http::Code::Conflict, "finished", "The import has ended (" + r.status + "); there is nothing to cancel.");
   }
@@ -249,22 +254,21 @@ void ApiServer::import_file(Call& call, const Request& request, Response& respon
     fail(Http::Code::Conflict, "never_ran", "The import was cancelled before it ran; it has no files.");
   if (r.files_expire_at == 0 || r.files_expire_at < now_seconds())
     fail(Http::Code::Gone, "expired", "This import's files were removed after 30 days.");
-  std::string path = errors ? runner_.errors_path(r.id) : runner_.results_path(r.id);
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(Http::Code::Gone, "expired", "This import's files are no longer kept.");
-  response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
-  add_header(response, "Content-Disposition",
-             "attachment; filename=\"" + r.id + (errors ? "-errors.csv\"" : "-results.csv\""));
-  auto stream = response.stream(Http::Code::Ok);
-  std::vector<char> buffer(1 << 16);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    std::streamsize got = in.gcount();
-    if (got <= 0) break;
-    stream.write(buffer.data(), got);
-    stream.flush();
-  }
-  stream.ends();
+  // From this server's disk or from the shared store; the answer starts with the first chunk, so
+  // that a file no longer kept is still a 410.
+  std::optional<Http::ResponseStream> stream;
+  runner_.read_report(r.tenant_id, r.id, errors, [&](std::string_view chunk) {
+    if (!stream) {
+      response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
+      add_header(response, "Content-Disposition",
+                 "attachment; filename=\"" + r.id + (errors ? "-errors.csv\"" : "-results.csv\""));
+      stream.emplace(response.stream(Http::Code::Ok));
+    }
+    stream->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    stream->flush();
+  });
+  if (!stream) fail(Http::Code::Gone, "expired", "This import's files are no longer kept.");
+  stream->ends();
 }
 
 }  // namespace rowgate::server

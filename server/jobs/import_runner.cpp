@@ -1,6 +1,7 @@
 #include "jobs/import_runner.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include "notify/notifier.h"
 #include "rowgate/report.h"
 #include "rowgate/session.h"
+#include "util/crypto.h"
 #include "util/log.h"
 
 namespace rowgate::server {
@@ -38,6 +40,12 @@ File open_for_writing(const std::string& path) {
 
 void write_all(std::FILE* f, std::string_view text) {
   if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) throw std::runtime_error("writing a report file failed");
+}
+
+std::string default_owner() {
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + std::to_string(::getpid()) + ":" + random_hex(4);
 }
 
 std::string top_codes_json(const CodeTally& tally) {
@@ -114,6 +122,7 @@ class JobSink : public Sink {
 
 ImportRunner::ImportRunner(Store& store, RunnerSettings settings, Notifier* notifier)
     : store_(store), settings_(std::move(settings)), notifier_(notifier) {
+  if (settings_.owner.empty()) settings_.owner = default_owner();
   std::filesystem::create_directories(settings_.data_dir + "/imports");
 }
 
@@ -127,17 +136,28 @@ std::string ImportRunner::errors_path(const std::string& id) const { return impo
 std::string ImportRunner::results_path(const std::string& id) const { return import_dir(id) + "/results.csv"; }
 
 void ImportRunner::start() {
-  for (const ImportRecord& r : store_.unfinished_imports()) {
-    log_info("resuming import", {{"import", r.id}, {"status", r.status}, {"checkpoint", std::to_string(r.last_committed_row)}});
-    enqueue(r.id, r.tenant_id);
+  if (store_.shared()) {
+    log_info("claiming imports from the shared store",
+             {{"owner", settings_.owner}, {"lease_seconds", std::to_string(settings_.lease_seconds)}});
+    heartbeat_ = std::thread([this] { heartbeat(); });
+  } else {
+    for (const ImportRecord& r : store_.unfinished_imports()) {
+      log_info("resuming import", {{"import", r.id}, {"status", r.status}, {"checkpoint", std::to_string(r.last_committed_row)}});
+      enqueue(r.id, r.tenant_id);
+    }
   }
   thread_ = std::thread([this] { loop(); });
 }
 
 void ImportRunner::stop() {
-  stopping_ = true;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
   wake_.notify_all();
+  beat_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (heartbeat_.joinable()) heartbeat_.join();
 }
 
 void ImportRunner::enqueue(const std::string& import_id, std::int64_t tenant) {
@@ -151,6 +171,33 @@ void ImportRunner::enqueue(const std::string& import_id, std::int64_t tenant) {
 void ImportRunner::loop() {
   while (!stopping_) {
     std::pair<std::string, std::int64_t> job;
+    if (store_.shared()) {
+      // Any server may run any import: claim the oldest one that is free (or whose runner died).
+      std::optional<ImportKey> claimed;
+      try {
+        claimed = store_.claim_import(settings_.owner, settings_.lease_seconds);
+      } catch (const std::exception& e) {
+        log_error("cannot claim an import", {{"error", e.what()}});
+      }
+      if (!claimed) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait_for(lock, std::chrono::milliseconds(settings_.poll_ms), [this] { return stopping_ || !queue_.empty(); });
+        queue_.clear();  // only a wake-up call: the store says what to run
+        continue;
+      }
+      log_info("claimed import", {{"import", claimed->id}, {"owner", settings_.owner}});
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        current_ = *claimed;
+        lease_lost_ = false;
+      }
+      execute(claimed->id, claimed->tenant);
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        current_ = ImportKey{};
+      }
+      continue;
+    }
     {
       std::unique_lock<std::mutex> lock(mutex_);
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -158,30 +205,82 @@ void ImportRunner::loop() {
       job = queue_.front();
       queue_.pop_front();
     }
-    try {
-      run(job.first, job.second);
-    } catch (const std::exception& e) {
-      log_error("import failed", {{"import", job.first}, {"error", e.what()}});
-      try {
-        store_.finish_import(job.first, "failed", "", "", std::string("the import stopped: ") + e.what(),
-                             static_cast<std::int64_t>(std::time(nullptr)) + settings_.files_kept_seconds);
-        forget_live(job.first);
-        std::optional<Tenant> tenant = store_.tenant(job.second);
-        std::optional<ImportRecord> ended = store_.import(job.second, job.first);
-        if (notifier_ && tenant && ended) notifier_->import_finished(*tenant, *ended);
-      } catch (const std::exception& again) {
-        log_error("cannot record the failure", {{"import", job.first}, {"error", again.what()}});
-      }
-    }
+    execute(job.first, job.second);
   }
+}
+
+void ImportRunner::execute(const std::string& import_id, std::int64_t tenant) {
+  try {
+    run(import_id, tenant);
+  } catch (const LeaseLost& e) {
+    // Another server holds the import now and resumes it from the checkpoint; we wrote nothing.
+    log_info("lease lost; the import continues elsewhere", {{"import", import_id}, {"why", e.what()}});
+    forget_live(import_id);
+  } catch (const std::exception& e) {
+    log_error("import failed", {{"import", import_id}, {"error", e.what()}});
+    record_failure(import_id, tenant, e.what());
+  }
+}
+
+void ImportRunner::record_failure(const std::string& import_id, std::int64_t tenant_id, const std::string& why) {
+  try {
+    ImportRecord failed;
+    failed.id = import_id;
+    failed.tenant_id = tenant_id;
+    if (store_.shared()) failed.lease_owner = settings_.owner;
+    store_.finish_import(failed, "failed", "", "", "the import stopped: " + why,
+                         static_cast<std::int64_t>(std::time(nullptr)) + settings_.files_kept_seconds);
+    forget_live(import_id);
+    std::optional<Tenant> tenant = store_.tenant(tenant_id);
+    std::optional<ImportRecord> ended = store_.import(tenant_id, import_id);
+    if (notifier_ && tenant && ended) notifier_->import_finished(*tenant, *ended);
+  } catch (const std::exception& again) {
+    log_error("cannot record the failure", {{"import", import_id}, {"error", again.what()}});
+  }
+}
+
+// Renews the lease of the import in hand a third of the lease apart, and with it the progress
+// that any server shows. A renewal that finds the lease gone tells run() to stop.
+void ImportRunner::heartbeat() {
+  const auto period = std::chrono::milliseconds(std::max<std::int64_t>(100, settings_.lease_seconds * 1000 / 3));
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    beat_.wait_for(lock, period, [this] { return stopping_.load(); });
+    if (stopping_ || current_.id.empty()) continue;
+    ImportKey job = current_;
+    Progress progress;
+    if (auto it = live_.find(job.id); it != live_.end()) progress = it->second;
+    lock.unlock();
+    bool held = true;
+    try {
+      held = store_.renew_lease(job.tenant, job.id, settings_.owner, settings_.lease_seconds, progress);
+    } catch (const std::exception& e) {
+      log_error("cannot renew the lease", {{"import", job.id}, {"error", e.what()}});
+    }
+    lock.lock();
+    if (!held && current_.id == job.id) lease_lost_ = true;
+  }
+}
+
+bool ImportRunner::read_report(std::int64_t tenant, const std::string& import_id, bool errors,
+                               const std::function<void(std::string_view)>& each) {
+  if (store_.shared()) return store_.read_report(tenant, import_id, errors ? "errors.csv" : "results.csv", each);
+  File in(std::fopen((errors ? errors_path(import_id) : results_path(import_id)).c_str(), "rb"));
+  if (!in) return false;
+  std::vector<char> buffer(1 << 16);
+  std::size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), in.get())) > 0) each(std::string_view(buffer.data(), n));
+  return true;
 }
 
 void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
   std::optional<ImportRecord> found = store_.import(tenant_id, import_id);
   if (!found) return;
   ImportRecord import = *found;
+  const bool shared = store_.shared();
+  if (shared) import.lease_owner = settings_.owner;
   const std::string phase = import.dry_run ? "validating" : "committing";
-  if (!store_.set_status(import_id, phase, {"queued", "validating", "committing"})) return;  // cancelled meanwhile
+  if (!store_.set_status(tenant_id, import_id, phase, {"queued", "validating", "committing"})) return;  // cancelled meanwhile
 
   TemplateLoad tmpl = parse_template(import.template_json);
   if (!tmpl.ok) throw std::runtime_error("its template cannot be used: " + tmpl.error);
@@ -201,6 +300,7 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
     context.existing_hashes.push_back(key_hash(tmpl.value, parts));
   });
 
+  std::filesystem::create_directories(import_dir(import_id));
   File errors = open_for_writing(errors_path(import_id));
   File results = open_for_writing(results_path(import_id));
   write_all(errors.get(), errors_csv_header());
@@ -228,24 +328,42 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
 
   std::unique_ptr<char[]> buffer(new char[kChunk]);
   bool cancelled = false;
-  for (const PartInfo& part : store_.parts(import_id)) {
-    std::string path = part_path(import_id, part.n);
-    File in(std::fopen(path.c_str(), "rb"));
-    if (!in) throw std::runtime_error("its part " + std::to_string(part.n) + " is missing from the spool");
-    std::size_t n;
-    while ((n = std::fread(buffer.get(), 1, kChunk, in.get())) > 0) {
-      session.feed(std::string_view(buffer.get(), n));
-      progress.bytes_done += n;
+  for (const PartInfo& part : store_.parts(tenant_id, import_id)) {
+    // A part comes from the shared store whole (at most 8 MiB), or from the spool in chunks.
+    std::string held;
+    File in;
+    std::size_t at = 0;
+    if (shared) {
+      held = store_.part_data(tenant_id, import_id, part.n);
+    } else {
+      in.reset(std::fopen(part_path(import_id, part.n).c_str(), "rb"));
+      if (!in) throw std::runtime_error("its part " + std::to_string(part.n) + " is missing from the spool");
+    }
+    auto next_chunk = [&]() -> std::string_view {
+      if (shared) {
+        std::size_t n = std::min(kChunk, held.size() - at);
+        std::string_view chunk(held.data() + at, n);
+        at += n;
+        return chunk;
+      }
+      return std::string_view(buffer.get(), std::fread(buffer.get(), 1, kChunk, in.get()));
+    };
+    for (std::string_view chunk = next_chunk(); !chunk.empty(); chunk = next_chunk()) {
+      session.feed(chunk);
+      progress.bytes_done += chunk.size();
       progress.rows_done = session.summary().rows;
       live_progress(import_id, progress);
       flush(false);
-      if (store_.cancel_requested(import_id)) {
+      if (lease_lost_) throw LeaseLost("the heartbeat found the lease on import " + import_id + " gone");
+      if (store_.cancel_requested(tenant_id, import_id)) {
         cancelled = true;
         break;
       }
       if (stopping_) {
-        // Shutting down: commit what is in hand and leave the import for the next start.
+        // Shutting down: commit what is in hand and leave the import for the next start (or,
+        // with a shared store, let the lease go at once so that another server takes it up).
         flush(true);
+        if (shared) store_.renew_lease(tenant_id, import_id, settings_.owner, 0, progress);
         log_info("import checkpointed for shutdown", {{"import", import_id}, {"row", std::to_string(sink.last_row)}});
         forget_live(import_id);
         return;
@@ -263,13 +381,23 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
     flush(true);
     status = session.file_error() ? "failed" : "done";
   }
-  store_.set_progress(import_id, progress);
+  store_.set_progress(tenant_id, import_id, progress);
   summary = summary_json(session.summary());
   if (std::fflush(errors.get()) != 0 || std::fflush(results.get()) != 0) throw std::runtime_error("writing the report files failed");
-  store_.finish_import(import_id, status, summary, top_codes_json(sink.tally), status == "failed" ? sink.file_error : "",
+  if (shared) {
+    // Any server answers errors.csv and results.csv: the files go into the store, before the
+    // status says they exist.
+    errors.reset();
+    results.reset();
+    store_.put_report(tenant_id, import_id, "errors.csv", errors_path(import_id));
+    store_.put_report(tenant_id, import_id, "results.csv", results_path(import_id));
+    std::error_code ec;
+    std::filesystem::remove_all(import_dir(import_id), ec);
+  }
+  store_.finish_import(import, status, summary, top_codes_json(sink.tally), status == "failed" ? sink.file_error : "",
                        now_seconds() + settings_.files_kept_seconds);
   forget_live(import_id);
-  remove_parts(import_id);  // the store has the rows and the reports; the raw upload goes
+  remove_parts(tenant_id, import_id);  // the store has the rows and the reports; the raw upload goes
   log_info("import ended", {{"import", import_id}, {"status", status}, {"rows", std::to_string(session.summary().rows)}});
   if (notifier_) {
     std::optional<Tenant> tenant = store_.tenant(tenant_id);
@@ -295,19 +423,23 @@ std::optional<Progress> ImportRunner::progress_of(const std::string& import_id) 
   return it->second;
 }
 
-void ImportRunner::remove_parts(const std::string& import_id) {
+void ImportRunner::remove_parts(std::int64_t tenant, const std::string& import_id) {
+  if (store_.shared()) {
+    store_.delete_part_data(tenant, import_id);
+    return;
+  }
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(import_dir(import_id), ec))
     if (entry.path().filename().string().rfind("part-", 0) == 0) std::filesystem::remove(entry.path(), ec);
 }
 
 void ImportRunner::remove_expired_files(std::int64_t now) {
-  for (const std::string& id : store_.expired_files(now)) {
+  for (const ImportKey& expired : store_.expired_files(now)) {
     std::error_code ec;
-    std::filesystem::remove(errors_path(id), ec);
-    std::filesystem::remove(results_path(id), ec);
-    store_.forget_files(id);
-    log_info("report files expired", {{"import", id}});
+    std::filesystem::remove(errors_path(expired.id), ec);
+    std::filesystem::remove(results_path(expired.id), ec);
+    store_.forget_files(expired.tenant, expired.id);
+    log_info("report files expired", {{"import", expired.id}});
   }
 }
 

@@ -1,6 +1,10 @@
-// The import runner: takes queued imports, feeds their spooled parts through the core, writes
-// the errors and results files, and (unless a dry run) commits valid rows in checkpointed
-// batches. A killed server resumes each unfinished import from its checkpoint on restart.
+// The import runner: takes queued imports, feeds their parts through the core, writes the errors
+// and results files, and (unless a dry run) commits valid rows in checkpointed batches.
+// With a store of its own (SQLite) it spools parts and report files to --data and queues imports
+// in memory; a killed server resumes each unfinished import from its checkpoint on restart.
+// With a shared store (PostgreSQL) parts and report files live in the store, and the runner
+// claims imports under a lease that a heartbeat renews: when a server dies, another one claims
+// its import once the lease has expired and resumes it from the checkpoint.
 #pragma once
 
 #include <atomic>
@@ -12,6 +16,7 @@
 #include <optional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "store/store.h"
@@ -24,6 +29,9 @@ struct RunnerSettings {
   std::string data_dir;                  ///< holds imports/<id>/part-N, errors.csv, results.csv
   std::size_t batch_rows = 50000;        ///< rows written per transaction (one checkpoint each)
   std::int64_t files_kept_seconds = 30 * 24 * 3600;
+  std::string owner;                     ///< this runner's name in leases (shared stores); made up if empty
+  std::int64_t lease_seconds = 15;       ///< a lease lasts this long unless renewed (a third of it apart)
+  std::int64_t poll_ms = 1000;           ///< how often a shared store is asked for work to claim
 };
 
 /// Counters for /metrics, updated by the runner.
@@ -42,17 +50,22 @@ class ImportRunner {
   void start();
   /// Stops after the batch in hand is committed; unfinished imports stay queued for a restart.
   void stop();
-  /// Queues an import whose parts are all uploaded (status already "queued").
+  /// Queues an import whose parts are all uploaded (status already "queued"). With a shared
+  /// store this only wakes the runner: the import is claimed from the store.
   void enqueue(const std::string& import_id, std::int64_t tenant);
 
-  /// Where an import's files live.
+  /// Streams a report file ("errors" or "results") to `each`; false if it is no longer kept.
+  bool read_report(std::int64_t tenant, const std::string& import_id, bool errors,
+                   const std::function<void(std::string_view)>& each);
+
+  /// Where an import's files live (on this server's disk).
   std::string import_dir(const std::string& import_id) const;
   std::string part_path(const std::string& import_id, std::uint32_t n) const;
   std::string errors_path(const std::string& import_id) const;
   std::string results_path(const std::string& import_id) const;
 
   /// Deletes an import's spooled parts (once it has ended: they are the raw uploaded data).
-  void remove_parts(const std::string& import_id);
+  void remove_parts(std::int64_t tenant, const std::string& import_id);
 
   /// Deletes the errors and results files of imports whose 30 days are over.
   void remove_expired_files(std::int64_t now);
@@ -68,6 +81,8 @@ class ImportRunner {
  private:
   void loop();
   void run(const std::string& import_id, std::int64_t tenant);
+  void execute(const std::string& import_id, std::int64_t tenant);
+  void record_failure(const std::string& import_id, std::int64_t tenant, const std::string& why);
   void live_progress(const std::string& import_id, const Progress& progress);
   void forget_live(const std::string& import_id);
 
@@ -81,6 +96,12 @@ class ImportRunner {
   std::deque<std::pair<std::string, std::int64_t>> queue_;
   std::atomic<bool> stopping_{false};
   std::map<std::string, Progress> live_;
+  // Shared stores: the import this runner holds a lease on, and the heartbeat that renews it.
+  void heartbeat();
+  std::thread heartbeat_;
+  std::condition_variable beat_;
+  ImportKey current_;
+  std::atomic<bool> lease_lost_{false};  // the heartbeat found the running import's lease gone
 };
 
 }  // namespace rowgate::server

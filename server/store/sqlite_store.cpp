@@ -454,8 +454,11 @@ std::vector<ImportRecord> SqliteStore::unfinished_imports() {
   return out;
 }
 
-void SqliteStore::put_part(const std::string& import_id, const PartInfo& part) {
-  Statement s = connection().prepare("INSERT OR REPLACE INTO import_parts (import_id, n, size, sha256) VALUES (?, ?, ?, ?)");
+void SqliteStore::put_part(std::int64_t tenant, const std::string& import_id, const PartInfo& part) {
+  Statement s = connection().prepare(
+      "INSERT OR REPLACE INTO import_parts (import_id, n, size, sha256) SELECT ?, ?, ?, ? "
+      "WHERE EXISTS (SELECT 1 FROM imports WHERE id = ?1 AND tenant_id = ?5)");
+  s.bind(5, tenant);
   s.bind(1, import_id);
   s.bind(2, static_cast<std::int64_t>(part.n));
   s.bind(3, static_cast<std::int64_t>(part.size));
@@ -463,17 +466,21 @@ void SqliteStore::put_part(const std::string& import_id, const PartInfo& part) {
   s.run();
 }
 
-std::vector<PartInfo> SqliteStore::parts(const std::string& import_id) {
-  Statement s = connection().prepare("SELECT n, size, sha256 FROM import_parts WHERE import_id = ? ORDER BY n");
+std::vector<PartInfo> SqliteStore::parts(std::int64_t tenant, const std::string& import_id) {
+  Statement s = connection().prepare(
+      "SELECT n, size, sha256 FROM import_parts WHERE import_id = ? "
+      "AND EXISTS (SELECT 1 FROM imports WHERE id = ?1 AND tenant_id = ?) ORDER BY n");
   s.bind(1, import_id);
+  s.bind(2, tenant);
   std::vector<PartInfo> out;
   while (s.step()) out.push_back(PartInfo{static_cast<std::uint32_t>(s.int64(0)), static_cast<std::uint64_t>(s.int64(1)), s.text(2)});
   return out;
 }
 
-bool SqliteStore::set_status(const std::string& import_id, const std::string& status, const std::vector<std::string>& from) {
+bool SqliteStore::set_status(std::int64_t tenant, const std::string& import_id, const std::string& status,
+                             const std::vector<std::string>& from) {
   Connection& c = connection();
-  std::string sql = "UPDATE imports SET status = ?, updated_at = ? WHERE id = ?";
+  std::string sql = "UPDATE imports SET status = ?, updated_at = ? WHERE id = ? AND tenant_id = ?";
   if (!from.empty()) {
     sql += " AND status IN (";
     for (std::size_t i = 0; i < from.size(); ++i) sql += i ? ", ?" : "?";
@@ -483,13 +490,17 @@ bool SqliteStore::set_status(const std::string& import_id, const std::string& st
   s.bind(1, status);
   s.bind(2, now_seconds());
   s.bind(3, import_id);
-  for (std::size_t i = 0; i < from.size(); ++i) s.bind(static_cast<int>(4 + i), from[i]);
+  s.bind(4, tenant);
+  for (std::size_t i = 0; i < from.size(); ++i) s.bind(static_cast<int>(5 + i), from[i]);
   s.run();
   return sqlite3_changes(c.db()) > 0;
 }
 
-void SqliteStore::set_start(const std::string& import_id, std::uint64_t parts, std::uint64_t bytes_total) {
-  Statement s = connection().prepare("UPDATE imports SET parts = ?, bytes_total = ?, updated_at = ? WHERE id = ?");
+void SqliteStore::set_start(std::int64_t tenant, const std::string& import_id, std::uint64_t parts,
+                            std::uint64_t bytes_total) {
+  Statement s = connection().prepare(
+      "UPDATE imports SET parts = ?, bytes_total = ?, updated_at = ? WHERE id = ? AND tenant_id = ?");
+  s.bind(5, tenant);
   s.bind(1, static_cast<std::int64_t>(parts));
   s.bind(2, static_cast<std::int64_t>(bytes_total));
   s.bind(3, now_seconds());
@@ -497,8 +508,10 @@ void SqliteStore::set_start(const std::string& import_id, std::uint64_t parts, s
   s.run();
 }
 
-void SqliteStore::set_progress(const std::string& import_id, const Progress& p) {
-  Statement s = connection().prepare("UPDATE imports SET rows_done = ?, bytes_done = ?, updated_at = ? WHERE id = ?");
+void SqliteStore::set_progress(std::int64_t tenant, const std::string& import_id, const Progress& p) {
+  Statement s = connection().prepare(
+      "UPDATE imports SET rows_done = ?, bytes_done = ?, updated_at = ? WHERE id = ? AND tenant_id = ?");
+  s.bind(5, tenant);
   s.bind(1, static_cast<std::int64_t>(p.rows_done));
   s.bind(2, static_cast<std::int64_t>(p.bytes_done));
   s.bind(3, now_seconds());
@@ -506,32 +519,35 @@ void SqliteStore::set_progress(const std::string& import_id, const Progress& p) 
   s.run();
 }
 
-void SqliteStore::request_cancel(const std::string& import_id) {
-  Statement s = connection().prepare("UPDATE imports SET cancel_requested = 1, updated_at = ? WHERE id = ?");
+void SqliteStore::request_cancel(std::int64_t tenant, const std::string& import_id) {
+  Statement s = connection().prepare("UPDATE imports SET cancel_requested = 1, updated_at = ? WHERE id = ? AND tenant_id = ?");
+  s.bind(3, tenant);
   s.bind(1, now_seconds());
   s.bind(2, import_id);
   s.run();
 }
 
-bool SqliteStore::cancel_requested(const std::string& import_id) {
-  Statement s = connection().prepare("SELECT cancel_requested FROM imports WHERE id = ?");
+bool SqliteStore::cancel_requested(std::int64_t tenant, const std::string& import_id) {
+  Statement s = connection().prepare("SELECT cancel_requested FROM imports WHERE id = ? AND tenant_id = ?");
+  s.bind(2, tenant);
   s.bind(1, import_id);
   return s.step() && s.int64(0) != 0;
 }
 
-void SqliteStore::finish_import(const std::string& import_id, const std::string& status, const std::string& summary_json,
+void SqliteStore::finish_import(const ImportRecord& import, const std::string& status, const std::string& summary_json,
                                 const std::string& top_codes_json, const std::string& error,
                                 std::int64_t files_expire_at) {
   Statement s = connection().prepare(
       "UPDATE imports SET status = ?, summary_json = ?, top_codes_json = ?, error = ?, files_expire_at = ?, "
-      "updated_at = ? WHERE id = ?");
+      "updated_at = ? WHERE id = ? AND tenant_id = ?");
   s.bind(1, status);
   s.bind(2, summary_json);
   s.bind(3, top_codes_json);
   s.bind(4, error);
   s.bind(5, files_expire_at);
   s.bind(6, now_seconds());
-  s.bind(7, import_id);
+  s.bind(7, import.id);
+  s.bind(8, import.tenant_id);
   s.run();
 }
 
@@ -657,17 +673,18 @@ void SqliteStore::commit_batch(const ImportRecord& import, const std::vector<Row
   t.commit();
 }
 
-std::vector<std::string> SqliteStore::expired_files(std::int64_t now) {
-  Statement s = connection().prepare("SELECT id FROM imports WHERE files_expire_at > 0 AND files_expire_at < ?");
+std::vector<ImportKey> SqliteStore::expired_files(std::int64_t now) {
+  Statement s = connection().prepare("SELECT tenant_id, id FROM imports WHERE files_expire_at > 0 AND files_expire_at < ?");
   s.bind(1, now);
-  std::vector<std::string> out;
-  while (s.step()) out.push_back(s.text(0));
+  std::vector<ImportKey> out;
+  while (s.step()) out.push_back(ImportKey{s.int64(0), s.text(1)});
   return out;
 }
 
-void SqliteStore::forget_files(const std::string& import_id) {
-  Statement s = connection().prepare("UPDATE imports SET files_expire_at = 0 WHERE id = ?");
+void SqliteStore::forget_files(std::int64_t tenant, const std::string& import_id) {
+  Statement s = connection().prepare("UPDATE imports SET files_expire_at = 0 WHERE id = ? AND tenant_id = ?");
   s.bind(1, import_id);
+  s.bind(2, tenant);
   s.run();
 }
 
@@ -719,18 +736,6 @@ void SqliteStore::expire_idempotency(std::int64_t before) {
   Statement s = connection().prepare("DELETE FROM idempotency WHERE created_at < ? AND finished = 1");
   s.bind(1, before);
   s.run();
-}
-
-// ---- Opening ------------------------------------------------------------------------------------
-
-std::string family_of(const std::string& template_name) {
-  if (template_name == "prospects" || template_name == "partners_update") return "partners";
-  return template_name;
-}
-
-std::unique_ptr<Store> open_store(const std::string& spec) {
-  if (spec.rfind("sqlite:", 0) == 0 && spec.size() > 7) return std::make_unique<SqliteStore>(spec.substr(7));
-  throw std::runtime_error("--db must be sqlite:PATH (PostgreSQL comes later), not \"" + spec + "\"");
 }
 
 }  // namespace rowgate::server

@@ -38,19 +38,20 @@ class SqliteStore : public Store {
   std::optional<ImportRecord> import(std::int64_t tenant, const std::string& id) override;
   std::vector<ImportRecord> imports(std::int64_t tenant, std::size_t limit) override;
   std::vector<ImportRecord> unfinished_imports() override;
-  void put_part(const std::string& import_id, const PartInfo& part) override;
-  std::vector<PartInfo> parts(const std::string& import_id) override;
-  bool set_status(const std::string& import_id, const std::string& status, const std::vector<std::string>& from) override;
-  void set_start(const std::string& import_id, std::uint64_t parts, std::uint64_t bytes_total) override;
-  void set_progress(const std::string& import_id, const Progress& progress) override;
-  void request_cancel(const std::string& import_id) override;
-  bool cancel_requested(const std::string& import_id) override;
-  void finish_import(const std::string& import_id, const std::string& status, const std::string& summary_json,
+  void put_part(std::int64_t tenant, const std::string& import_id, const PartInfo& part) override;
+  std::vector<PartInfo> parts(std::int64_t tenant, const std::string& import_id) override;
+  bool set_status(std::int64_t tenant, const std::string& import_id, const std::string& status,
+                  const std::vector<std::string>& from) override;
+  void set_start(std::int64_t tenant, const std::string& import_id, std::uint64_t parts, std::uint64_t bytes_total) override;
+  void set_progress(std::int64_t tenant, const std::string& import_id, const Progress& progress) override;
+  void request_cancel(std::int64_t tenant, const std::string& import_id) override;
+  bool cancel_requested(std::int64_t tenant, const std::string& import_id) override;
+  void finish_import(const ImportRecord& import, const std::string& status, const std::string& summary_json,
                      const std::string& top_codes_json, const std::string& error, std::int64_t files_expire_at) override;
   void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
                     const Progress& progress) override;
-  std::vector<std::string> expired_files(std::int64_t now) override;
-  void forget_files(const std::string& import_id) override;
+  std::vector<ImportKey> expired_files(std::int64_t now) override;
+  void forget_files(std::int64_t tenant, const std::string& import_id) override;
 
   std::optional<IdempotentReply> reserve_idempotency(std::int64_t tenant, const std::string& key,
                                                      const std::string& request_hash, std::int64_t now) override;

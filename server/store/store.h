@@ -1,11 +1,14 @@
-// The store: everything the server keeps. One interface, implemented for SQLite (and, later,
-// PostgreSQL); nothing outside server/store/ writes SQL. Every call is scoped to a tenant.
+// The store: everything the server keeps. One interface, implemented for SQLite (one server) and
+// PostgreSQL (several servers on one database); nothing outside server/store/ writes SQL. Every
+// call about a tenant's data names the tenant (PostgreSQL also enforces it with row-level
+// security); the few calls across tenants (authentication, job claims, maintenance) say so.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +52,21 @@ struct ImportRecord {
   std::int64_t created_at = 0;  ///< Unix seconds
   std::int64_t updated_at = 0;
   std::int64_t files_expire_at = 0;
+  /// The runner holding the import's lease (shared stores); its writes are conditional on it.
+  std::string lease_owner;
+};
+
+/// An import named across tenants (job claims, maintenance).
+struct ImportKey {
+  std::int64_t tenant = 0;
+  std::string id;
+};
+
+/// Thrown by a shared store's writes for an import whose lease this runner no longer holds:
+/// another server took the import over, and nothing was written.
+class LeaseLost : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 struct PartInfo {
@@ -129,12 +147,13 @@ class Store {
   virtual std::optional<Tenant> tenant(std::int64_t id) = 0;
   virtual bool has_tenants() = 0;
   virtual void add_key(std::int64_t tenant, const std::string& key_hash) = 0;
+  /// Across tenants: whose key this is (authentication).
   virtual std::optional<std::int64_t> tenant_for_key(const std::string& key_hash) = 0;
   virtual void set_notify(std::int64_t tenant, const NotifyConfig& config) = 0;
   /// Browser origins ("https://shop.example") allowed to call the API for this tenant (CORS).
   virtual std::vector<std::string> allowed_origins(std::int64_t tenant) = 0;
   virtual void set_allowed_origins(std::int64_t tenant, const std::vector<std::string>& origins) = 0;
-  /// True if some tenant allows `origin` (a preflight carries no key, so it is asked this).
+  /// Across tenants: true if some tenant allows `origin` (a preflight carries no key).
   virtual bool origin_allowed(const std::string& origin) = 0;
 
   // Groups (imports never create them).
@@ -151,27 +170,55 @@ class Store {
   virtual void create_import(const ImportRecord& record) = 0;
   virtual std::optional<ImportRecord> import(std::int64_t tenant, const std::string& id) = 0;
   virtual std::vector<ImportRecord> imports(std::int64_t tenant, std::size_t limit) = 0;
-  /// Imports that a restarted server must take up again (queued, validating, committing).
+  /// Across tenants: imports that a restarted server must take up again (queued, validating,
+  /// committing). A single server's queue; shared stores use claim_import instead.
   virtual std::vector<ImportRecord> unfinished_imports() = 0;
-  virtual void put_part(const std::string& import_id, const PartInfo& part) = 0;
-  virtual std::vector<PartInfo> parts(const std::string& import_id) = 0;
+  virtual void put_part(std::int64_t tenant, const std::string& import_id, const PartInfo& part) = 0;
+  virtual std::vector<PartInfo> parts(std::int64_t tenant, const std::string& import_id) = 0;
   /// Moves an import to `status` only if it is in one of `from` (empty: any); false otherwise.
-  virtual bool set_status(const std::string& import_id, const std::string& status,
+  virtual bool set_status(std::int64_t tenant, const std::string& import_id, const std::string& status,
                           const std::vector<std::string>& from = {}) = 0;
-  virtual void set_start(const std::string& import_id, std::uint64_t parts, std::uint64_t bytes_total) = 0;
-  virtual void set_progress(const std::string& import_id, const Progress& progress) = 0;
-  virtual void request_cancel(const std::string& import_id) = 0;
-  virtual bool cancel_requested(const std::string& import_id) = 0;
-  /// The import's end: status, summary, top codes, error, and when its files expire.
-  virtual void finish_import(const std::string& import_id, const std::string& status, const std::string& summary_json,
+  virtual void set_start(std::int64_t tenant, const std::string& import_id, std::uint64_t parts,
+                         std::uint64_t bytes_total) = 0;
+  virtual void set_progress(std::int64_t tenant, const std::string& import_id, const Progress& progress) = 0;
+  virtual void request_cancel(std::int64_t tenant, const std::string& import_id) = 0;
+  virtual bool cancel_requested(std::int64_t tenant, const std::string& import_id) = 0;
+  /// The import's end: status, summary, top codes, error, and when its files expire. With a
+  /// lease owner (shared stores), only while that owner holds the lease; else LeaseLost.
+  virtual void finish_import(const ImportRecord& import, const std::string& status, const std::string& summary_json,
                              const std::string& top_codes_json, const std::string& error,
                              std::int64_t files_expire_at) = 0;
-  /// Writes the rows and moves the import's checkpoint to `last_row`, in one transaction.
+  /// Writes the rows and moves the import's checkpoint to `last_row`, in one transaction; with a
+  /// lease owner (shared stores), only while that owner holds the lease; else LeaseLost.
   virtual void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
                             const Progress& progress) = 0;
-  /// Imports whose files expired before `now` (and still have them), to delete.
-  virtual std::vector<std::string> expired_files(std::int64_t now) = 0;
-  virtual void forget_files(const std::string& import_id) = 0;
+  /// Across tenants: imports whose files expired before `now` (and still have them), to delete.
+  virtual std::vector<ImportKey> expired_files(std::int64_t now) = 0;
+  /// Marks the import's files gone (and deletes them, when the store keeps them).
+  virtual void forget_files(std::int64_t tenant, const std::string& import_id) = 0;
+
+  // Several servers on one store. A store that is not shared keeps none of this: the single
+  // server spools parts and report files to its own disk and queues imports in memory.
+  /// True when several servers may share this store: it then keeps the uploaded parts and the
+  /// report files itself, and runners claim imports under a lease.
+  virtual bool shared() const { return false; }
+  /// The bytes of an uploaded part (shared stores).
+  virtual void put_part_data(std::int64_t tenant, const std::string& import_id, const PartInfo& part,
+                             std::string_view bytes);
+  virtual std::string part_data(std::int64_t tenant, const std::string& import_id, std::uint32_t n);
+  virtual void delete_part_data(std::int64_t tenant, const std::string& import_id);
+  /// A report file ("errors.csv", "results.csv") copied from `path` into the store, replacing it.
+  virtual void put_report(std::int64_t tenant, const std::string& import_id, const std::string& name,
+                          const std::string& path);
+  /// Streams a stored report file to `each` in chunks; false if the store has none.
+  virtual bool read_report(std::int64_t tenant, const std::string& import_id, const std::string& name,
+                           const std::function<void(std::string_view)>& each);
+  /// Across tenants: claims the oldest import that is queued, or running under an expired lease,
+  /// for `owner` until `lease_seconds` from now (SELECT ... FOR UPDATE SKIP LOCKED).
+  virtual std::optional<ImportKey> claim_import(const std::string& owner, std::int64_t lease_seconds);
+  /// Extends `owner`'s lease and records live progress; false if the lease was lost.
+  virtual bool renew_lease(std::int64_t tenant, const std::string& import_id, const std::string& owner,
+                           std::int64_t lease_seconds, const Progress& progress);
 
   // Idempotency keys, per tenant, kept at least 24 hours.
   /// Reserves `key` for a new request; if the key is known, returns what is stored for it.
@@ -196,16 +243,20 @@ class Store {
 
   // Outbox.
   virtual void enqueue(const OutboxItem& item) = 0;
+  /// Across tenants: items due for delivery. A shared store hands each item to one caller: it is
+  /// not due again for a minute unless delivered() or retry_later() says otherwise.
   virtual std::vector<OutboxItem> due(std::int64_t now, std::size_t limit) = 0;
   virtual void delivered(std::int64_t id, std::int64_t now) = 0;
   virtual void retry_later(std::int64_t id, std::uint32_t attempts, std::int64_t next_attempt_at,
                            const std::string& error) = 0;
   virtual std::vector<OutboxItem> outbox(std::int64_t tenant) = 0;
 
+  /// Across tenants: counts for /metrics.
   virtual StoreCounts counts() = 0;
 };
 
-/// Opens the store named by `spec`: "sqlite:PATH". Throws std::runtime_error with a message.
+/// Opens the store named by `spec`: "sqlite:PATH" or "postgresql://..." (a libpq URI), running its
+/// schema migrations. Throws std::runtime_error with a message.
 std::unique_ptr<Store> open_store(const std::string& spec);
 
 /// The record family a template writes to: "partners" for prospects and partners_update.

@@ -1,0 +1,231 @@
+// A libpq connection with the little the PostgreSQL store needs: parameterised statements (text
+// parameters, bytea in binary), COPY FROM STDIN, rows streamed one at a time, and a transaction
+// guard that names the tenant (row-level security) or one deliberate cross-tenant scope.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <algorithm>
+
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rowgate::server::pg {
+
+/// One statement parameter: text, or NULL, or binary bytes (bytea).
+struct Param {
+  Param() = default;  // NULL
+  Param(std::string_view text) : value(text), null(false) {}
+  Param(const std::string& text) : value(text), null(false) {}
+  Param(const char* text) : value(text), null(false) {}
+  Param(std::int64_t n) : owned(std::to_string(n)), null(false) { value = owned; }
+  Param(std::uint64_t n) : owned(std::to_string(n)), null(false) { value = owned; }
+  Param(int n) : owned(std::to_string(n)), null(false) { value = owned; }
+  Param(bool b) : value(b ? "t" : "f"), null(false) {}
+  static Param bytes(std::string_view data) {
+    Param p(data);
+    p.binary = true;
+    return p;
+  }
+  static Param optional(const std::string* text) { return text && !text->empty() ? Param(*text) : Param(); }
+  Param(const Param& o) : owned(o.owned), value(o.value), null(o.null), binary(o.binary) {
+    if (!o.owned.empty()) value = owned;
+  }
+
+  std::string owned;
+  std::string_view value;
+  bool null = true;
+  bool binary = false;
+};
+
+/// The SQLSTATE of a failed statement, kept on the exception (40P01 deadlock, 23505 unique...).
+class Error : public std::runtime_error {
+ public:
+  Error(const std::string& what, std::string sqlstate) : std::runtime_error(what), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+
+ private:
+  std::string sqlstate_;
+};
+
+/// A statement's result; rows and columns in text (or binary, when asked).
+class Result {
+ public:
+  explicit Result(PGresult* r) : r_(r, PQclear) {}
+  int rows() const { return PQntuples(r_.get()); }
+  bool null(int row, int column) const { return PQgetisnull(r_.get(), row, column); }
+  std::string text(int row, int column) const {
+    return std::string(PQgetvalue(r_.get(), row, column), static_cast<std::size_t>(PQgetlength(r_.get(), row, column)));
+  }
+  std::string_view view(int row, int column) const {
+    return std::string_view(PQgetvalue(r_.get(), row, column), static_cast<std::size_t>(PQgetlength(r_.get(), row, column)));
+  }
+  std::int64_t int64(int row, int column) const { return std::strtoll(PQgetvalue(r_.get(), row, column), nullptr, 10); }
+  bool boolean(int row, int column) const { return PQgetvalue(r_.get(), row, column)[0] == 't'; }
+  /// Rows an INSERT, UPDATE or DELETE touched.
+  std::uint64_t affected() const { return std::strtoull(PQcmdTuples(r_.get()), nullptr, 10); }
+  PGresult* get() const { return r_.get(); }
+
+ private:
+  std::unique_ptr<PGresult, void (*)(PGresult*)> r_;
+};
+
+class Connection {
+ public:
+  explicit Connection(const std::string& url) : c_(PQconnectdb(url.c_str())) {
+    if (!c_ || PQstatus(c_) != CONNECTION_OK) {
+      std::string why = c_ ? PQerrorMessage(c_) : "out of memory";
+      PQfinish(c_);
+      throw std::runtime_error("cannot connect to PostgreSQL: " + trim(why));
+    }
+    PQsetNoticeProcessor(c_, [](void*, const char*) {}, nullptr);  // "relation exists, skipping" and the like
+  }
+  ~Connection() { PQfinish(c_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  /// Runs one statement; results in text, or in binary with `binary_result` (bytea).
+  Result exec(const std::string& sql, const std::vector<Param>& params = {}, bool binary_result = false) {
+    std::vector<const char*> values(params.size());
+    std::vector<int> lengths(params.size()), formats(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      values[i] = params[i].null ? nullptr : params[i].value.data();
+      lengths[i] = static_cast<int>(params[i].value.size());
+      formats[i] = params[i].binary ? 1 : 0;
+    }
+    // Text parameters must end in NUL for libpq: copy those that are views into other strings.
+    std::vector<std::string> texts;
+    texts.reserve(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (params[i].null || params[i].binary) continue;
+      texts.emplace_back(params[i].value);
+      values[i] = texts.back().c_str();
+    }
+    Result r(PQexecParams(c_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(), lengths.data(),
+                          formats.data(), binary_result ? 1 : 0));
+    check(r, sql);
+    return r;
+  }
+
+  /// Runs `sql` (a SELECT) and calls `each` with every row as it arrives (single-row mode);
+  /// `each` returns false to stop early (the rest is read and dropped).
+  void each_row(const std::string& sql, const std::vector<Param>& params, const std::function<bool(const Result&)>& each) {
+    std::vector<const char*> values(params.size());
+    std::vector<std::string> texts;
+    texts.reserve(params.size());
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (params[i].null) continue;
+      texts.emplace_back(params[i].value);
+      values[i] = texts.back().c_str();
+    }
+    if (!PQsendQueryParams(c_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr, nullptr, 0))
+      throw std::runtime_error("PostgreSQL: " + trim(PQerrorMessage(c_)));
+    PQsetSingleRowMode(c_);
+    bool wanted = true;
+    std::string error;
+    while (PGresult* raw = PQgetResult(c_)) {
+      Result r(raw);
+      ExecStatusType st = PQresultStatus(raw);
+      if (st == PGRES_SINGLE_TUPLE) {
+        if (wanted && !each(r)) wanted = false;
+      } else if (st != PGRES_TUPLES_OK && error.empty()) {
+        error = trim(PQresultErrorMessage(raw));
+      }
+    }
+    if (!error.empty()) throw std::runtime_error("PostgreSQL: " + error + " in " + sql.substr(0, 200));
+  }
+
+  /// COPY ... FROM STDIN with `data` in COPY's text format.
+  void copy_in(const std::string& sql, std::string_view data) {
+    Result start(PQexec(c_, sql.c_str()));
+    if (PQresultStatus(start.get()) != PGRES_COPY_IN) check(start, sql);
+    constexpr std::size_t kPiece = 1 << 20;
+    for (std::size_t at = 0; at < data.size(); at += kPiece) {
+      std::size_t n = std::min(kPiece, data.size() - at);
+      if (PQputCopyData(c_, data.data() + at, static_cast<int>(n)) != 1)
+        throw std::runtime_error("PostgreSQL COPY: " + trim(PQerrorMessage(c_)));
+    }
+    if (PQputCopyEnd(c_, nullptr) != 1) throw std::runtime_error("PostgreSQL COPY: " + trim(PQerrorMessage(c_)));
+    std::string error;
+    while (PGresult* raw = PQgetResult(c_)) {
+      Result r(raw);
+      if (PQresultStatus(raw) != PGRES_COMMAND_OK && error.empty()) error = trim(PQresultErrorMessage(raw));
+    }
+    if (!error.empty()) throw std::runtime_error("PostgreSQL COPY: " + error);
+  }
+
+  /// Runs statements without parameters (several separated by semicolons).
+  void script(const std::string& sql) {
+    Result r(PQexec(c_, sql.c_str()));
+    check(r, sql);
+  }
+
+  bool broken() const { return PQstatus(c_) != CONNECTION_OK; }
+  bool in_transaction() const { return PQtransactionStatus(c_) != PQTRANS_IDLE; }
+
+  /// COPY text format: backslash, tab, newline and carriage return escaped.
+  static void append_copy_field(std::string& out, std::string_view value) {
+    for (char ch : value) {
+      switch (ch) {
+        case '\\': out += "\\\\"; break;
+        case '\t': out += "\\t"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        default: out.push_back(ch);
+      }
+    }
+  }
+
+ private:
+  static std::string trim(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+    return s;
+  }
+  void check(const Result& r, const std::string& sql) {
+    ExecStatusType st = PQresultStatus(r.get());
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return;
+    const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+    std::string why = r.get() ? PQresultErrorMessage(r.get()) : PQerrorMessage(c_);
+    throw Error("PostgreSQL: " + trim(why) + " in " + sql.substr(0, 200), state ? state : "");
+  }
+
+  PGconn* c_;
+};
+
+/// A transaction under row-level security: either for one tenant (app.tenant_id) or for one
+/// named cross-tenant scope (app.scope; the schema's policies say which table each scope opens).
+/// Both are SET LOCAL: they end with the transaction. Rolls back unless committed.
+class Transaction {
+ public:
+  Transaction(Connection& c, std::int64_t tenant) : c_(c) {
+    c_.script("BEGIN; SELECT set_config('app.tenant_id', '" + std::to_string(tenant) + "', true)");
+  }
+  Transaction(Connection& c, const char* scope) : c_(c) {
+    c_.script(std::string("BEGIN; SELECT set_config('app.scope', '") + scope + "', true)");
+  }
+  ~Transaction() {
+    if (!done_) {
+      try {
+        c_.script("ROLLBACK");
+      } catch (...) {
+      }
+    }
+  }
+  void commit() {
+    c_.script("COMMIT");
+    done_ = true;
+  }
+
+ private:
+  Connection& c_;
+  bool done_ = false;
+};
+
+}  // namespace rowgate::server::pg

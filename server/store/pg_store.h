@@ -1,0 +1,110 @@
+// The PostgreSQL store (libpq): several `rowgate serve` processes share one database. Uploaded
+// parts and report files live in the database, runners claim imports under a lease, and every
+// tenant table has row-level security forced on (the tenant is set per transaction). One
+// connection per thread, versioned migrations on open.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/store.h"
+
+namespace rowgate::server {
+
+namespace pg {
+class Connection;
+}
+
+class PgStore : public Store {
+ public:
+  /// `url`: a libpq URI (postgresql://USER@HOST:PORT/DATABASE?...). The role must not be a
+  /// superuser nor have BYPASSRLS: row-level security would not hold for it.
+  explicit PgStore(std::string url);
+  ~PgStore() override;
+
+  std::int64_t create_tenant(const std::string& name) override;
+  std::optional<Tenant> tenant(std::int64_t id) override;
+  bool has_tenants() override;
+  void add_key(std::int64_t tenant, const std::string& key_hash) override;
+  std::optional<std::int64_t> tenant_for_key(const std::string& key_hash) override;
+  void set_notify(std::int64_t tenant, const NotifyConfig& config) override;
+  std::vector<std::string> allowed_origins(std::int64_t tenant) override;
+  void set_allowed_origins(std::int64_t tenant, const std::vector<std::string>& origins) override;
+  bool origin_allowed(const std::string& origin) override;
+
+  std::vector<std::string> groups(std::int64_t tenant) override;
+  bool add_group(std::int64_t tenant, const std::string& name) override;
+  bool delete_group(std::int64_t tenant, const std::string& name) override;
+  void for_each_key(std::int64_t tenant, const std::string& template_name, const std::string& except_import,
+                    const std::function<void(const std::vector<std::string_view>&)>& each) override;
+
+  void create_import(const ImportRecord& record) override;
+  std::optional<ImportRecord> import(std::int64_t tenant, const std::string& id) override;
+  std::vector<ImportRecord> imports(std::int64_t tenant, std::size_t limit) override;
+  std::vector<ImportRecord> unfinished_imports() override;
+  void put_part(std::int64_t tenant, const std::string& import_id, const PartInfo& part) override;
+  std::vector<PartInfo> parts(std::int64_t tenant, const std::string& import_id) override;
+  bool set_status(std::int64_t tenant, const std::string& import_id, const std::string& status,
+                  const std::vector<std::string>& from) override;
+  void set_start(std::int64_t tenant, const std::string& import_id, std::uint64_t parts, std::uint64_t bytes_total) override;
+  void set_progress(std::int64_t tenant, const std::string& import_id, const Progress& progress) override;
+  void request_cancel(std::int64_t tenant, const std::string& import_id) override;
+  bool cancel_requested(std::int64_t tenant, const std::string& import_id) override;
+  void finish_import(const ImportRecord& import, const std::string& status, const std::string& summary_json,
+                     const std::string& top_codes_json, const std::string& error, std::int64_t files_expire_at) override;
+  void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
+                    const Progress& progress) override;
+  std::vector<ImportKey> expired_files(std::int64_t now) override;
+  void forget_files(std::int64_t tenant, const std::string& import_id) override;
+
+  bool shared() const override { return true; }
+  void put_part_data(std::int64_t tenant, const std::string& import_id, const PartInfo& part,
+                     std::string_view bytes) override;
+  std::string part_data(std::int64_t tenant, const std::string& import_id, std::uint32_t n) override;
+  void delete_part_data(std::int64_t tenant, const std::string& import_id) override;
+  void put_report(std::int64_t tenant, const std::string& import_id, const std::string& name,
+                  const std::string& path) override;
+  bool read_report(std::int64_t tenant, const std::string& import_id, const std::string& name,
+                   const std::function<void(std::string_view)>& each) override;
+  std::optional<ImportKey> claim_import(const std::string& owner, std::int64_t lease_seconds) override;
+  bool renew_lease(std::int64_t tenant, const std::string& import_id, const std::string& owner,
+                   std::int64_t lease_seconds, const Progress& progress) override;
+
+  std::optional<IdempotentReply> reserve_idempotency(std::int64_t tenant, const std::string& key,
+                                                     const std::string& request_hash, std::int64_t now) override;
+  void finish_idempotency(std::int64_t tenant, const std::string& key, const std::string& import_id, int status,
+                          const std::string& body) override;
+  void release_idempotency(std::int64_t tenant, const std::string& key) override;
+  void expire_idempotency(std::int64_t before) override;
+
+  PartnerPage partners(std::int64_t tenant, const PartnerFilter& filter, std::optional<std::int64_t> cursor,
+                       std::size_t limit) override;
+  void each_partner(std::int64_t tenant, const PartnerFilter& filter,
+                    const std::function<bool(const Partner&)>& each) override;
+  std::uint64_t change_groups(std::int64_t tenant, const std::vector<std::int64_t>& ids, const PartnerFilter* filter,
+                              const std::vector<std::string>& add, const std::vector<std::string>& remove) override;
+
+  void enqueue(const OutboxItem& item) override;
+  std::vector<OutboxItem> due(std::int64_t now, std::size_t limit) override;
+  void delivered(std::int64_t id, std::int64_t now) override;
+  void retry_later(std::int64_t id, std::uint32_t attempts, std::int64_t next_attempt_at,
+                   const std::string& error) override;
+  std::vector<OutboxItem> outbox(std::int64_t tenant) override;
+
+  StoreCounts counts() override;
+
+  /// The schema version this build migrates to (tests check the database reached it).
+  static int latest_version();
+
+ private:
+  pg::Connection& connection();  ///< this thread's connection (opened on first use, reopened if broken)
+  void migrate();
+
+  std::string url_;
+  std::uint64_t serial_ = 0;  // tells this store's thread-local connections from an earlier one's
+  std::mutex mutex_;
+  std::vector<pg::Connection*> connections_;
+};
+
+}  // namespace rowgate::server
