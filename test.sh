@@ -68,5 +68,10 @@ if [ -x tests/wasm/run.sh ]; then
   run_suite tests/wasm/run.sh
 fi
 
+# Web: the import widget and My Partners end to end in Chromium (playwright-core).
+if [ -x tests/web/run.sh ]; then
+  run_suite tests/web/run.sh
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -25,6 +25,11 @@
 
 const POST_EVERY_MS = 100;
 const POST_FINDINGS_AT = 1000;
+// A page's main thread reads each message in one task: findings go out in messages of at most
+// this many, and the input is fed in slices of FEED_BYTES so that batches stay small and the
+// first findings come early.
+const MESSAGE_FINDINGS = 1000;
+const FEED_BYTES = 256 * 1024;
 const YIELD_EVERY_MS = 50;
 const PREVIEW_BYTES = 64 * 1024;
 
@@ -68,6 +73,21 @@ function errorData(error) {
   return data;
 }
 
+// {findings, records} in parts of at most MESSAGE_FINDINGS findings; a record goes with the
+// findings of its row (both arrays are in row order).
+function* inMessages(findings, records) {
+  let r = 0;
+  for (let at = 0; at < findings.length; at += MESSAGE_FINDINGS) {
+    const part = findings.slice(at, at + MESSAGE_FINDINGS);
+    const last = at + MESSAGE_FINDINGS >= findings.length;
+    const lastRow = part[part.length - 1].row;
+    const from = r;
+    while (r < records.length && (last || records[r].row <= lastRow)) r++;
+    yield { findings: part, records: records.slice(from, r) };
+  }
+  if (r < records.length) yield { findings: [], records: records.slice(r) };
+}
+
 // One dry run: a Session of the module, and what it has found and not yet posted.
 class Run {
   constructor(id, post) {
@@ -93,8 +113,10 @@ class Run {
   }
 
   feed(chunk) {
-    this.take(this.session.push(chunk));
-    this.postBatch(false);
+    for (let at = 0; at < chunk.length; at += FEED_BYTES) {
+      this.take(this.session.push(at === 0 && chunk.length <= FEED_BYTES ? chunk : chunk.subarray(at, at + FEED_BYTES)));
+      this.postBatch(false);
+    }
   }
 
   finish() {
@@ -117,7 +139,7 @@ class Run {
     if (!force && now - this.lastPost < POST_EVERY_MS && this.findings.length < POST_FINDINGS_AT) return;
     this.lastPost = now;
     if (this.findings.length || this.records.length) {
-      this.post(this.id, 'findings', { findings: this.findings, records: this.records });
+      for (const batch of inMessages(this.findings, this.records)) this.post(this.id, 'findings', batch);
       this.findings = [];
       this.records = [];
     }

@@ -604,7 +604,7 @@ export class RowgateImporter extends HTMLElement {
   paintDryRun() {
     const { counts, file, findings, shown } = this.state;
     const total = file.size || 1;
-    const percent = Math.min(100, Math.round((100 * counts.bytes) / total));
+    const percent = this.state.result ? 100 : Math.min(100, Math.round((100 * counts.bytes) / total));
     const bar = this.$('dry-progress');
     bar.setAttribute('aria-valuenow', String(percent));
     bar.setAttribute('aria-valuetext', `${percent}%, ${number(counts.rows)} rows read`);
@@ -613,7 +613,8 @@ export class RowgateImporter extends HTMLElement {
     this.$('dry-progress-text').textContent = `${megabytes(counts.bytes)} of ${megabytes(file.size)} read, ${number(counts.rows)} rows${elapsed}`;
     for (const outcome of OUTCOMES) this.root.querySelector(`[data-count="${outcome}"]`).textContent = number(counts[outcome]);
     this.$('shown-count').textContent = `${number(shown.length)} of ${number(findings.length)} findings shown`;
-    this.$('file-error').textContent = this.state.fileErrorText ? `The file cannot be imported: ${this.state.fileErrorText}` : '';
+    const advice = this.state.result ? ' Correct the file and choose it again.' : '';
+    this.$('file-error').textContent = this.state.fileErrorText ? `The file cannot be imported: ${this.state.fileErrorText}${advice}` : '';
     this.renderCodeOptions();
     this.$('findings').refresh();
   }
@@ -655,9 +656,7 @@ export class RowgateImporter extends HTMLElement {
       const first = state.findings.find((f) => f.severity === 'error');
       state.fileErrorText = first?.message ?? 'the file could not be read';
     }
-    if (result.fileError) {
-      this.$('file-error').textContent = `The file cannot be imported: ${state.fileErrorText} Correct the file and choose it again.`;
-    }
+    if (result.fileError) this.paintDryRun();
     this.dispatchEvent(new CustomEvent('rowgate-dry-run', { detail: { summary: result.summary, counts: result.counts }, bubbles: true, composed: true }));
   }
 

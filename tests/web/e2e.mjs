@@ -1,0 +1,367 @@
+// End-to-end tests of the import page (<rowgate-importer>) and My Partners, in Debian's
+// Chromium driven by playwright-core. tests/web/run.sh starts the server and sets:
+//   ROWGATE_URL, ROWGATE_KEY (a tenant with the sample groups), ROWGATE_BIN (rowgate, for
+//   `rowgate check`), ROWGATE_FILES (generated files), ROWGATE_SCREENSHOTS, ROWGATE_PROFILE.
+// Controls are found by role and label, as a person finds them. The tests run in order and
+// build on each other (what one imports, the next finds on My Partners).
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium } from 'playwright-core';
+
+const URL_BASE = process.env.ROWGATE_URL;
+const KEY = process.env.ROWGATE_KEY;
+const BIN = process.env.ROWGATE_BIN;
+const FILES = process.env.ROWGATE_FILES;
+const SHOTS = process.env.ROWGATE_SCREENSHOTS;
+const PROFILE = process.env.ROWGATE_PROFILE;
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run'];
+const HEADER = 'Partner Name,Contact Email,Media Property,Group Name,Country\n';
+
+let context;
+let page;
+const pageErrors = [];
+
+before(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  context = await chromium.launchPersistentContext(PROFILE, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: FLAGS,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: URL_BASE });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+});
+
+after(async () => {
+  await context?.close();
+});
+
+// ---- Helpers ----------------------------------------------------------------------------------
+
+async function shot(name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+function write(name, text) {
+  const path = join(FILES, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+/// Polls `probe` until it answers something truthy (and answers that), or fails after `ms`.
+async function until(probe, ms = 15_000, what = 'the condition') {
+  const end = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function openImportPage(key = KEY) {
+  await page.goto(`${URL_BASE}/`);
+  await page.getByRole('textbox', { name: 'API key' }).fill(key);
+  await page.getByRole('button', { name: 'Use this key' }).click();
+}
+
+async function chooseTemplate(title) {
+  const select = page.getByRole('combobox', { name: 'Import type' });
+  await until(async () => (await select.locator('option').count()) > 1, 10_000, 'the templates');
+  await select.selectOption({ label: title });
+  const next = page.getByRole('button', { name: 'Next: choose a file' });
+  await until(() => next.isEnabled(), 10_000, 'the template to load');
+  await next.click();
+}
+
+async function pickFile(path) {
+  await page.getByLabel('Choose a file').setInputFiles(path);
+  const next = page.getByRole('button', { name: 'Next: map the columns' });
+  await until(() => next.isEnabled(), 10_000, 'the file preview');
+}
+
+/// Clicks "Start the dry run" and waits for the end; answers the counts shown.
+async function dryRun() {
+  await page.getByRole('button', { name: 'Start the dry run' }).click();
+  await until(() => page.getByRole('button', { name: 'Choose a corrected file' }).isEnabled(), 60_000, 'the dry run');
+  return shownCounts();
+}
+
+async function shownCounts() {
+  const text = await page.getByRole('status', { name: 'Dry run counts' }).innerText();
+  const counts = {};
+  for (const name of ['Create', 'Update', 'Duplicate', 'Error', 'Warnings']) {
+    const match = new RegExp(`${name}\\s+([\\d,]+)`).exec(text);
+    counts[name.toLowerCase()] = Number(match[1].replaceAll(',', ''));
+  }
+  return counts;
+}
+
+async function api(path, init = {}) {
+  const response = await fetch(`${URL_BASE}${path}`, { ...init, headers: { Authorization: `Bearer ${KEY}`, ...init.headers } });
+  return response.json();
+}
+
+async function download(click) {
+  const [file] = await Promise.all([page.waitForEvent('download'), click()]);
+  return readFileSync(await file.path(), 'utf8');
+}
+
+// ---- Tests ------------------------------------------------------------------------------------
+
+test('a wrong API key says so clearly', async () => {
+  await openImportPage('rg_not_a_real_key');
+  const alert = page.getByRole('alert').filter({ hasText: 'API key' });
+  await until(() => alert.count(), 10_000, 'the key message');
+  assert.match(await alert.innerText(), /The API key was not accepted.*Enter a valid key/);
+  await shot('01-wrong-key');
+});
+
+test('the dry run of a generated file counts what rowgate check counts', async () => {
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  const file = join(FILES, 'prospects_3000.csv');
+  await pickFile(file);
+  const detected = await page.getByText(/detected CSV/).innerText();
+  assert.match(detected, /prospects_3000\.csv .*detected CSV, UTF-8, delimiter comma; 8 columns/);
+  await shot('02-file-detected');
+
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  // Keyboard users land on the step's heading.
+  const focused = await page.evaluate(() => document.querySelector('rowgate-importer').shadowRoot.activeElement?.textContent);
+  assert.equal(focused, 'Map the columns');
+  const emailField = page.getByRole('combobox', { name: 'Field for column Contact Email' });
+  assert.equal(await emailField.inputValue(), 'Contact Email');
+  const emailRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Contact Email' }) });
+  assert.match(await emailRow.innerText(), /@.*exact name, 100% sure/s);
+  await shot('03-mapping');
+
+  const shown = await dryRun();
+  await shot('04-dry-run');
+
+  // The same file with the same context through the native binary.
+  // The server's context (its compact form, less the fields that only describe it).
+  const { sets, existing_hash64: existingHash64 } = await api('/api/v1/context?template=prospects');
+  const contextFile = write('context.json', JSON.stringify({ sets, existing_hash64: existingHash64 }));
+  let out;
+  try {
+    out = execFileSync(BIN, ['check', file, '--template', 'prospects', '--context', contextFile, '--json'], { maxBuffer: 1 << 28 });
+  } catch (error) {
+    out = error.stdout; // exit status 1: some rows are not valid
+  }
+  const { summary } = JSON.parse(out);
+  assert.deepEqual(shown, {
+    create: summary.create,
+    update: summary.update,
+    duplicate: summary.duplicate,
+    error: summary.invalid - summary.duplicate,
+    warnings: summary.warnings,
+  });
+  assert.ok(summary.invalid > 0, 'the generated file has some bad rows');
+
+  // The problem rows: a table with every finding, filterable by code, downloadable.
+  const table = page.getByRole('table', { name: 'Problem rows' });
+  const rowCount = Number(await table.getAttribute('aria-rowcount')) - 1;
+  assert.ok(rowCount > 0);
+  const code = await page.getByRole('combobox', { name: 'Show problems' }).locator('option').nth(1).getAttribute('value');
+  await page.getByRole('combobox', { name: 'Show problems' }).selectOption(code);
+  await until(async () => Number(await table.getAttribute('aria-rowcount')) - 1 < rowCount, 5000, 'the filter');
+  const firstRow = table.getByRole('row').nth(1);
+  assert.match(await firstRow.innerText(), new RegExp(code));
+  await shot('05-filtered');
+  await page.getByRole('combobox', { name: 'Show problems' }).selectOption('');
+  const csv = await download(() => page.getByRole('button', { name: 'Download errors' }).click());
+  const lines = csv.trim().split('\r\n');
+  assert.equal(lines[0], 'row,line,column,field,code,severity,value,message');
+  assert.ok(lines.length - 1 >= rowCount, `${lines.length - 1} lines for ${rowCount} findings`);
+});
+
+test('fix and retry: problem rows shown, a corrected file passes and is imported', async () => {
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  const bad = write('shop-bad.csv', `${HEADER}Acme Web Partner,acme@example.com,https://acme.example.com/,Podcasts,US\n`
+    + 'Beta Reviews,not-an-email,https://beta.example.com/,Podcasts,GB\n'
+    + 'Gamma Deals,gamma@example.com,https://gamma.example.com/,No Such Group,DE\n');
+  await pickFile(bad);
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 2, warnings: 0 });
+  const table = page.getByRole('table', { name: 'Problem rows' });
+  const rows = await table.getByRole('row').allInnerTexts();
+  assert.match(rows[1], /^3\s+Contact Email\s+not-an-email\s+invalid_email/);
+  assert.match(rows[2], /^4\s+Group Name\s+No Such Group\s+unknown_reference/);
+  await shot('06-problems');
+
+  await page.getByRole('button', { name: 'Choose a corrected file' }).click();
+  const fixed = write('shop-fixed.csv', `${HEADER}Acme Web Partner,acme@example.com,https://acme.example.com/,Podcasts,US\n`
+    + 'Beta Reviews,beta@example.com,https://beta.example.com/,Podcasts,GB\n'
+    + 'Gamma Deals,gamma@example.com,https://gamma.example.com/,Mass Media,DE\n');
+  await pickFile(fixed);
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  // The header was confirmed once: the mapping is remembered.
+  await page.getByText('This header was mapped before').waitFor();
+  assert.deepEqual(await dryRun(), { create: 3, update: 0, duplicate: 0, error: 0, warnings: 0 });
+
+  await page.getByRole('button', { name: 'Import 3 valid rows' }).click();
+  await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
+  const summary = await page.getByLabel('Import summary').innerText();
+  assert.match(summary, /Created\s+3/);
+  assert.equal(await page.getByRole('progressbar', { name: 'Upload' }).getAttribute('aria-valuenow'), '100');
+  const results = await download(() => page.getByRole('link', { name: 'Download the results file' }).click());
+  assert.match(results, /acme@example\.com/);
+  await shot('07-imported');
+});
+
+test('the generated file is imported and its rows are on My Partners', async () => {
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  await pickFile(join(FILES, 'prospects_3000.csv'));
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  const counts = await dryRun();
+  await page.getByRole('button', { name: /^Import [\d,]+ valid rows$/ }).click();
+  await page.getByText('The import is done.').waitFor({ timeout: 60_000 });
+
+  await page.getByRole('link', { name: 'My Partners' }).click();
+  const matchCount = page.getByText(/partners? match/);
+  await until(async () => /^[\d,]+ partners match/.test(await matchCount.innerText()), 10_000, 'the partners');
+  const total = Number((await matchCount.innerText()).match(/^([\d,]+)/)[1].replaceAll(',', ''));
+  assert.equal(total, counts.create + 3);
+  await shot('08-partners');
+
+  // Search by name, Partner ID or URL.
+  await page.getByRole('searchbox', { name: 'Search name, Partner ID or URL' }).fill('acme web');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await until(async () => (await matchCount.innerText()).startsWith('1 partner match'), 10_000, 'the search');
+  assert.match(await page.getByRole('table', { name: /Partners/ }).innerText(), /Acme Web Partner\s.*acme@example\.com/s);
+
+  // Filter by country and group.
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.getByRole('textbox', { name: 'Country' }).fill('gb');
+  await page.getByRole('combobox', { name: 'Group', exact: true }).selectOption('Podcasts');
+  await until(async () => (await matchCount.innerText()).startsWith('1 partner match'), 10_000, 'the filters');
+  await shot('09-filtered');
+
+  // Select one row and add a group; then every match of a filter, and remove it again.
+  await page.getByRole('checkbox', { name: 'Select Beta Reviews' }).check();
+  await page.getByRole('combobox', { name: 'Group to add or remove' }).selectOption('Brand Ambassadors');
+  await page.getByRole('button', { name: 'Add to group' }).click();
+  await page.getByText('1 partner added to "Brand Ambassadors".').waitFor();
+  assert.match(await page.getByRole('table', { name: /Partners/ }).innerText(), /Brand Ambassadors, Podcasts/);
+
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.getByRole('combobox', { name: 'Group', exact: true }).selectOption('Podcasts');
+  const podcasts = (await api('/api/v1/partners?group=Podcasts&limit=1')).total;
+  await until(async () => (await matchCount.innerText()).startsWith(`${podcasts.toLocaleString('en-US')} partners match`), 10_000, 'the group filter');
+  assert.ok(podcasts > 50, `${podcasts} partners in Podcasts: more than one page`);
+  await page.getByRole('button', { name: 'Select all matching' }).click();
+  assert.equal(await page.getByText(`All ${podcasts.toLocaleString('en-US')} matching partners selected.`).count(), 1);
+  await page.getByRole('combobox', { name: 'Group to add or remove' }).selectOption('Strategic Partners');
+  await page.getByRole('button', { name: 'Add to group' }).click();
+  await page.getByText(`${podcasts.toLocaleString('en-US')} partners added to "Strategic Partners".`).waitFor();
+  const strategic = await api('/api/v1/partners?group=Strategic%20Partners&limit=1');
+  assert.ok(strategic.total >= podcasts);
+  await shot('10-bulk-groups');
+
+  // Paging: the next page starts after the first.
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await until(async () => (await matchCount.innerText()).includes('showing 51–'), 10_000, 'the next page');
+
+  // Export what matches.
+  const csv = await download(() => page.getByRole('button', { name: 'Export CSV' }).click());
+  const lines = csv.trim().split('\r\n');
+  assert.match(lines[0], /^Partner ID,Partner Name,Contact Email/);
+  assert.equal(lines.length - 1, podcasts);
+
+  // The import history lists both imports with their files.
+  const history = page.getByRole('table', { name: 'Imports, newest first' });
+  await until(async () => (await history.getByRole('row').count()) >= 3, 10_000, 'the history');
+  assert.match(await history.getByRole('row').nth(1).innerText(), /prospects\s+import\s+done/);
+  assert.ok(await history.getByRole('link', { name: /^Errors file/ }).count() >= 2);
+});
+
+test('bulk edit on My Partners with the partners_update template', async () => {
+  const page1 = await api('/api/v1/partners?limit=500');
+  const withId = page1.items.find((p) => p.partner_id);
+  assert.ok(withId, 'a partner with a Partner ID');
+  const file = write('bulk-edit.csv', `Partner ID,Status\n${withId.partner_id},inactive\n999999999,inactive\n`);
+  await page.getByRole('button', { name: 'Bulk edit with a file' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Bulk edit partners with a file' });
+  await dialog.getByRole('button', { name: 'Next: choose a file' }).click();
+  await dialog.getByLabel('Choose a file').setInputFiles(file);
+  await until(() => dialog.getByRole('button', { name: 'Next: map the columns' }).isEnabled(), 10_000, 'the preview');
+  await dialog.getByRole('button', { name: 'Next: map the columns' }).click();
+  await dialog.getByRole('button', { name: 'Start the dry run' }).click();
+  await until(() => dialog.getByRole('button', { name: 'Choose a corrected file' }).isEnabled(), 30_000, 'the dry run');
+  const counts = await dialog.getByRole('status', { name: 'Dry run counts' }).innerText();
+  assert.match(counts, /Update\s+1/);
+  assert.match(await dialog.getByRole('table', { name: 'Problem rows' }).innerText(), /not_found/);
+  await shot('11-bulk-edit');
+  await dialog.getByRole('button', { name: 'Import 1 valid row' }).click();
+  await dialog.getByText('The import is done.').waitFor({ timeout: 30_000 });
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.getByRole('searchbox', { name: 'Search name, Partner ID or URL' }).fill(withId.partner_id);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await until(async () => /inactive/.test(await page.getByRole('table', { name: /Partners/ }).innerText()), 10_000, 'the status change');
+});
+
+test('a malformed file says what is wrong and what to do', async () => {
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  const file = write('wrong-columns.csv', 'Name;Phone\nAcme;123\n');
+  await pickFile(file);
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  await page.getByRole('button', { name: 'Start the dry run' }).click();
+  const alert = page.getByRole('alert').filter({ hasText: 'The file cannot be imported' });
+  await alert.waitFor({ timeout: 15_000 });
+  assert.match(await alert.innerText(), /no column for Contact Email.*Correct the file and choose it again/s);
+  assert.equal(await page.getByRole('button', { name: /^Import/ }).isDisabled(), true);
+  await shot('12-malformed');
+
+  await page.getByRole('button', { name: 'Choose a corrected file' }).click();
+  await pickFile(write('empty.csv', ''));
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  await page.getByRole('button', { name: 'Start the dry run' }).click();
+  await until(async () => /The file cannot be imported: The file is empty/.test(await alert.innerText()), 15_000, 'the empty-file message');
+});
+
+test('50,000 findings: only the visible rows are in the page, and it stays responsive', async () => {
+  let text = HEADER;
+  for (let i = 0; i < 50_000; i++) text += `Partner ${i},bad-email-${i},https://p${i}.example.com/,Podcasts,US\n`;
+  const file = write('many-errors.csv', text);
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  await pickFile(file);
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  await page.evaluate(() => {
+    window.longestTask = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) window.longestTask = Math.max(window.longestTask, entry.duration);
+    }).observe({ type: 'longtask' });
+  });
+  const counts = await dryRun();
+  assert.equal(counts.error, 50_000);
+  const table = page.getByRole('table', { name: 'Problem rows' });
+  assert.equal(await table.getAttribute('aria-rowcount'), '50001');
+  const rendered = await table.getByRole('row').count();
+  assert.ok(rendered < 80, `${rendered} rows in the DOM`);
+  // Scroll to the end with the keyboard: the last finding is shown, still few rows rendered.
+  await page.getByRole('rowgroup', { name: 'Problem rows, scrollable' }).focus();
+  await page.keyboard.press('End');
+  await until(async () => /50001\s+Contact Email\s+bad-email-49999/.test(await table.innerText()), 5000, 'the last row');
+  assert.ok((await table.getByRole('row').count()) < 80);
+  const longest = await page.evaluate(() => window.longestTask);
+  assert.ok(longest < 250, `longest main-thread task ${longest} ms`);
+  await shot('13-many-findings');
+});
+
+test('no script error on any page', () => {
+  assert.deepEqual(pageErrors, []);
+});
