@@ -5,11 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 source tools/deps.sh
-rowgate_install_missing "${ROWGATE_BUILD_PACKAGES[@]}"
+rowgate_install_missing "${ROWGATE_BUILD_PACKAGES[@]}" "${ROWGATE_WASM_PACKAGES[@]}"
 
 cmake --preset native >/dev/null
 cmake --build build/native --target rowgate -j"$(nproc)" >/dev/null
 rowgate=build/native/server/rowgate
+# The WebAssembly build: the pages' dry run runs it in the browser (served under /wasm/).
+cmake --preset wasm >/dev/null
+cmake --build --preset wasm -j"$(nproc)" >/dev/null
 
 run=build/run
 mkdir -p "$run"
@@ -20,5 +23,6 @@ if [ ! -f "$run/rowgate.db" ]; then
      --db "$db" > "$key_file")
 fi
 echo "Demo tenant API key: $(cat "$key_file" 2>/dev/null || echo "(see $key_file)")"
+echo "Import page: http://127.0.0.1:${ROWGATE_PORT:-8080}/   My Partners: http://127.0.0.1:${ROWGATE_PORT:-8080}/partners"
 echo "Try: curl -H \"Authorization: Bearer \$(cat $key_file)\" http://127.0.0.1:${ROWGATE_PORT:-8080}/api/v1/groups"
 exec "$rowgate" serve --db "$db" --data "$run/data" --web web --wasm build/wasm --port "${ROWGATE_PORT:-8080}"
