@@ -296,9 +296,12 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
   }
 
   void header_findings(const std::vector<ColumnMatch>& matches, std::uint64_t row, std::uint64_t line) {
+    // One finding per column up to a point for each kind; past it, one finding says how many more.
+    constexpr std::size_t kColumnFindings = 100;
+    std::size_t duplicates = 0;
     for (std::size_t c = 0; c < matches.size(); ++c) {
       const ColumnMatch& m = matches[c];
-      if (m.duplicate_of >= 0) {
+      if (m.duplicate_of >= 0 && ++duplicates <= kColumnFindings) {
         const MappingEntry& first = mapping[static_cast<std::size_t>(m.duplicate_of)];
         file_finding(row, line, mapping[c].column, code::duplicate_column, Severity::Error,
                      "Columns " + column_letters(static_cast<std::uint64_t>(m.duplicate_of)) + " (" +
@@ -308,33 +311,39 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
                      mapping[c].field);
       }
     }
+    if (duplicates > kColumnFindings)
+      file_finding(row, line, {}, code::duplicate_column, Severity::Error,
+                   to_decimal(duplicates - kColumnFindings) + " more columns map to a field another column holds.");
     // The same header text twice on columns nobody uses is only worth a warning.
     std::unordered_map<std::string, std::size_t> seen;
+    std::size_t repeated = 0;
     for (std::size_t c = 0; c < mapping.size(); ++c) {
       auto [it, fresh] = seen.emplace(mapping[c].column, c);
-      if (!fresh && column_slot[c] < 0 && (c >= matches.size() || matches[c].duplicate_of < 0) && !mapping[c].column.empty())
+      if (!fresh && column_slot[c] < 0 && (c >= matches.size() || matches[c].duplicate_of < 0) &&
+          !mapping[c].column.empty() && ++repeated <= kColumnFindings)
         file_finding(row, line, mapping[c].column, code::duplicate_column, Severity::Warning,
                      "Columns " + column_letters(it->second) + " and " + column_letters(c) + " are both headed " +
                          detail::quote_value(mapping[c].column) + ".");
     }
-    // One finding per unknown column up to a point; past it, one finding says how many more.
-    constexpr std::size_t kUnknownColumnFindings = 100;
+    if (repeated > kColumnFindings)
+      file_finding(row, line, {}, code::duplicate_column, Severity::Warning,
+                   to_decimal(repeated - kColumnFindings) + " more columns repeat the header of an earlier one.");
     std::size_t unknown = 0;
     for (std::size_t c = 0; c < mapping.size(); ++c) {
       bool unused = column_slot[c] < 0 && mapping[c].field.empty() && mapping[c].match == "none";
       if (!unused || tmpl.unknown_columns == UnknownColumns::Ignore) continue;
       Severity sev = tmpl.unknown_columns == UnknownColumns::Error ? Severity::Error : Severity::Warning;
-      if (++unknown > kUnknownColumnFindings) continue;
+      if (++unknown > kColumnFindings) continue;
       std::string name = mapping[c].column.empty() ? "Column " + column_letters(c) + " has no header"
                                                    : "Column " + detail::quote_value(mapping[c].column) +
                                                          " matches no field of the template";
       file_finding(row, line, mapping[c].column, code::unknown_column, sev,
                    name + (sev == Severity::Error ? "; remove it or map it with --map." : "; its values are ignored."));
     }
-    if (unknown > kUnknownColumnFindings)
+    if (unknown > kColumnFindings)
       file_finding(row, line, {}, code::unknown_column,
                    tmpl.unknown_columns == UnknownColumns::Error ? Severity::Error : Severity::Warning,
-                   to_decimal(unknown - kUnknownColumnFindings) + " more columns match no field of the template.");
+                   to_decimal(unknown - kColumnFindings) + " more columns match no field of the template.");
     for (std::size_t f = 0; f < tmpl.fields.size(); ++f) {
       const Field& field = tmpl.fields[f];
       if (!field.required || validator.has_fixed(static_cast<int>(f))) continue;
