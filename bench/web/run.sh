@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The widget benchmark: <rowgate-importer> in headless Chromium on the 500,000-row prospects
+# file, from the file's selection to the final counts (bench/web/run.mjs). Figures go to
+# bench/results/web.md by hand, with this command.
+#   bench/web/run.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source tools/deps.sh
+rowgate_install_missing "${ROWGATE_BUILD_PACKAGES[@]}" "${ROWGATE_WASM_PACKAGES[@]}" "${ROWGATE_WEB_PACKAGES[@]}"
+[ -d tests/web/node_modules/playwright-core ] || (cd tests/web && npm ci --no-audit --no-fund)
+
+native=build/native/server/rowgate
+cmake --preset native >/dev/null && cmake --build build/native --target rowgate -j2 >/dev/null ||
+  [ -x "$native" ] || { echo "no $native" >&2; exit 1; }
+cmake --preset wasm >/dev/null && cmake --build --preset wasm -j2 >/dev/null
+
+file=build/data/prospects_500000.csv
+if [ ! -f "$file" ]; then
+  mkdir -p build/data
+  python3 ../shared/data/gen_import_files.py 500000 42 "$file.tmp" --kind csv && mv "$file.tmp" "$file"
+fi
+
+scratch="$(mktemp -d)"
+server_pid=""
+trap '[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$scratch"' EXIT
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+db="sqlite:$scratch/rowgate.db"
+key="$("$native" admin create-tenant "Bench" --groups-from examples/prospects_context.json --db "$db" | tail -n 1)"
+"$native" serve --db "$db" --data "$scratch/data" --web web --wasm build/wasm --port "$port" >"$scratch/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+
+echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(chromium --version 2>/dev/null)"
+echo "file: $file ($(wc -c <"$file") bytes)"
+node bench/web/run.mjs "http://127.0.0.1:$port" "$key" "$file" "${1:-3}"
