@@ -19,24 +19,31 @@
 
 namespace rowgate::server::pg {
 
-/// One statement parameter: text, or NULL, or binary bytes (bytea).
+/// One statement parameter: text (copied, NUL-terminated for libpq), or NULL, or binary bytes
+/// (bytea; a view: the bytes must outlive the call).
 struct Param {
   Param() = default;  // NULL
-  Param(std::string_view text) : value(text), null(false) {}
-  Param(const std::string& text) : value(text), null(false) {}
-  Param(const char* text) : value(text), null(false) {}
-  Param(std::int64_t n) : owned(std::to_string(n)), null(false) { value = owned; }
-  Param(std::uint64_t n) : owned(std::to_string(n)), null(false) { value = owned; }
-  Param(int n) : owned(std::to_string(n)), null(false) { value = owned; }
-  Param(bool b) : value(b ? "t" : "f"), null(false) {}
+  Param(std::string_view text) : owned(text), null(false) { value = owned; }
+  Param(const std::string& text) : owned(text), null(false) { value = owned; }
+  Param(const char* text) : owned(text), null(false) { value = owned; }
+  Param(std::int64_t n) : Param(std::to_string(n)) {}
+  Param(std::uint64_t n) : Param(std::to_string(n)) {}
+  Param(int n) : Param(std::to_string(n)) {}
+  Param(bool b) : Param(b ? "t" : "f") {}
   static Param bytes(std::string_view data) {
-    Param p(data);
+    Param p;
+    p.value = data;
+    p.null = false;
     p.binary = true;
     return p;
   }
-  static Param optional(const std::string* text) { return text && !text->empty() ? Param(*text) : Param(); }
-  Param(const Param& o) : owned(o.owned), value(o.value), null(o.null), binary(o.binary) {
-    if (!o.owned.empty()) value = owned;
+  Param(const Param& o) { *this = o; }
+  Param& operator=(const Param& o) {
+    owned = o.owned;
+    null = o.null;
+    binary = o.binary;
+    value = binary ? o.value : std::string_view(owned);
+    return *this;
   }
 
   std::string owned;
@@ -100,14 +107,6 @@ class Connection {
       lengths[i] = static_cast<int>(params[i].value.size());
       formats[i] = params[i].binary ? 1 : 0;
     }
-    // Text parameters must end in NUL for libpq: copy those that are views into other strings.
-    std::vector<std::string> texts;
-    texts.reserve(params.size());
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      if (params[i].null || params[i].binary) continue;
-      texts.emplace_back(params[i].value);
-      values[i] = texts.back().c_str();
-    }
     Result r(PQexecParams(c_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(), lengths.data(),
                           formats.data(), binary_result ? 1 : 0));
     check(r, sql);
@@ -118,13 +117,7 @@ class Connection {
   /// `each` returns false to stop early (the rest is read and dropped).
   void each_row(const std::string& sql, const std::vector<Param>& params, const std::function<bool(const Result&)>& each) {
     std::vector<const char*> values(params.size());
-    std::vector<std::string> texts;
-    texts.reserve(params.size());
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      if (params[i].null) continue;
-      texts.emplace_back(params[i].value);
-      values[i] = texts.back().c_str();
-    }
+    for (std::size_t i = 0; i < params.size(); ++i) values[i] = params[i].null ? nullptr : params[i].owned.c_str();
     if (!PQsendQueryParams(c_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr, nullptr, 0))
       throw std::runtime_error("PostgreSQL: " + trim(PQerrorMessage(c_)));
     PQsetSingleRowMode(c_);

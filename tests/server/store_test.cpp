@@ -1,0 +1,647 @@
+// The store contract, one suite run against both stores (TEST_P over "sqlite" and
+// "postgresql"), then what only PostgreSQL has: leases and claims across servers, parts and
+// report files in the database, and row-level security checked with hand-written queries.
+// PostgreSQL comes from ROWGATE_TEST_PG (tests/pg/with_pg.sh sets it); without it the PostgreSQL
+// tests fail, they do not skip.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/pg_connection.h"
+#include "store/pg_store.h"
+#include "store/sqlite_store.h"
+#include "util/crypto.h"
+
+using namespace rowgate::server;
+
+namespace {
+
+std::string pg_url() {
+  const char* url = std::getenv("ROWGATE_TEST_PG");
+  return url ? url : "";
+}
+
+// The same database, with every unqualified name in `schema` (one schema per test).
+std::string in_schema(const std::string& url, const std::string& schema) {
+  return url + (url.find('?') == std::string::npos ? "?" : "&") + "options=-csearch_path%3D" + schema;
+}
+
+// A fresh PostgreSQL schema for one test, dropped at the end.
+class PgSchema {
+ public:
+  PgSchema() {
+    url_ = pg_url();
+    if (url_.empty()) return;
+    name_ = "t_" + random_hex(6);
+    pg::Connection c(url_);
+    c.script("CREATE SCHEMA " + name_);
+  }
+  ~PgSchema() {
+    if (url_.empty()) return;
+    try {
+      pg::Connection c(url_);
+      c.script("DROP SCHEMA " + name_ + " CASCADE");
+    } catch (...) {
+    }
+  }
+  bool ok() const { return !url_.empty(); }
+  std::string url() const { return in_schema(url_, name_); }
+
+ private:
+  std::string url_, name_;
+};
+
+RowWrite prospect(std::uint64_t row, const std::string& email, std::vector<std::pair<std::string, std::string>> values,
+                  bool update = false) {
+  RowWrite w;
+  w.row = row;
+  w.update = update;
+  w.key = {email};
+  w.values = std::move(values);
+  w.values.emplace_back("Contact Email", email);
+  return w;
+}
+
+ImportRecord new_import(Store& store, std::int64_t tenant, const std::string& template_name, std::int64_t created_at = 1000) {
+  ImportRecord r;
+  r.id = random_hex(12);
+  r.tenant_id = tenant;
+  r.template_name = template_name;
+  r.template_json = "{}";
+  r.options_json = "{}";
+  r.fixed_json = "{}";
+  r.status = "uploading";
+  r.created_at = created_at;
+  store.create_import(r);
+  return r;
+}
+
+std::vector<std::string> keys_of(Store& store, std::int64_t tenant, const std::string& template_name,
+                                 const std::string& except = "") {
+  std::vector<std::string> out;
+  store.for_each_key(tenant, template_name, except, [&](const std::vector<std::string_view>& parts) {
+    std::string k;
+    for (std::size_t i = 0; i < parts.size(); ++i) k += (i ? "|" : "") + std::string(parts[i]);
+    out.push_back(k);
+  });
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      dir_ = std::filesystem::temp_directory_path() / ("rowgate_store_" + random_hex(6));
+      std::filesystem::create_directories(dir_);
+      spec_ = "sqlite:" + (dir_ / "store.db").string();
+    } else {
+      schema_ = std::make_unique<PgSchema>();
+      ASSERT_TRUE(schema_->ok()) << "ROWGATE_TEST_PG is not set: run the PostgreSQL tests under tests/pg/with_pg.sh";
+      spec_ = schema_->url();
+    }
+    store_ = open_store(spec_);
+    a_ = store_->create_tenant("A");
+    b_ = store_->create_tenant("B");
+  }
+  void TearDown() override {
+    store_.reset();
+    schema_.reset();
+    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<PgSchema> schema_;
+  std::string spec_;
+  std::unique_ptr<Store> store_;
+  std::int64_t a_ = 0, b_ = 0;
+};
+
+TEST_P(StoreTest, MigrationsRunOnceAndReopeningKeepsTheData) {
+  store_->add_group(a_, "Podcasts");
+  store_.reset();
+  store_ = open_store(spec_);  // migrations find nothing left to do
+  EXPECT_EQ(store_->groups(a_), std::vector<std::string>{"Podcasts"});
+  store_.reset();
+  std::unique_ptr<Store> first = open_store(spec_), second = open_store(spec_);  // two servers starting
+  EXPECT_TRUE(first->has_tenants());
+  EXPECT_TRUE(second->has_tenants());
+}
+
+TEST_P(StoreTest, TenantsKeysAndNotifications) {
+  EXPECT_TRUE(store_->has_tenants());
+  store_->add_key(a_, sha256_hex("key-a"));
+  store_->add_key(b_, sha256_hex("key-b"));
+  EXPECT_EQ(store_->tenant_for_key(sha256_hex("key-a")), a_);
+  EXPECT_EQ(store_->tenant_for_key(sha256_hex("key-b")), b_);
+  EXPECT_FALSE(store_->tenant_for_key(sha256_hex("nobody")).has_value());
+  store_->set_notify(a_, NotifyConfig{"ops@example.com", "http://127.0.0.1:9/hook", "s3cret"});
+  std::optional<Tenant> t = store_->tenant(a_);
+  ASSERT_TRUE(t.has_value());
+  EXPECT_EQ(t->name, "A");
+  EXPECT_EQ(t->notify.email, "ops@example.com");
+  EXPECT_EQ(t->notify.webhook_secret, "s3cret");
+  EXPECT_EQ(store_->tenant(b_)->notify.email, "");
+  EXPECT_FALSE(store_->tenant(b_ + 1000).has_value());
+}
+
+TEST_P(StoreTest, AllowedOriginsPerTenant) {
+  store_->set_allowed_origins(a_, {"https://shop.example", "https://b.example", "https://shop.example"});
+  EXPECT_EQ(store_->allowed_origins(a_), (std::vector<std::string>{"https://b.example", "https://shop.example"}));
+  EXPECT_TRUE(store_->allowed_origins(b_).empty());
+  EXPECT_TRUE(store_->origin_allowed("https://shop.example"));
+  EXPECT_FALSE(store_->origin_allowed("https://evil.example"));
+  store_->set_allowed_origins(a_, {"https://new.example"});
+  EXPECT_FALSE(store_->origin_allowed("https://shop.example"));
+  EXPECT_TRUE(store_->origin_allowed("https://new.example"));
+}
+
+TEST_P(StoreTest, GroupsArePerTenant) {
+  EXPECT_TRUE(store_->add_group(a_, "Podcasts"));
+  EXPECT_TRUE(store_->add_group(a_, "Mass Media"));
+  EXPECT_FALSE(store_->add_group(a_, "Podcasts"));
+  EXPECT_TRUE(store_->add_group(b_, "Podcasts"));
+  EXPECT_EQ(store_->groups(a_), (std::vector<std::string>{"Mass Media", "Podcasts"}));
+  EXPECT_TRUE(store_->delete_group(a_, "Podcasts"));
+  EXPECT_FALSE(store_->delete_group(a_, "Podcasts"));
+  EXPECT_EQ(store_->groups(b_), std::vector<std::string>{"Podcasts"});
+}
+
+TEST_P(StoreTest, ImportLifecycleIsScopedToItsTenant) {
+  ImportRecord first = new_import(*store_, a_, "prospects", 1000);
+  ImportRecord second = new_import(*store_, a_, "prospects", 2000);
+  EXPECT_FALSE(store_->import(b_, first.id).has_value());
+  ASSERT_TRUE(store_->import(a_, first.id).has_value());
+  std::vector<ImportRecord> history = store_->imports(a_, 10);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].id, second.id);  // newest first
+  EXPECT_TRUE(store_->imports(b_, 10).empty());
+
+  store_->put_part(a_, first.id, PartInfo{2, 20, "bb"});
+  store_->put_part(a_, first.id, PartInfo{1, 10, "aa"});
+  store_->put_part(a_, first.id, PartInfo{1, 11, "a2"});  // idempotent per n: the last one counts
+  std::vector<PartInfo> parts = store_->parts(a_, first.id);
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0].n, 1u);
+  EXPECT_EQ(parts[0].size, 11u);
+  EXPECT_EQ(parts[0].sha256, "a2");
+  EXPECT_TRUE(store_->parts(b_, first.id).empty());
+
+  store_->set_start(a_, first.id, 2, 31);
+  EXPECT_FALSE(store_->set_status(b_, first.id, "queued", {"uploading"}));  // not B's
+  EXPECT_TRUE(store_->set_status(a_, first.id, "queued", {"uploading"}));
+  EXPECT_FALSE(store_->set_status(a_, first.id, "queued", {"uploading"}));
+  std::vector<ImportRecord> unfinished = store_->unfinished_imports();
+  ASSERT_EQ(unfinished.size(), 1u);
+  EXPECT_EQ(unfinished[0].id, first.id);
+
+  EXPECT_FALSE(store_->cancel_requested(a_, first.id));
+  store_->request_cancel(b_, first.id);
+  EXPECT_FALSE(store_->cancel_requested(a_, first.id));
+  store_->request_cancel(a_, first.id);
+  EXPECT_TRUE(store_->cancel_requested(a_, first.id));
+
+  store_->set_progress(a_, first.id, Progress{7, 31});
+  ImportRecord held = *store_->import(a_, first.id);
+  store_->finish_import(held, "done", "{\"rows\":7}", "[]", "", 5000);
+  ImportRecord done = *store_->import(a_, first.id);
+  EXPECT_EQ(done.status, "done");
+  EXPECT_EQ(done.summary_json, "{\"rows\":7}");
+  EXPECT_EQ(done.rows_done, 7u);
+  EXPECT_EQ(done.bytes_total, 31u);
+  EXPECT_EQ(done.files_expire_at, 5000);
+
+  std::vector<ImportKey> expired = store_->expired_files(6000);
+  ASSERT_EQ(expired.size(), 1u);
+  EXPECT_EQ(expired[0].id, first.id);
+  EXPECT_EQ(expired[0].tenant, a_);
+  EXPECT_TRUE(store_->expired_files(4000).empty());
+  store_->forget_files(a_, first.id);
+  EXPECT_TRUE(store_->expired_files(6000).empty());
+}
+
+TEST_P(StoreTest, CommitBatchCreatesThenUpdatesByKeyKeepingWhatARowDoesNotGive) {
+  store_->add_group(a_, "Podcasts");
+  store_->add_group(a_, "Mass Media");
+  ImportRecord first = new_import(*store_, a_, "prospects");
+  store_->commit_batch(first,
+                       {prospect(2, "ana@example.com", {{"Partner Name", "Ana"}, {"Country", "PT"}, {"Group Name", "Podcasts"}}),
+                        prospect(3, "bo@example.com", {{"Partner Name", "Bo"}, {"Partner ID", "p-bo"}})},
+                       3, Progress{2, 100});
+  EXPECT_EQ(store_->import(a_, first.id)->last_committed_row, 3u);
+  EXPECT_EQ(keys_of(*store_, a_, "prospects"), (std::vector<std::string>{"ana@example.com", "bo@example.com"}));
+  EXPECT_EQ(keys_of(*store_, a_, "prospects", first.id), std::vector<std::string>{});  // a resumed import's own rows
+  EXPECT_EQ(keys_of(*store_, a_, "partners_update"), std::vector<std::string>{"p-bo"});
+  EXPECT_TRUE(keys_of(*store_, b_, "prospects").empty());
+
+  ImportRecord second = new_import(*store_, a_, "prospects");
+  store_->commit_batch(second,
+                       {prospect(2, "ana@example.com", {{"Partner Name", "Ana Maria"}, {"Group Name", "Mass Media"}}, true),
+                        prospect(3, "cy@example.com", {{"Partner Name", "Cy"}})},
+                       3, Progress{2, 100});
+  PartnerPage page = store_->partners(a_, PartnerFilter{}, std::nullopt, 10);
+  ASSERT_EQ(page.total, 3u);
+  ASSERT_EQ(page.items.size(), 3u);
+  const Partner& ana = page.items[0];
+  EXPECT_EQ(ana.email, "ana@example.com");
+  EXPECT_EQ(ana.name, "Ana Maria");
+  EXPECT_EQ(ana.country, "PT");  // the update did not give a country: the stored one stays
+  EXPECT_EQ(ana.groups, (std::vector<std::string>{"Mass Media", "Podcasts"}));
+  EXPECT_EQ(page.items[1].partner_id, "p-bo");
+  EXPECT_EQ(page.items[2].name, "Cy");
+  EXPECT_EQ(ana.status, "active");
+}
+
+TEST_P(StoreTest, PartnersUpdateFindsPartnersByPartnerId) {
+  ImportRecord first = new_import(*store_, a_, "prospects");
+  store_->commit_batch(first, {prospect(2, "bo@example.com", {{"Partner Name", "Bo"}, {"Partner ID", "p-bo"}})}, 2,
+                       Progress{1, 10});
+  store_->add_group(a_, "Podcasts");
+  ImportRecord update = new_import(*store_, a_, "partners_update");
+  RowWrite w;
+  w.row = 2;
+  w.update = true;
+  w.key = {"p-bo"};
+  w.values = {{"Partner ID", "p-bo"}, {"Contact Email", "Bo.New@example.com"}, {"Status", "inactive"}, {"Group Name", "Podcasts"}};
+  RowWrite gone = w;
+  gone.key = {"p-none"};
+  store_->commit_batch(update, {w, gone}, 3, Progress{2, 10});
+  PartnerPage page = store_->partners(a_, PartnerFilter{}, std::nullopt, 10);
+  ASSERT_EQ(page.items.size(), 1u);
+  EXPECT_EQ(page.items[0].email, "Bo.New@example.com");
+  EXPECT_EQ(page.items[0].status, "inactive");
+  EXPECT_EQ(page.items[0].name, "Bo");
+  EXPECT_EQ(page.items[0].groups, std::vector<std::string>{"Podcasts"});
+  EXPECT_EQ(keys_of(*store_, a_, "prospects"), std::vector<std::string>{"bo.new@example.com"});
+}
+
+TEST_P(StoreTest, OtherFamiliesKeepRecordsByCompositeKey) {
+  ImportRecord first = new_import(*store_, a_, "participants");
+  RowWrite r1;
+  r1.row = 2;
+  r1.key = {"p1", "ana@example.com"};
+  r1.values = {{"email", "ana@example.com"}, {"note", "tab\there \"quoted\" \\ back\nslash"}};
+  RowWrite r2 = r1;
+  r2.row = 3;
+  r2.key = {"p2", "ana@example.com"};
+  store_->commit_batch(first, {r1, r2}, 3, Progress{2, 10});
+  EXPECT_EQ(keys_of(*store_, a_, "participants"), (std::vector<std::string>{"p1|ana@example.com", "p2|ana@example.com"}));
+  ImportRecord again = new_import(*store_, a_, "participants");
+  r1.values = {{"email", "changed@example.com"}};
+  store_->commit_batch(again, {r1}, 2, Progress{1, 10});
+  EXPECT_EQ(keys_of(*store_, a_, "participants").size(), 2u);
+  EXPECT_TRUE(keys_of(*store_, b_, "participants").empty());
+  // Keyless records (leads) get one record per row.
+  ImportRecord leads = new_import(*store_, a_, "leads");
+  RowWrite lead;
+  lead.row = 2;
+  lead.values = {{"email", "x@example.com"}};
+  RowWrite lead2 = lead;
+  lead2.row = 3;
+  store_->commit_batch(leads, {lead, lead2}, 3, Progress{2, 10});
+  EXPECT_EQ(keys_of(*store_, a_, "leads").size(), 2u);
+}
+
+TEST_P(StoreTest, PartnerFiltersPagesExportAndGroupChanges) {
+  store_->add_group(a_, "Podcasts");
+  store_->add_group(a_, "Mass Media");
+  ImportRecord imp = new_import(*store_, a_, "prospects");
+  std::vector<RowWrite> rows;
+  for (int i = 0; i < 25; ++i)
+    rows.push_back(prospect(2 + i, "p" + std::to_string(i) + "@example.com",
+                            {{"Partner Name", (i % 2 ? "Blog " : "Radio ") + std::to_string(i)},
+                             {"Country", i < 5 ? "DE" : "US"},
+                             {"Group Name", i % 3 == 0 ? "Podcasts" : "Mass Media"}}));
+  store_->commit_batch(imp, rows, 26, Progress{25, 1000});
+  ImportRecord other = new_import(*store_, b_, "prospects");
+  store_->commit_batch(other, {prospect(2, "b@example.com", {{"Partner Name", "Radio B"}})}, 2, Progress{1, 10});
+
+  PartnerFilter radio;
+  radio.q = "rADIO";  // any case
+  EXPECT_EQ(store_->partners(a_, radio, std::nullopt, 5).total, 13u);
+  PartnerFilter de;
+  de.country = "DE";
+  EXPECT_EQ(store_->partners(a_, de, std::nullopt, 50).total, 5u);
+  PartnerFilter podcasts;
+  podcasts.group = "Podcasts";
+  EXPECT_EQ(store_->partners(a_, podcasts, std::nullopt, 50).total, 9u);
+  PartnerFilter pct;
+  pct.q = "%";  // a literal percent sign, not a wildcard
+  EXPECT_EQ(store_->partners(a_, pct, std::nullopt, 50).total, 0u);
+
+  // Pages by cursor, in id order, covering everything once.
+  std::set<std::int64_t> seen;
+  std::optional<std::int64_t> cursor;
+  int pages = 0;
+  do {
+    PartnerPage page = store_->partners(a_, PartnerFilter{}, cursor, 10);
+    EXPECT_EQ(page.total, 25u);
+    for (const Partner& p : page.items) EXPECT_TRUE(seen.insert(p.id).second);
+    cursor = page.next_cursor;
+    ++pages;
+  } while (cursor);
+  EXPECT_EQ(seen.size(), 25u);
+  EXPECT_EQ(pages, 3);
+
+  int exported = 0;
+  store_->each_partner(a_, podcasts, [&](const Partner& p) {
+    EXPECT_EQ(p.groups, std::vector<std::string>{"Podcasts"});
+    return ++exported < 100;
+  });
+  EXPECT_EQ(exported, 9);
+  exported = 0;
+  store_->each_partner(a_, PartnerFilter{}, [&](const Partner&) { return ++exported < 3; });
+  EXPECT_EQ(exported, 3);  // stopping early
+
+  // Group changes: by ids (another tenant's ids are not found) and by filter.
+  PartnerPage b_page = store_->partners(b_, PartnerFilter{}, std::nullopt, 10);
+  std::int64_t a_first = *seen.begin();
+  EXPECT_EQ(store_->change_groups(a_, {a_first, b_page.items[0].id}, nullptr, {"Mass Media"}, {}), 1u);
+  EXPECT_TRUE(store_->partners(b_, PartnerFilter{}, std::nullopt, 10).items[0].groups.empty());
+  EXPECT_EQ(store_->change_groups(a_, {}, &de, {}, {"Podcasts"}), 2u);  // p0 and p3 had it
+  EXPECT_EQ(store_->partners(a_, podcasts, std::nullopt, 50).total, 7u);
+}
+
+TEST_P(StoreTest, IdempotencyKeysReplayPerTenant) {
+  EXPECT_FALSE(store_->reserve_idempotency(a_, "k", "h1", 100).has_value());
+  std::optional<IdempotentReply> running = store_->reserve_idempotency(a_, "k", "h1", 101);
+  ASSERT_TRUE(running.has_value());
+  EXPECT_FALSE(running->finished);
+  EXPECT_FALSE(store_->reserve_idempotency(b_, "k", "h2", 100).has_value());  // B's own key
+  store_->finish_idempotency(a_, "k", "imp1", 201, "{\"id\":\"imp1\"}");
+  std::optional<IdempotentReply> replay = store_->reserve_idempotency(a_, "k", "h1", 102);
+  ASSERT_TRUE(replay.has_value());
+  EXPECT_TRUE(replay->finished);
+  EXPECT_EQ(replay->status, 201);
+  EXPECT_EQ(replay->import_id, "imp1");
+  store_->release_idempotency(b_, "k");
+  EXPECT_FALSE(store_->reserve_idempotency(b_, "k", "h3", 100).has_value());
+  store_->expire_idempotency(200);  // only finished keys go
+  EXPECT_FALSE(store_->reserve_idempotency(a_, "k", "h1", 300).has_value());
+  EXPECT_TRUE(store_->reserve_idempotency(b_, "k", "h3", 300).has_value());
+}
+
+TEST_P(StoreTest, OutboxDeliversAndRetries) {
+  OutboxItem item;
+  item.tenant_id = a_;
+  item.import_id = "imp";
+  item.channel = "webhook";
+  item.target = "http://127.0.0.1:9/";
+  item.payload = "{}";
+  item.next_attempt_at = 100;
+  store_->enqueue(item);
+  item.tenant_id = b_;
+  item.next_attempt_at = 500;
+  store_->enqueue(item);
+  std::vector<OutboxItem> due = store_->due(200, 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].tenant_id, a_);
+  EXPECT_EQ(due[0].next_attempt_at, 100);
+  store_->retry_later(due[0].id, 1, 300, "refused");
+  EXPECT_TRUE(store_->due(250, 10).empty());
+  due = store_->due(600, 10);
+  ASSERT_EQ(due.size(), 2u);
+  store_->delivered(due[0].id, 600);
+  std::vector<OutboxItem> mine = store_->outbox(a_);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].delivered_at, 600);
+  EXPECT_EQ(mine[0].attempts, 2u);
+  EXPECT_EQ(mine[0].last_error, "refused");
+  EXPECT_EQ(store_->outbox(b_).size(), 1u);
+}
+
+TEST_P(StoreTest, CountsImportsByStatusAcrossTenants) {
+  new_import(*store_, a_, "prospects");
+  new_import(*store_, b_, "prospects");
+  ImportRecord q = new_import(*store_, b_, "prospects");
+  store_->set_status(b_, q.id, "queued");
+  StoreCounts counts = store_->counts();
+  ASSERT_EQ(counts.imports_by_status.size(), 2u);
+  EXPECT_EQ(counts.imports_by_status[0], (std::pair<std::string, std::uint64_t>{"queued", 1}));
+  EXPECT_EQ(counts.imports_by_status[1], (std::pair<std::string, std::uint64_t>{"uploading", 2}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// ---- PostgreSQL only ----------------------------------------------------------------------------
+
+class PgOnly : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    schema_ = std::make_unique<PgSchema>();
+    ASSERT_TRUE(schema_->ok()) << "ROWGATE_TEST_PG is not set: run the PostgreSQL tests under tests/pg/with_pg.sh";
+    store_ = std::make_unique<PgStore>(schema_->url());
+    a_ = store_->create_tenant("A");
+    b_ = store_->create_tenant("B");
+  }
+  void TearDown() override {
+    store_.reset();
+    schema_.reset();
+  }
+  ImportRecord queued(std::int64_t tenant) {
+    ImportRecord r = new_import(*store_, tenant, "prospects");
+    EXPECT_TRUE(store_->set_status(tenant, r.id, "queued", {}));
+    return r;
+  }
+
+  std::unique_ptr<PgSchema> schema_;
+  std::unique_ptr<PgStore> store_;
+  std::int64_t a_ = 0, b_ = 0;
+};
+
+TEST_F(PgOnly, PartsAndReportFilesLiveInTheDatabase) {
+  ImportRecord r = new_import(*store_, a_, "prospects");
+  std::string bytes(3 << 20, '\0');
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>(i * 7 + (i >> 9));
+  store_->put_part_data(a_, r.id, PartInfo{1, bytes.size(), sha256_hex(bytes)}, bytes);
+  EXPECT_EQ(store_->part_data(a_, r.id, 1), bytes);
+  EXPECT_THROW(store_->part_data(b_, r.id, 1), std::runtime_error);  // not B's
+  ASSERT_EQ(store_->parts(a_, r.id).size(), 1u);
+  store_->delete_part_data(a_, r.id);
+  EXPECT_THROW(store_->part_data(a_, r.id, 1), std::runtime_error);
+
+  std::string path = (std::filesystem::temp_directory_path() / ("rowgate_report_" + random_hex(4))).string();
+  std::string report(9 << 20, 'x');  // three chunks
+  report[0] = '\\';
+  report.back() = '\n';
+  std::ofstream(path, std::ios::binary) << report;
+  store_->put_report(a_, r.id, "results.csv", path);
+  store_->put_report(a_, r.id, "results.csv", path);  // again (a resumed import): replaced, not appended
+  std::string back;
+  EXPECT_TRUE(store_->read_report(a_, r.id, "results.csv", [&](std::string_view c) { back += c; }));
+  EXPECT_EQ(back, report);
+  EXPECT_FALSE(store_->read_report(b_, r.id, "results.csv", [&](std::string_view) {}));
+  EXPECT_FALSE(store_->read_report(a_, r.id, "errors.csv", [&](std::string_view) {}));
+  store_->forget_files(a_, r.id);
+  EXPECT_FALSE(store_->read_report(a_, r.id, "results.csv", [&](std::string_view) {}));
+  std::filesystem::remove(path);
+}
+
+TEST_F(PgOnly, ClaimsTakeTheOldestFreeImportOnceAndLeasesExpire) {
+  ImportRecord first = queued(a_);
+  ImportRecord second = queued(b_);
+  std::optional<ImportKey> one = store_->claim_import("server-1", 1);
+  ASSERT_TRUE(one.has_value());
+  EXPECT_EQ(one->id, first.id);
+  EXPECT_EQ(one->tenant, a_);
+  std::optional<ImportKey> two = store_->claim_import("server-2", 1);
+  ASSERT_TRUE(two.has_value());
+  EXPECT_EQ(two->id, second.id);
+  EXPECT_EQ(two->tenant, b_);
+  EXPECT_FALSE(store_->claim_import("server-3", 1).has_value());  // both leased
+  EXPECT_TRUE(store_->renew_lease(a_, first.id, "server-1", 30, Progress{10, 100}));
+  EXPECT_FALSE(store_->renew_lease(a_, first.id, "server-2", 30, Progress{}));  // not its lease
+  EXPECT_EQ(store_->import(a_, first.id)->rows_done, 10u);
+
+  // server-2 dies: its lease runs out and server-3 takes the import over.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  std::optional<ImportKey> taken = store_->claim_import("server-3", 30);
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(taken->id, second.id);
+  EXPECT_FALSE(store_->claim_import("server-3", 30).has_value());  // server-1 renewed for 30 s
+
+  // server-2 comes back to life mid-batch: nothing it writes lands.
+  ImportRecord stale = *store_->import(b_, second.id);
+  stale.lease_owner = "server-2";
+  EXPECT_THROW(store_->commit_batch(stale, {prospect(2, "late@example.com", {})}, 2, Progress{1, 10}), LeaseLost);
+  EXPECT_THROW(store_->finish_import(stale, "done", "{}", "[]", "", 1), LeaseLost);
+  EXPECT_FALSE(store_->renew_lease(b_, second.id, "server-2", 30, Progress{}));
+  EXPECT_TRUE(keys_of(*store_, b_, "prospects").empty());
+  EXPECT_EQ(store_->import(b_, second.id)->last_committed_row, 0u);
+
+  ImportRecord owned = stale;
+  owned.lease_owner = "server-3";
+  store_->commit_batch(owned, {prospect(2, "late@example.com", {})}, 2, Progress{1, 10});
+  EXPECT_EQ(keys_of(*store_, b_, "prospects"), std::vector<std::string>{"late@example.com"});
+  store_->finish_import(owned, "done", "{}", "[]", "", 1);
+  EXPECT_EQ(store_->import(b_, second.id)->lease_owner, "");
+  EXPECT_THROW(store_->commit_batch(stale, {prospect(3, "later@example.com", {})}, 3, Progress{1, 10}), LeaseLost);
+}
+
+TEST_F(PgOnly, ConcurrentClaimersNeverGetTheSameImport) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 12; ++i) ids.push_back(queued(i % 2 ? a_ : b_).id);
+  std::mutex m;
+  std::vector<std::string> claimed;
+  std::vector<std::thread> servers;
+  for (int s = 0; s < 4; ++s)
+    servers.emplace_back([&, s] {
+      while (std::optional<ImportKey> k = store_->claim_import("server-" + std::to_string(s), 60)) {
+        std::lock_guard<std::mutex> lock(m);
+        claimed.push_back(k->id);
+      }
+    });
+  for (std::thread& t : servers) t.join();
+  std::sort(claimed.begin(), claimed.end());
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(claimed, ids);
+}
+
+TEST_F(PgOnly, AnOutboxItemGoesToOneServerAtATime) {
+  OutboxItem item;
+  item.tenant_id = a_;
+  item.import_id = "imp";
+  item.channel = "email";
+  item.target = "ops@example.com";
+  item.payload = "x";
+  item.next_attempt_at = 100;
+  store_->enqueue(item);
+  ASSERT_EQ(store_->due(200, 10).size(), 1u);
+  EXPECT_TRUE(store_->due(200, 10).empty());  // handed out for a minute
+  EXPECT_EQ(store_->due(300, 10).size(), 1u);  // not recorded within it: due again
+}
+
+// Row-level security, checked from outside the store: a connection as the application's role,
+// with queries written by hand.
+TEST_F(PgOnly, RowLevelSecurityHidesOtherTenantsRowsFromHandWrittenQueries) {
+  store_->add_group(a_, "Podcasts");
+  store_->add_group(b_, "Secret B group");
+  store_->add_key(b_, sha256_hex("key-b"));
+  ImportRecord ia = new_import(*store_, a_, "prospects");
+  store_->commit_batch(ia, {prospect(2, "a1@example.com", {{"Group Name", "Podcasts"}}), prospect(3, "a2@example.com", {})}, 3,
+                       Progress{2, 10});
+  ImportRecord ib = new_import(*store_, b_, "prospects");
+  store_->commit_batch(ib, {prospect(2, "b1@example.com", {}), prospect(3, "b2@example.com", {}), prospect(4, "b3@example.com", {})},
+                       4, Progress{3, 10});
+  store_->set_allowed_origins(b_, {"https://b.example"});
+
+  pg::Connection c(schema_->url());
+  pg::Result role = c.exec("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user");
+  ASSERT_EQ(role.rows(), 1);
+  EXPECT_FALSE(role.boolean(0, 0)) << "the application's role must not be a superuser";
+  EXPECT_FALSE(role.boolean(0, 1)) << "the application's role must not bypass RLS";
+
+  // Every table with a tenant column has RLS enabled and forced (the owner is subject too).
+  pg::Result tables = c.exec(
+      "SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE n.nspname = current_schema() AND c.relkind = 'r' AND (c.relname = 'tenants' OR EXISTS "
+      "(SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped))");
+  EXPECT_GE(tables.rows(), 12);
+  for (int i = 0; i < tables.rows(); ++i) {
+    EXPECT_TRUE(tables.boolean(i, 1)) << tables.text(i, 0) << " has no row-level security";
+    EXPECT_TRUE(tables.boolean(i, 2)) << tables.text(i, 0) << " does not force row-level security";
+  }
+
+  auto count = [&](const std::string& sql) { return c.exec(sql).int64(0, 0); };
+  c.script("BEGIN; SELECT set_config('app.tenant_id', '" + std::to_string(a_) + "', true)");
+  EXPECT_EQ(count("SELECT count(*) FROM partners"), 2);
+  EXPECT_EQ(count("SELECT count(*) FROM partners WHERE tenant_id = " + std::to_string(b_)), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM partners WHERE email_key LIKE 'b%'"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM groups"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM imports"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM tenants"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM api_keys"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM tenant_origins"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM partner_groups"), 1);
+  // Writing into B's rows: updates and deletes find nothing; an insert is refused.
+  EXPECT_EQ(c.exec("UPDATE partners SET name = 'pwned' WHERE tenant_id = " + std::to_string(b_)).affected(), 0u);
+  EXPECT_EQ(c.exec("DELETE FROM groups WHERE tenant_id = " + std::to_string(b_)).affected(), 0u);
+  try {
+    c.exec("INSERT INTO groups (tenant_id, name) VALUES (" + std::to_string(b_) + ", 'planted')");
+    ADD_FAILURE() << "an insert into another tenant's rows went through";
+  } catch (const pg::Error& e) {
+    EXPECT_EQ(e.sqlstate(), "42501") << e.what();  // new row violates row-level security policy
+  }
+  c.script("ROLLBACK");
+
+  // The setting ends with the transaction; without one, nothing is visible at all.
+  EXPECT_EQ(count("SELECT count(*) FROM partners"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM imports"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM tenants"), 0);
+  // A cross-tenant scope opens only its own table: 'auth' reads keys, not partners.
+  c.script("BEGIN; SELECT set_config('app.scope', 'auth', true)");
+  EXPECT_EQ(count("SELECT count(*) FROM api_keys"), 1);
+  EXPECT_EQ(count("SELECT count(*) FROM partners"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM groups"), 0);
+  c.script("ROLLBACK");
+
+  // And B sees exactly its own.
+  c.script("BEGIN; SELECT set_config('app.tenant_id', '" + std::to_string(b_) + "', true)");
+  EXPECT_EQ(count("SELECT count(*) FROM partners"), 3);
+  EXPECT_EQ(count("SELECT count(*) FROM tenant_origins"), 1);
+  c.script("ROLLBACK");
+}
+
+TEST_F(PgOnly, ASuperuserOrBypassRlsRoleIsRefused) {
+  const char* admin = std::getenv("ROWGATE_TEST_PG_ADMIN");
+  ASSERT_TRUE(admin && *admin) << "ROWGATE_TEST_PG_ADMIN is not set: run under tests/pg/with_pg.sh";
+  try {
+    PgStore superuser(admin);
+    ADD_FAILURE() << "a superuser connection was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("row-level security"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
