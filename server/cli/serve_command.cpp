@@ -27,11 +27,12 @@ namespace {
 const char* kServeUsage =
     "usage: rowgate serve [--db sqlite:PATH | --db postgresql://USER@HOST:PORT/DB] [--port N] [--address 127.0.0.1]\n"
     "                     [--web DIR] [--wasm DIR] [--data DIR] [--demo-groups CONTEXT.json] [--smtp HOST:PORT]\n"
-    "                     [--mail-from ADDRESS] [--public-url URL] [--lease-seconds N]\n"
+    "                     [--mail-from ADDRESS] [--public-url URL] [--lease-seconds N] [--allow-internal-webhooks]\n"
     "Serves the REST API and the web pages. On an empty database it creates a demo tenant (with the\n"
     "groups of --demo-groups) and prints its API key. With PostgreSQL several servers share the\n"
     "database: each claims imports under a lease of --lease-seconds (default 15), renewed while it\n"
-    "runs; when a server dies, another takes its import over once the lease has expired.\n";
+    "runs; when a server dies, another takes its import over once the lease has expired.\n"
+    "Tenants' webhooks reach only public addresses unless --allow-internal-webhooks is given.\n";
 
 const char* kAdminUsage =
     "usage: rowgate admin create-tenant NAME [--groups 'A,B,...'] [--group NAME]... [--groups-from CONTEXT.json]\n"
@@ -126,6 +127,7 @@ int run_admin(const std::vector<std::string>& words) {
 
 int run_serve(const std::vector<std::string>& words) {
   std::string db = "sqlite:rowgate.db", data = "rowgate-data", demo_groups, smtp, public_url, mail_from;
+  bool allow_internal_webhooks = false;
   std::int64_t lease_seconds = 15;
   ServerSettings settings;
   settings.web_dir = "web";
@@ -145,6 +147,10 @@ int run_serve(const std::vector<std::string>& words) {
     if (words[i] == "--smtp" && value(&smtp)) continue;
     if (words[i] == "--public-url" && value(&public_url)) continue;
     if (words[i] == "--mail-from" && value(&mail_from)) continue;
+    if (words[i] == "--allow-internal-webhooks") {
+      allow_internal_webhooks = true;
+      continue;
+    }
     std::string lease;
     if (words[i] == "--lease-seconds" && value(&lease)) {
       char* end = nullptr;
@@ -188,6 +194,7 @@ int run_serve(const std::vector<std::string>& words) {
     }
     NotifySettings notify;
     if (!mail_from.empty()) notify.mail_from = mail_from;
+    notify.allow_internal_webhooks = allow_internal_webhooks;
     notify.base_url = public_url.empty() ? "http://" + settings.address + ":" + std::to_string(settings.port) : public_url;
     if (!smtp.empty()) {
       std::size_t colon = smtp.rfind(':');

@@ -459,6 +459,7 @@ bool Notifier::deliver(const OutboxItem& item, std::string* error) {
     request.signature = webhook_signature(tenant->notify.webhook_secret, item.payload);
     request.delivery_id = std::to_string(item.id);
     request.timeout_milliseconds = settings_.timeout_milliseconds;
+    request.allow_internal = settings_.allow_internal_webhooks;
     return post_webhook(request, error);
   }
   *error = "unknown channel \"" + item.channel + "\"";

@@ -26,6 +26,9 @@ struct NotifySettings {
   std::int64_t first_retry_seconds = 1;  ///< doubled after each failed attempt (at most a day)
   std::int64_t poll_milliseconds = 500;  ///< how often the outbox is looked at
   int timeout_milliseconds = 10000;      ///< per connect, read or write, for SMTP and webhooks
+  /// Tenants' webhooks may reach loopback and private addresses (a server in a closed network;
+  /// tests). Off by default: a tenant must not make the server call its own neighbours.
+  bool allow_internal_webhooks = false;
   std::function<std::int64_t()> clock;   ///< Unix seconds now; empty: the system clock (tests set it)
 };
 

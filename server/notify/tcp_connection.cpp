@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace rowgate::server {
@@ -73,7 +74,30 @@ static bool connect_one(const addrinfo& ai, int timeout_ms, Socket* out, std::st
   return true;
 }
 
-bool connect_tcp(const std::string& host, std::uint16_t port, int timeout_ms, Socket* out, std::string* error) {
+bool is_internal_address(const sockaddr* address) {
+  auto v4_internal = [](std::uint32_t a) {  // host byte order
+    auto in = [a](std::uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
+    return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) ||
+           in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0000000, 24) || in(0xC0A80000, 16) ||
+           in(0xC6120000, 15) || a >= 0xE0000000;  // multicast, reserved, broadcast
+  };
+  if (address->sa_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(address);
+    return v4_internal(ntohl(v4->sin_addr.s_addr));
+  }
+  if (address->sa_family != AF_INET6) return true;
+  const auto* v6 = reinterpret_cast<const sockaddr_in6*>(address);
+  const unsigned char* b = v6->sin6_addr.s6_addr;
+  static const unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (std::memcmp(b, kMapped, 12) == 0)
+    return v4_internal((std::uint32_t{b[12]} << 24) | (std::uint32_t{b[13]} << 16) | (std::uint32_t{b[14]} << 8) | b[15]);
+  bool zero_prefix = true;  // ::, ::1 and the old IPv4-compatible ::a.b.c.d
+  for (int i = 0; i < 12; ++i) zero_prefix &= b[i] == 0;
+  return zero_prefix || (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) || b[0] == 0xff;
+}
+
+bool connect_tcp(const std::string& host, std::uint16_t port, int timeout_ms, Socket* out, std::string* error,
+                 Reach reach) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -87,7 +111,13 @@ bool connect_tcp(const std::string& host, std::uint16_t port, int timeout_ms, So
   }
   std::string why;
   bool ok = false;
-  for (addrinfo* ai = found; ai && !ok; ai = ai->ai_next) ok = connect_one(*ai, timeout_ms, out, &why);
+  for (addrinfo* ai = found; ai && !ok; ai = ai->ai_next) {
+    if (reach == Reach::PublicOnly && is_internal_address(ai->ai_addr)) {
+      why = "it is an internal address (loopback, private or link-local), which a tenant's URL may not reach";
+      continue;
+    }
+    ok = connect_one(*ai, timeout_ms, out, &why);
+  }
   ::freeaddrinfo(found);
   if (!ok) *error = "cannot connect to " + host + ":" + port_text + ": " + why;
   return ok;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <string>
 
+struct sockaddr;
+
 namespace rowgate::server {
 
 /// Owns a socket descriptor.
@@ -29,8 +31,21 @@ class Socket {
 /// strerror() of an errno value.
 std::string errno_text(int err);
 
-/// Connects to host:port (any address it resolves to), within timeout_ms; the socket is left in
-/// blocking mode with read and write timeouts of timeout_ms. False with the reason otherwise.
-bool connect_tcp(const std::string& host, std::uint16_t port, int timeout_ms, Socket* out, std::string* error);
+/// Which addresses a connection may go to.
+enum class Reach {
+  Any,         ///< the operator's own relay, say
+  PublicOnly,  ///< a tenant's URL: never loopback, private, link-local (cloud metadata) and the like
+};
+
+/// True for an address a tenant's URL must not reach (loopback, RFC 1918, link-local,
+/// carrier-grade NAT, unspecified, multicast, IPv6 unique-local, and IPv4 mapped into IPv6).
+bool is_internal_address(const struct sockaddr* address);
+
+/// Connects to host:port (any address it resolves to that `reach` allows: the check is made on
+/// the address connected to, so a name that resolves differently later cannot slip past), within
+/// timeout_ms; the socket is left in blocking mode with read and write timeouts of timeout_ms.
+/// False with the reason otherwise.
+bool connect_tcp(const std::string& host, std::uint16_t port, int timeout_ms, Socket* out, std::string* error,
+                 Reach reach = Reach::Any);
 
 }  // namespace rowgate::server

@@ -138,7 +138,8 @@ bool post_webhook(const WebhookRequest& request, std::string* error) {
   const std::string where = "webhook " + host_header + ": ";
 
   Socket socket;
-  if (!connect_tcp(url.host, url.port, request.timeout_milliseconds, &socket, &why)) {
+  if (!connect_tcp(url.host, url.port, request.timeout_milliseconds, &socket, &why,
+                   request.allow_internal ? Reach::Any : Reach::PublicOnly)) {
     *error = "webhook: " + why;
     return false;
   }

@@ -26,6 +26,7 @@ struct WebhookRequest {
   std::string signature;               ///< X-Rowgate-Signature: "sha256=" + hex HMAC of `body`
   std::string delivery_id;             ///< X-Rowgate-Delivery: the outbox item's id
   int timeout_milliseconds = 10000;    ///< for connecting and for each read or write
+  bool allow_internal = false;         ///< may the URL reach loopback and private addresses?
 };
 
 /// POSTs `request`; true when the receiver answers 2xx, else false with the reason in `error`.

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "notify/smtp_client.h"
+#include "notify/tcp_connection.h"
 #include "notify/webhook_client.h"
 #include "store/sqlite_store.h"
 #include "util/crypto.h"
@@ -331,6 +332,7 @@ class NotifierTest : public ::testing::Test {
     s.first_retry_seconds = 1;
     s.timeout_milliseconds = 2000;
     s.clock = [this] { return clock_.load(); };
+    s.allow_internal_webhooks = true;  // the receivers here listen on loopback
     return s;
   }
 
@@ -830,6 +832,43 @@ TEST_F(NotifierTest, DeliverDueStillDeliversAfterTheThreadStopped) {
   notifier.deliver_due();  // a last round on shutdown, say
   EXPECT_EQ(receiver.requests().size(), 1u);
   EXPECT_EQ(store_->outbox(t.id).at(0).delivered_at, kStart);
+}
+
+
+// ---- Webhooks reach only public addresses unless the operator allows more -----------------------
+
+TEST_F(NotifierTest, AWebhookToAnInternalAddressIsRefusedWithoutConnecting) {
+  HttpReceiver receiver;
+  NotifySettings s = settings();
+  s.allow_internal_webhooks = false;  // the default of `rowgate serve`
+  Notifier notifier(*store_, s);
+  Tenant t = tenant({"", receiver.url("/hook"), "k"});
+  ASSERT_EQ(notifier.import_finished(t, finished_import()), 1u);
+  notifier.deliver_due();
+  EXPECT_TRUE(receiver.requests().empty());
+  OutboxItem item = store_->outbox(t.id).at(0);
+  EXPECT_EQ(item.delivered_at, 0);
+  EXPECT_NE(item.last_error.find("internal address"), std::string::npos) << item.last_error;
+}
+
+TEST(InternalAddressTest, LoopbackPrivateLinkLocalAndMappedAreInternalPublicIsNot) {
+  auto internal = [](const char* text) {
+    sockaddr_storage storage{};
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&storage);
+    auto* v6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    if (::inet_pton(AF_INET, text, &v4->sin_addr) == 1) v4->sin_family = AF_INET;
+    else if (::inet_pton(AF_INET6, text, &v6->sin6_addr) == 1) v6->sin6_family = AF_INET6;
+    else ADD_FAILURE() << text;
+    return is_internal_address(reinterpret_cast<const sockaddr*>(&storage));
+  };
+  for (const char* a : {"127.0.0.1", "127.8.9.10", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
+                        "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "198.18.0.1",
+                        "::1", "::", "fc00::1", "fd12::1", "fe80::1", "ff02::1", "::ffff:127.0.0.1",
+                        "::ffff:169.254.169.254", "::127.0.0.1"})
+    EXPECT_TRUE(internal(a)) << a;
+  for (const char* a : {"93.184.216.34", "8.8.8.8", "172.32.0.1", "100.128.0.1", "192.169.0.1",
+                        "2606:2800:220:1::1", "::ffff:8.8.8.8"})
+    EXPECT_FALSE(internal(a)) << a;
 }
 
 }  // namespace
