@@ -125,7 +125,7 @@ bool setting(const val& settings, const char* name, bool fallback) {
 class JsSession {
  public:
   /// `tmpl`: a template's JSON text or a built-in name; `context`, `options`: JSON text ("" for
-  /// none); `settings`: {report: true, findings: true, values: false}.
+  /// none); `settings`: {report: true, findings: true, values: false, errorValues: false}.
   JsSession(const std::string& tmpl, const std::string& context, const std::string& options, const val& settings) {
     std::size_t first = tmpl.find_first_not_of(" \t\r\n");
     bool is_json = first != std::string::npos && tmpl[first] == '{';
@@ -146,6 +146,7 @@ class JsSession {
       return;
     }
     opts.want_values = setting(settings, "values", false);
+    opts.want_error_values = setting(settings, "errorValues", false);
     Outputs outputs;
     outputs.report = setting(settings, "report", true);
     outputs.batches = setting(settings, "findings", true);

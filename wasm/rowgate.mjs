@@ -118,7 +118,7 @@ export class Rowgate {
   }
 
   /// Starts a dry run of `file`; see the top of this file.
-  dryRun(file, { template, context, mapping, options, values = false, report = true } = {}) {
+  dryRun(file, { template, context, mapping, options, values = false, errorValues = false, report = true } = {}) {
     const id = this.nextId++;
     const run = new DryRun(id, this);
     if (this.broken) {
@@ -132,7 +132,7 @@ export class Rowgate {
       template: jsonText(template),
       context: jsonText(context),
       options: Object.keys(opts).length ? JSON.stringify(opts) : '',
-      settings: { values, report, findings: true },
+      settings: { values, errorValues, report, findings: true },
     };
     const isBlob = typeof file?.stream === 'function' && typeof file?.size === 'number';
     if (isBlob) data.file = file;

@@ -541,7 +541,7 @@ export class RowgateImporter extends HTMLElement {
       context: this.contextText(),
       mapping: state.map,
       options: this.fileOptions(state.options),
-      values: true,
+      errorValues: true, // for the Value column, without normalising every row's values
       report: false,
     });
     this.run = run;

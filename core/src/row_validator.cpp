@@ -54,7 +54,7 @@ std::string_view kind_phrase(JsonKind kind) {
 }  // namespace
 
 RowValidator::RowValidator(const Template& tmpl, const Context& context, const Options& options, FindingOut& out)
-    : tmpl_(tmpl), out_(out), want_values_(options.want_values) {
+    : tmpl_(tmpl), out_(out), want_values_(options.want_values), want_error_values_(options.want_error_values) {
   for (const Field& f : tmpl.fields) {
     Slot s;
     s.key = f.key;
@@ -442,7 +442,8 @@ void RowValidator::finish_row(std::uint64_t row, std::uint64_t line, const std::
   }
 
   result_.values.clear();
-  if (want_values_) {
+  bool failed = result_.outcome == Outcome::Error || result_.outcome == Outcome::Duplicate;
+  if (want_values_ || (want_error_values_ && failed)) {
     auto add = [&](const Slot& s) {
       ResultValue v;
       v.field = s.key;

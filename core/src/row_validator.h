@@ -97,6 +97,7 @@ class RowValidator {
   FindingOut& out_;
   Status status_;
   bool want_values_;
+  bool want_error_values_;
   bool json_types_ = false;
   std::vector<Slot> slots_;  // dynamic slots are added only between rows' checks, never during one
   std::vector<int> touched_dynamic_;
