@@ -28,6 +28,7 @@ const char* kServeUsage =
     "usage: rowgate serve [--db sqlite:PATH | --db postgresql://USER@HOST:PORT/DB] [--port N] [--address 127.0.0.1]\n"
     "                     [--web DIR] [--wasm DIR] [--data DIR] [--demo-groups CONTEXT.json] [--smtp HOST:PORT]\n"
     "                     [--mail-from ADDRESS] [--public-url URL] [--lease-seconds N] [--allow-internal-webhooks]\n"
+    "                     [--auth-failures-per-minute N] [--auth-failure-burst N]\n"
     "Serves the REST API and the web pages. On an empty database it creates a demo tenant (with the\n"
     "groups of --demo-groups) and prints its API key. With PostgreSQL several servers share the\n"
     "database: each claims imports under a lease of --lease-seconds (default 15), renewed while it\n"
@@ -157,6 +158,14 @@ int run_serve(const std::vector<std::string>& words) {
       long n = std::strtol(lease.c_str(), &end, 10);
       if (lease.empty() || *end != '\0' || n < 1 || n > 3600) return usage(kServeUsage, "--lease-seconds must be 1 to 3600");
       lease_seconds = n;
+      continue;
+    }
+    std::string number;
+    if ((words[i] == "--auth-failures-per-minute" || words[i] == "--auth-failure-burst") && value(&number)) {
+      char* end = nullptr;
+      double n = std::strtod(number.c_str(), &end);
+      if (number.empty() || *end != '\0' || n < 0) return usage(kServeUsage, words[i - 1] + " must be a number, 0 or more");
+      (words[i - 1] == "--auth-failure-burst" ? settings.auth_failure_burst : settings.auth_failures_per_minute) = n;
       continue;
     }
     if (words[i] == "--port" && value(&port)) {

@@ -12,8 +12,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "http/cors.h"
 #include "http/http_util.h"
 #include "http/metrics.h"
+#include "http/rate_limiter.h"
 #include "jobs/import_runner.h"
 #include "notify/smtp_client.h"
 #include "notify/webhook_client.h"
@@ -31,6 +33,7 @@ using nlohmann::json;
 
 ApiServer::ApiServer(Store& store, ImportRunner& runner, ServerSettings settings)
     : store_(store), runner_(runner), settings_(std::move(settings)), metrics_(std::make_unique<Metrics>()),
+      auth_limiter_(std::make_unique<RateLimiter>(settings_.auth_failures_per_minute / 60, settings_.auth_failure_burst)),
       router_(std::make_unique<Rest::Router>()) {
   routes();
 }
@@ -46,11 +49,15 @@ void ApiServer::on(const char* method, const char* path, Handler handler, bool a
     call.route = route;
     int status = 200;
     try {
-      if (authenticated) call.tenant = authenticate(request);
+      if (authenticated) {
+        call.tenant = authenticate(request);
+        allow_origin(call.tenant, request, response);
+      }
       (this->*handler)(call, request, response);
       status = static_cast<int>(response.getResponseCode());
     } catch (const HttpError& e) {
       status = static_cast<int>(e.status);
+      if (e.retry_after > 0) add_header(response, "Retry-After", std::to_string(e.retry_after));
       send_json(response, e.status, error_body(e.code, e.message));
     } catch (const std::exception& e) {
       status = 500;
@@ -80,6 +87,8 @@ void ApiServer::routes() {
   on("GET", "/api/v1/context", &ApiServer::context);
   on("GET", "/api/v1/notifications", &ApiServer::notifications_get);
   on("PUT", "/api/v1/notifications", &ApiServer::notifications_put);
+  on("GET", "/api/v1/cors", &ApiServer::cors_get);
+  on("PUT", "/api/v1/cors", &ApiServer::cors_put);
   on("POST", "/api/v1/imports", &ApiServer::imports_create);
   on("GET", "/api/v1/imports", &ApiServer::imports_list);
   on("GET", "/api/v1/imports/:id", &ApiServer::import_get);
@@ -102,6 +111,17 @@ void ApiServer::routes() {
       metrics_->observe("other " + route, 405, 0);
       return Rest::Route::Result::Ok;
     };
+    // Preflights on every known path; HEAD, TRACE and CONNECT as JSON 501s (Pistache would
+    // answer them with its own plain-text 405).
+    router_->options(path, [this](const Rest::Request& request, Http::ResponseWriter response) {
+      preflight(request, response);
+      return Rest::Route::Result::Ok;
+    });
+    for (Http::Method m : {Http::Method::Head, Http::Method::Trace, Http::Method::Connect})
+      router_->addRoute(m, path, [this](const Rest::Request&, Http::ResponseWriter response) {
+        not_implemented(response);
+        return Rest::Route::Result::Ok;
+      });
     for (const char* m : {"GET", "POST", "PUT", "DELETE", "PATCH"}) {
       if (std::find(methods.begin(), methods.end(), m) != methods.end()) continue;
       std::string method = m;
@@ -112,8 +132,18 @@ void ApiServer::routes() {
       else router_->patch(path, refuse);
     }
   }
+  // No route: a preflight on any path; a method this server never answers (HEAD, TRACE,
+  // CONNECT) as a JSON 501; otherwise a static file. Methods Pistache does not know are
+  // refused by its parser (400) before they get here.
   router_->addNotFoundHandler([this](const Rest::Request& request, Http::ResponseWriter response) {
-    static_file(request, std::move(response));
+    Http::Method method = request.method();
+    if (method == Http::Method::Options) {
+      preflight(request, response);
+    } else if (method == Http::Method::Head || method == Http::Method::Trace || method == Http::Method::Connect) {
+      not_implemented(response);
+    } else {
+      static_file(request, std::move(response));
+    }
     return Rest::Route::Result::Ok;
   });
 }
@@ -124,10 +154,11 @@ void ApiServer::start() {
   auto options = Http::Endpoint::options()
                      .threads(settings_.threads)
                      .flags(Tcp::Options::ReuseAddr)
+                     .backlog(1024)  // a burst of connections waits in the kernel, not refused
                      // Pistache buffers whole bodies: a part may be 8 MiB, plus room for headers.
                      .maxRequestSize(settings_.max_part_bytes + (64 << 10))
-                     .headerTimeout(std::chrono::seconds(10))
-                     .bodyTimeout(std::chrono::seconds(120));
+                     .headerTimeout(settings_.header_timeout)
+                     .bodyTimeout(settings_.body_timeout);
   endpoint_->init(options);
   endpoint_->setHandler(router_->handler());
   endpoint_->serveThreaded();
@@ -143,12 +174,24 @@ void ApiServer::stop() {
 std::uint16_t ApiServer::port() const { return endpoint_ ? static_cast<std::uint16_t>(endpoint_->getPort()) : 0; }
 
 std::int64_t ApiServer::authenticate(const Rest::Request& request) {
+  // A client that failed too often is refused before its key is looked at, so guessing keys
+  // gets one try per refilled token whatever it sends.
+  std::string client = request.address().host();
+  if (std::int64_t wait = auth_limiter_->retry_after(client))
+    throw HttpError{Http::Code::Too_Many_Requests, "rate_limited",
+                    "Too many requests with a missing or wrong API key from this address; retry in " +
+                        std::to_string(wait) + " s.",
+                    wait};
+  auto refuse = [&](const char* message) {
+    auth_limiter_->spend(client);
+    fail(Http::Code::Unauthorized, "unauthorized", message);
+  };
   auto header = request.headers().tryGetRaw("Authorization");
-  if (!header) fail(Http::Code::Unauthorized, "unauthorized", "Send the API key as \"Authorization: Bearer KEY\".");
+  if (!header) refuse("Send the API key as \"Authorization: Bearer KEY\".");
   std::string value = header->value();
   const std::string prefix = "Bearer ";
   if (value.size() <= prefix.size() || value.compare(0, prefix.size(), prefix) != 0)
-    fail(Http::Code::Unauthorized, "unauthorized", "Send the API key as \"Authorization: Bearer KEY\".");
+    refuse("Send the API key as \"Authorization: Bearer KEY\".");
   std::string hash = sha256_hex(value.substr(prefix.size()));
   {
     std::lock_guard<std::mutex> lock(keys_mutex_);
@@ -156,7 +199,7 @@ std::int64_t ApiServer::authenticate(const Rest::Request& request) {
     if (it != key_cache_.end()) return it->second;
   }
   std::optional<std::int64_t> tenant = store_.tenant_for_key(hash);
-  if (!tenant) fail(Http::Code::Unauthorized, "unauthorized", "The API key is not valid.");
+  if (!tenant) refuse("The API key is not valid.");
   std::lock_guard<std::mutex> lock(keys_mutex_);
   key_cache_[hash] = *tenant;
   return *tenant;
@@ -251,6 +294,74 @@ void ApiServer::notifications_put(Call& call, const Request& request, Response& 
     fail(Http::Code::Unprocessable_Entity, "missing_secret", "A webhook needs a \"webhook_secret\" to sign its calls.");
   store_.set_notify(call.tenant, c);
   send_json(response, Http::Code::Ok, json({{"email", c.email}, {"webhook_url", c.webhook_url}}).dump());
+}
+
+void ApiServer::not_implemented(Http::ResponseWriter& response) {
+  add_header(response, "Allow", "GET, POST, PUT, DELETE, PATCH, OPTIONS");
+  send_json(response, Http::Code::Not_Implemented,
+            error_body("not_implemented", "This server answers GET, POST, PUT, DELETE, PATCH and OPTIONS only."));
+  metrics_->observe("other", 501, 0);
+}
+
+// ---- CORS ---------------------------------------------------------------------------------------
+
+void ApiServer::allow_origin(std::int64_t tenant, const Rest::Request& request, Http::ResponseWriter& response) {
+  auto header = request.headers().tryGetRaw("Origin");
+  if (!header) return;
+  add_header(response, "Vary", "Origin");
+  std::optional<std::string> origin = canonical_origin(header->value());
+  if (!origin) return;
+  std::vector<std::string> allowed = store_.allowed_origins(tenant);
+  if (std::find(allowed.begin(), allowed.end(), *origin) == allowed.end()) return;
+  add_header(response, "Access-Control-Allow-Origin", header->value());
+  add_header(response, "Access-Control-Expose-Headers", kCorsExposed);
+}
+
+// A preflight carries no key, so it cannot know the tenant: it passes for an origin that some
+// tenant allows, and the request itself then gets Access-Control-Allow-Origin only from its own.
+void ApiServer::preflight(const Rest::Request& request, Http::ResponseWriter& response) {
+  auto header = request.headers().tryGetRaw("Origin");
+  std::optional<std::string> origin = header ? canonical_origin(header->value()) : std::nullopt;
+  int status = 204;
+  add_header(response, "Vary", "Origin");
+  if (!header) {
+    add_header(response, "Allow", "GET, POST, PUT, DELETE, PATCH, OPTIONS");
+    response.send(Http::Code::No_Content);
+  } else if (origin && store_.origin_allowed(*origin)) {
+    add_header(response, "Access-Control-Allow-Origin", header->value());
+    add_header(response, "Access-Control-Allow-Methods", kCorsMethods);
+    add_header(response, "Access-Control-Allow-Headers", kCorsHeaders);
+    add_header(response, "Access-Control-Max-Age", kCorsMaxAge);
+    response.send(Http::Code::No_Content);
+  } else {
+    status = 403;
+    send_json(response, Http::Code::Forbidden,
+              error_body("origin_not_allowed", "This origin is not allowed to call the API; a tenant adds it with PUT /api/v1/cors."));
+  }
+  metrics_->observe("OPTIONS preflight", status, 0);
+}
+
+void ApiServer::cors_get(Call& call, const Request&, Response& response) {
+  send_json(response, Http::Code::Ok, json({{"allowed_origins", store_.allowed_origins(call.tenant)}}).dump());
+}
+
+void ApiServer::cors_put(Call& call, const Request& request, Response& response) {
+  json body = parse_body(request);
+  if (!body.contains("allowed_origins"))
+    fail(Http::Code::Bad_Request, "missing_field", "\"allowed_origins\" is required (a list, [] for none).");
+  std::vector<std::string> origins;
+  for (const std::string& given : string_list(body, "allowed_origins")) {
+    std::optional<std::string> origin = canonical_origin(given);
+    if (!origin)
+      fail(Http::Code::Unprocessable_Entity, "bad_origin",
+           "\"" + given.substr(0, 64) + "\" is not an origin such as https://shop.example or http://localhost:8080 "
+           "(a scheme and a host, an optional port, no path).");
+    if (std::find(origins.begin(), origins.end(), *origin) == origins.end()) origins.push_back(*origin);
+  }
+  if (origins.size() > kMaxOrigins)
+    fail(Http::Code::Unprocessable_Entity, "too_many_origins", "A tenant may allow at most " + std::to_string(kMaxOrigins) + " origins.");
+  store_.set_allowed_origins(call.tenant, origins);
+  send_json(response, Http::Code::Ok, json({{"allowed_origins", origins}}).dump());
 }
 
 // ---- Static files -------------------------------------------------------------------------------

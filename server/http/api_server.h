@@ -2,6 +2,7 @@
 // Rest::Router and binds routes to member functions. Listens on 127.0.0.1 unless told otherwise.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <map>
@@ -26,6 +27,7 @@ namespace rowgate::server {
 
 class ImportRunner;
 class Metrics;
+class RateLimiter;
 
 struct ServerSettings {
   std::string address = "127.0.0.1";
@@ -34,6 +36,13 @@ struct ServerSettings {
   std::string wasm_dir;           ///< the WebAssembly build, served from /wasm/
   int threads = 2;
   std::uint64_t max_part_bytes = 8u << 20;
+  /// A client that has not sent its whole header (or body) by then is answered 408 and dropped.
+  std::chrono::milliseconds header_timeout{10000};
+  std::chrono::milliseconds body_timeout{120000};
+  /// Failed authentications per client address: a bucket of `auth_failure_burst` that refills
+  /// at `auth_failures_per_minute`; an empty bucket is answered 429. 0 per minute: no limit.
+  double auth_failures_per_minute = 12;
+  double auth_failure_burst = 20;
 };
 
 class ApiServer {
@@ -61,6 +70,12 @@ class ApiServer {
   void on(const char* method, const char* path, Handler handler, bool authenticated = true);
 
   std::int64_t authenticate(const Request& request);
+  /// Adds Access-Control-Allow-Origin when the request's Origin is one its tenant allows.
+  void allow_origin(std::int64_t tenant, const Request& request, Response& response);
+  /// A CORS preflight (OPTIONS): 204 for an origin some tenant allows, 403 otherwise.
+  void preflight(const Request& request, Response& response);
+  /// A JSON 501 for HEAD, TRACE and CONNECT.
+  void not_implemented(Response& response);
 
   void healthz(Call&, const Request&, Response&);
   void metrics(Call&, const Request&, Response&);
@@ -72,6 +87,8 @@ class ApiServer {
   void context(Call&, const Request&, Response&);
   void notifications_get(Call&, const Request&, Response&);
   void notifications_put(Call&, const Request&, Response&);
+  void cors_get(Call&, const Request&, Response&);
+  void cors_put(Call&, const Request&, Response&);
   void imports_create(Call&, const Request&, Response&);
   void imports_list(Call&, const Request&, Response&);
   void import_get(Call&, const Request&, Response&);
@@ -92,6 +109,7 @@ class ApiServer {
   ImportRunner& runner_;
   ServerSettings settings_;
   std::unique_ptr<Metrics> metrics_;
+  std::unique_ptr<RateLimiter> auth_limiter_;
   std::unique_ptr<Pistache::Rest::Router> router_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
   std::map<std::string, std::vector<std::string>> allowed_;  // path -> its methods, for 405s

@@ -19,6 +19,7 @@ struct HttpError {
   Pistache::Http::Code status;
   std::string code;
   std::string message;
+  std::int64_t retry_after = 0;  ///< seconds, sent as Retry-After when not 0 (429)
 };
 
 [[noreturn]] void fail(Pistache::Http::Code status, std::string code, std::string message);
