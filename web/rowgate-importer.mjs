@@ -148,7 +148,7 @@ export class RowgateImporter extends HTMLElement {
   <section data-step="map" aria-labelledby="rg-h-map" hidden>
     <h2 id="rg-h-map" tabindex="-1">Map the columns</h2>
     <p class="note" role="status" data-ref="remembered"></p>
-    <div class="field"><label><input type="checkbox" data-ref="no-header"> The file has no header row (columns feed the fields in order)</label></div>
+    <div class="field"><label><input type="checkbox" data-ref="no-header"> The file has no header row (columns are named A, B, C… and feed the fields in order unless you choose)</label></div>
     <table class="mapping">
       <caption>Columns of the file and the fields they feed</caption>
       <thead><tr><th scope="col">Column</th><th scope="col">Sample values</th><th scope="col">Field</th><th scope="col">Match</th></tr></thead>
@@ -234,6 +234,7 @@ export class RowgateImporter extends HTMLElement {
     on('back-file', 'click', () => this.go('file'));
     on('no-header', 'change', () => {
       this.state.options.no_header = this.$('no-header').checked;
+      this.state.map = {};  // choices were made for the other kind of column names (headers or letters)
       this.refreshPreview();
     });
     on('start-dry-run', 'click', () => this.startDryRun());
@@ -461,7 +462,7 @@ export class RowgateImporter extends HTMLElement {
   // ---- Step 3: map --------------------------------------------------------------------------
 
   renderMapping() {
-    const { preview, template, options } = this.state;
+    const { preview, template } = this.state;
     const body = this.$('mapping-rows');
     body.replaceChildren();
     const fieldOptions = template.fields.map((f) => [f.key, f.label && f.label !== f.key ? `${f.label} (${f.key})` : f.key]);
@@ -482,7 +483,6 @@ export class RowgateImporter extends HTMLElement {
       for (const [key, title] of fieldOptions) select.append(new Option(title, key));
       if (entry.field && !template.fields.some((f) => f.key === entry.field)) select.append(new Option(entry.field, entry.field));
       select.value = entry.field ?? '';
-      select.disabled = options.no_header;
       select.addEventListener('change', () => {
         this.state.map[entry.column] = select.value;
         this.refreshPreview();

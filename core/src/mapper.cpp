@@ -90,48 +90,70 @@ int Mapper::override_for(std::string_view header, bool* ignore, int* pattern, st
   return -1;
 }
 
-std::vector<ColumnMatch> Mapper::map_header(const std::vector<std::string>& headers) const {
-  std::vector<ColumnMatch> out(headers.size());
-  std::vector<int> owner(tmpl_.fields.size(), -1);  // column that holds each field
-  auto claim = [&](std::size_t col, int field, std::string_view how, std::uint32_t confidence) {
+// The matches of a header row as they are made: which column holds each field.
+struct Mapper::Claims {
+  std::vector<ColumnMatch> out;
+  std::vector<int> owner;  // column that holds each field
+
+  Claims(std::size_t columns, std::size_t fields) : out(columns), owner(fields, -1) {}
+
+  void claim(std::size_t col, int field, std::string_view how, std::uint32_t confidence) {
     ColumnMatch& m = out[col];
-    if (owner[static_cast<std::size_t>(field)] >= 0) {
-      m.duplicate_of = owner[static_cast<std::size_t>(field)];
-      m.how = how;
-      m.confidence = confidence;
-      m.field = field;
-      return;
-    }
-    owner[static_cast<std::size_t>(field)] = static_cast<int>(col);
+    int& held = owner[static_cast<std::size_t>(field)];
+    if (held >= 0) m.duplicate_of = held;
+    else held = static_cast<int>(col);
     m.field = field;
     m.how = how;
     m.confidence = confidence;
+  }
+  bool open(std::size_t col) const { return out[col].field < 0 && out[col].pattern < 0 && !out[col].ignored; }
+};
+
+void Mapper::apply_overrides(const std::vector<std::string>& names, Claims& claims) const {
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    bool ignore = false;
+    int pattern = -1;
+    std::string dynamic;
+    int f = override_for(names[c], &ignore, &pattern, &dynamic);
+    ColumnMatch& m = claims.out[c];
+    if (ignore) {
+      m.ignored = true;
+      m.how = "override";
+      m.confidence = 100;
+    } else if (f >= 0) {
+      claims.claim(c, f, "override", 100);
+    } else if (pattern >= 0) {
+      m.pattern = pattern;
+      m.dynamic_key = std::move(dynamic);
+      m.how = "override";
+      m.confidence = 100;
+    }
+  }
+}
+
+std::vector<ColumnMatch> Mapper::map_positions(const std::vector<std::string>& letters) const {
+  Claims claims(letters.size(), tmpl_.fields.size());
+  apply_overrides(letters, claims);
+  for (std::size_t c = 0; c < letters.size() && c < tmpl_.fields.size(); ++c)
+    if (claims.open(c) && claims.owner[c] < 0) claims.claim(c, static_cast<int>(c), "position", 100);
+  return std::move(claims.out);
+}
+
+std::vector<ColumnMatch> Mapper::map_header(const std::vector<std::string>& headers) const {
+  Claims claims(headers.size(), tmpl_.fields.size());
+  std::vector<ColumnMatch>& out = claims.out;
+  std::vector<int>& owner = claims.owner;
+  auto claim = [&](std::size_t col, int field, std::string_view how, std::uint32_t confidence) {
+    claims.claim(col, field, how, confidence);
   };
-  auto open = [&](std::size_t col) { return out[col].field < 0 && out[col].pattern < 0 && !out[col].ignored; };
+  auto open = [&](std::size_t col) { return claims.open(col); };
 
   std::vector<std::string> folded(headers.size());
   if (!tmpl_.header_case_sensitive)
     for (std::size_t c = 0; c < headers.size(); ++c) folded[c] = fold_header(headers[c]);
 
   // 1. Overrides.
-  for (std::size_t c = 0; c < headers.size(); ++c) {
-    bool ignore = false;
-    int pattern = -1;
-    std::string dynamic;
-    int f = override_for(headers[c], &ignore, &pattern, &dynamic);
-    if (ignore) {
-      out[c].ignored = true;
-      out[c].how = "override";
-      out[c].confidence = 100;
-    } else if (f >= 0) {
-      claim(c, f, "override", 100);
-    } else if (pattern >= 0) {
-      out[c].pattern = pattern;
-      out[c].dynamic_key = std::move(dynamic);
-      out[c].how = "override";
-      out[c].confidence = 100;
-    }
-  }
+  apply_overrides(headers, claims);
   // 2. Exact key or label; 3. the same ignoring case, spaces and punctuation; 4. aliases.
   struct Pass {
     bool alias;
@@ -186,7 +208,7 @@ std::vector<ColumnMatch> Mapper::map_header(const std::vector<std::string>& head
       if (best >= kFuzzyThreshold && best_field >= 0) claim(c, best_field, "fuzzy", best);
     }
   }
-  return out;
+  return std::move(out);
 }
 
 }  // namespace rowgate::detail

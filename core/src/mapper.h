@@ -33,7 +33,13 @@ class Mapper {
   /// Maps a whole header row, resolving conflicts by the strength of each match.
   std::vector<ColumnMatch> map_header(const std::vector<std::string>& headers) const;
 
+  /// Maps a file without a header: overrides name columns by letter ("A", "B", ... "AA"); the
+  /// other columns hold the template's fields by position, each field no override took.
+  std::vector<ColumnMatch> map_positions(const std::vector<std::string>& letters) const;
+
  private:
+  struct Claims;
+  void apply_overrides(const std::vector<std::string>& names, Claims& claims) const;
   struct Name {
     std::string text;
     std::string folded;

@@ -282,17 +282,12 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
   }
 
   void take_positions(std::size_t count, std::uint64_t row, std::uint64_t line) {
-    for (std::size_t c = 0; c < count; ++c) {
-      ColumnMatch m;
-      if (c < tmpl.fields.size()) {
-        m.field = static_cast<int>(c);
-        m.how = "position";
-        m.confidence = 100;
-      }
-      add_column(column_letters(c), m);
-    }
-    std::vector<ColumnMatch> none;
-    header_findings(none, row, line);
+    std::vector<std::string> letters;
+    letters.reserve(count);
+    for (std::size_t c = 0; c < count; ++c) letters.push_back(column_letters(c));
+    std::vector<ColumnMatch> matches = detail::Mapper(tmpl, options.map).map_positions(letters);
+    for (std::size_t c = 0; c < count; ++c) add_column(letters[c], matches[c]);
+    header_findings(matches, row, line);
   }
 
   void header_findings(const std::vector<ColumnMatch>& matches, std::uint64_t row, std::uint64_t line) {

@@ -356,6 +356,35 @@ TEST(Session, NoHeaderFirstRecordIsRowOne) {
   EXPECT_FALSE(r.input.header);
 }
 
+TEST(Session, NoHeaderColumnsMapByLetterOverridesThenByPosition) {
+  Options o;
+  o.no_header = true;
+  // Column A is the e-mail, B the name; C keeps its place (Media Property); D is left out.
+  o.map = {{"A", "Contact Email"}, {"B", "Partner Name"}, {"D", ""}};
+  Checked r = check("prospects", "ana@example.com,Acme,https://acme.example.com,x\nbad,B,https://b.example.com,y\n", {}, o);
+  ASSERT_EQ(r.mapping.size(), 4u);
+  EXPECT_EQ(r.mapping[0].field, "Contact Email");
+  EXPECT_EQ(r.mapping[0].match, "override");
+  EXPECT_EQ(r.mapping[1].field, "Partner Name");
+  EXPECT_EQ(r.mapping[2].field, "Media Property");
+  EXPECT_EQ(r.mapping[2].match, "position");
+  EXPECT_EQ(r.mapping[3].match, "override");  // ignored
+  EXPECT_EQ(outcomes(r), (Strings{"1:create", "2:error"}));
+  const Finding* f = find(r, code::invalid_email);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->column, "A");
+}
+
+TEST(Session, NoHeaderTwoLettersForOneFieldIsDuplicateColumn) {
+  Options o;
+  o.no_header = true;
+  o.map = {{"A", "Contact Email"}, {"C", "Contact Email"}};
+  Checked r = check("prospects", "a@example.com,Acme,b@example.com\n", {}, o);
+  const Finding* f = find(r, code::duplicate_column);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity, Severity::Error);
+}
+
 TEST(Session, QuotedLineBreakMakesLineDifferFromRow) {
   Checked r = check("prospects",
                 "Partner Name,Contact Email,Media Property,Description\n"

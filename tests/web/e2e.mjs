@@ -332,6 +332,26 @@ test('a malformed file says what is wrong and what to do', async () => {
   await until(async () => /The file cannot be imported: The file is empty/.test(await alert.innerText()), 15_000, 'the empty-file message');
 });
 
+test('a file without a header row is mapped by choosing a field for each lettered column', async () => {
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  // E-mail first, then the name: not the template's order, so the positions alone would be wrong.
+  await pickFile(write('no-header.csv', 'ana@example.com,Acme Media,https://acme.example.com/\nbo@example.com,Bo Blog,https://bo.example.com/\n'));
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  await page.getByRole('checkbox', { name: /no header row/ }).check();
+  const columnA = page.getByRole('combobox', { name: 'Field for column A', exact: true });
+  await columnA.waitFor({ timeout: 10_000 });
+  await columnA.selectOption('Contact Email');
+  await until(async () => (await page.getByRole('combobox', { name: 'Field for column A', exact: true }).inputValue()) === 'Contact Email',
+    10_000, 'column A to map to the e-mail');
+  await page.getByRole('combobox', { name: 'Field for column B', exact: true }).selectOption('Partner Name');
+  const columnC = page.getByRole('combobox', { name: 'Field for column C', exact: true });
+  await until(async () => (await columnC.inputValue()) === 'Media Property', 10_000, 'column C to keep its place');
+  await shot('13-no-header-mapping');
+  const counts = await dryRun();
+  assert.deepEqual([counts.create, counts.error], [2, 0]);
+});
+
 test('50,000 findings: only the visible rows are in the page, and it stays responsive', async () => {
   let text = HEADER;
   for (let i = 0; i < 50_000; i++) text += `Partner ${i},bad-email-${i},https://p${i}.example.com/,Podcasts,US\n`;
