@@ -298,7 +298,7 @@ std::optional<ImportKey> PgStore::claim_import(const std::string& owner, std::in
   Connection& c = connection();
   Transaction t(c, "claim");
   Result r = c.exec(
-      "UPDATE imports SET lease_owner = $1, lease_until = now() + make_interval(secs => $2) "
+      "UPDATE imports SET lease_owner = $1, lease_seconds = $2::integer, lease_until = now() + make_interval(secs => $2::integer) "
       "WHERE id = (SELECT id FROM imports WHERE status IN ('queued', 'validating', 'committing') "
       "AND (lease_owner = '' OR lease_until < now()) ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
       "RETURNING tenant_id, id",
@@ -331,8 +331,10 @@ void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrit
   // The checkpoint first: it locks the import's row, so a server claiming the import after our
   // lease expired waits for this transaction, and one that claimed it already makes this match
   // nothing: then nothing of the batch is written.
+  // Each batch also renews the lease: a heartbeat waits for this row lock while the batch runs.
   Result held = c.exec(std::string("UPDATE imports SET last_committed_row = $1, rows_done = $2, bytes_done = $3, "
-                                   "updated_at = $4 WHERE id = $5 AND tenant_id = $6") +
+                                   "updated_at = $4, lease_until = now() + make_interval(secs => lease_seconds) "
+                                   "WHERE id = $5 AND tenant_id = $6") +
                            kHeldBy + "7",
                        {Param(last_row), Param(progress.rows_done), Param(progress.bytes_done), Param(now), import.id,
                         Param(import.tenant_id), import.lease_owner});

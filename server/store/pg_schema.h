@@ -107,7 +107,8 @@ CREATE TABLE imports (
   updated_at bigint NOT NULL,
   files_expire_at bigint NOT NULL DEFAULT 0,
   lease_owner text NOT NULL DEFAULT '',
-  lease_until timestamptz
+  lease_until timestamptz,
+  lease_seconds integer NOT NULL DEFAULT 0
 );
 CREATE INDEX imports_by_tenant ON imports (tenant_id, created_at);
 CREATE INDEX imports_to_run ON imports (seq) WHERE status IN ('queued', 'validating', 'committing');

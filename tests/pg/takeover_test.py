@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Take-over test: two `rowgate serve` processes on one PostgreSQL database. The generated
+prospects file is uploaded in parts spread over both servers, the import started on the first;
+the server that holds its lease is SIGKILLed mid-commit, and the other one, once the lease has
+expired, claims the import and finishes it from the checkpoint. Then the database must hold every
+valid row of the file exactly once, and the survivor answers the import's report files.
+
+Run under tests/pg/with_pg.sh (it sets ROWGATE_TEST_PG and ROWGATE_TEST_PG_ADMIN).
+Usage: takeover_test.py --rowgate BIN --file prospects.csv --context groups.json [--lease 3] [--seed 1]
+Prints "N passed, N failed" last. Only talks to 127.0.0.1.
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+PART = 8 << 20
+
+
+class Server:
+    def __init__(self, rowgate, db, data, log, lease):
+        self.proc = subprocess.Popen([rowgate, "serve", "--db", db, "--data", data, "--port", "0", "--web", data,
+                                      "--lease-seconds", str(lease)], stdout=subprocess.PIPE, stderr=log, text=True)
+        deadline = time.time() + 30
+        line = ""
+        while time.time() < deadline:
+            line = self.proc.stdout.readline()
+            m = re.search(r"serving on http://127\.0\.0\.1:(\d+)", line)
+            if m:
+                self.port = int(m.group(1))
+                return
+        raise RuntimeError("the server did not start: " + line)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=60)
+
+
+def call(port, key, method, path, body=None, raw=False, text=False):
+    data = body if raw else (json.dumps(body).encode() if body is not None else None)
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method,
+                                 headers={"Authorization": "Bearer " + key})
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            payload = r.read()
+            return r.status, (payload if text else json.loads(payload or b"null"))
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def psql(sql):
+    binary = os.path.join(os.environ.get("ROWGATE_PG_BIN", ""), "psql")
+    if not os.path.exists(binary):
+        binary = shutil.which("psql")
+    out = subprocess.run([binary, "-X", "-At", "-v", "ON_ERROR_STOP=1", os.environ["ROWGATE_TEST_PG_ADMIN"], "-c", sql],
+                         capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rowgate", required=True)
+    ap.add_argument("--file", required=True)
+    ap.add_argument("--context", required=True)
+    ap.add_argument("--lease", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    db = os.environ.get("ROWGATE_TEST_PG")
+    passed = failed = 0
+
+    def check(ok, what):
+        nonlocal passed, failed
+        print(("ok   " if ok else "FAIL ") + what, flush=True)
+        if ok:
+            passed += 1
+        else:
+            failed += 1
+
+    if not db or not os.environ.get("ROWGATE_TEST_PG_ADMIN"):
+        check(False, "ROWGATE_TEST_PG is set (run under tests/pg/with_pg.sh)")
+        print("%d passed, %d failed" % (passed, failed))
+        return 1
+    rng = random.Random(a.seed)
+    with tempfile.TemporaryDirectory(prefix="rowgate_takeover_") as tmp:
+        results = os.path.join(tmp, "expected.jsonl")
+        subprocess.run([a.rowgate, "check", a.file, "--template", "prospects", "--context", a.context,
+                        "--results", results], stdout=subprocess.DEVNULL, check=False)
+        expected, rows, with_group = set(), 0, 0
+        with open(results, encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                rows += 1
+                if r["outcome"] in ("create", "update"):
+                    expected.add(r["key"])
+                    with_group += 1 if (r.get("values") or {}).get("Group Name") else 0
+        groups = json.load(open(a.context))["sets"]["groups"]
+        admin = [a.rowgate, "admin", "create-tenant", "Take-over test", "--db", db]
+        for g in groups:
+            admin += ["--group", g]
+        key = subprocess.run(admin, capture_output=True, text=True, check=True).stdout.strip()
+        logs = [open(os.path.join(tmp, "server-%d.log" % i), "w") for i in (0, 1)]
+        servers = [Server(a.rowgate, db, os.path.join(tmp, "data-%d" % i), logs[i], a.lease) for i in (0, 1)]
+
+        status, created = call(servers[0].port, key, "POST", "/api/v1/imports", {"template": "prospects"})
+        check(status == 201, "import created on server 1")
+        import_id = created["id"]
+        # Parts go to either server: both keep them in the database.
+        with open(a.file, "rb") as f:
+            n, ok = 1, True
+            while True:
+                chunk = f.read(PART)
+                if not chunk:
+                    break
+                status, _ = call(servers[n % 2].port, key, "PUT", "/api/v1/imports/%s/parts/%d" % (import_id, n), chunk, raw=True)
+                ok = ok and status == 200
+                n += 1
+        check(ok, "%d parts uploaded, alternately to both servers" % (n - 1))
+        status, _ = call(servers[0].port, key, "POST", "/api/v1/imports/%s/start" % import_id)
+        check(status == 202, "import started on server 1")
+
+        # Mid-commit: once the checkpoint has passed a random point, kill whichever server holds
+        # the lease (any server answers the status).
+        point = rng.randint(rows // 10, rows // 2)
+        deadline = time.time() + 300
+        st = {}
+        while time.time() < deadline:
+            status, st = call(servers[1].port, key, "GET", "/api/v1/imports/" + import_id)
+            if st["status"] in ("done", "failed", "cancelled") or st["progress"]["committed_row"] >= point:
+                break
+            time.sleep(0.01)
+        owner = psql("SELECT lease_owner FROM imports WHERE id = '%s'" % import_id).strip()
+        holder = None
+        for i, s in enumerate(servers):
+            if ":%d:" % s.proc.pid in owner:
+                holder = i
+        check(st.get("status") == "committing" and holder is not None,
+              "mid-commit (%s, checkpoint at row %d of %d) with the lease held by server %s (%s)"
+              % (st.get("status"), st.get("progress", {}).get("committed_row", 0), rows,
+                 holder + 1 if holder is not None else "?", owner))
+        if holder is None:
+            holder = 0
+        # The lease the dead server leaves: nobody may take the import before it runs out.
+        remaining = float(psql("SELECT extract(epoch FROM lease_until - clock_timestamp()) FROM imports WHERE id = '%s'"
+                               % import_id).strip())
+        killed_at = time.time()
+        servers[holder].kill()
+        survivor = servers[1 - holder]
+        print("killed server %d (pid %d) with the checkpoint at row %d"
+              % (holder + 1, servers[holder].proc.pid, st["progress"]["committed_row"]), flush=True)
+
+        taken_after = None
+        deadline = time.time() + 600
+        while time.time() < deadline:
+            status, st = call(survivor.port, key, "GET", "/api/v1/imports/" + import_id)
+            if taken_after is None:
+                owner = psql("SELECT lease_owner FROM imports WHERE id = '%s'" % import_id).strip()
+                if ":%d:" % survivor.proc.pid in owner or st["status"] in ("done", "failed"):
+                    taken_after = time.time() - killed_at
+            if st["status"] in ("done", "failed", "cancelled"):
+                break
+            time.sleep(0.05)
+        ended = time.time() - killed_at
+        check(taken_after is not None and taken_after + 0.2 >= remaining,
+              "the other server took the import over once the lease had expired (%.1f s after the kill; the lease "
+              "had %.1f s left of %d s)" % (taken_after or -1, remaining, a.lease))
+        check(st["status"] == "done", "the import ended done on the other server (%s, %.1f s after the kill)"
+              % (st["status"], ended))
+        summary = st.get("summary") or {}
+        check(summary.get("create", 0) + summary.get("update", 0) == len(expected),
+              "the summary counts the valid rows (%s)" % json.dumps(summary))
+
+        counts = psql("SELECT count(*), count(DISTINCT email_key) FROM partners").strip().split("|")
+        stored = set(psql("SELECT email_key FROM partners").split())
+        check(counts[0] == counts[1], "no row was written twice (%s rows, %s keys)" % (counts[0], counts[1]))
+        check(stored == expected, "the database holds exactly the %d valid rows of the file (missing %d, extra %d)"
+              % (len(expected), len(expected - stored), len(stored - expected)))
+        memberships = int(psql("SELECT count(*) FROM partner_groups").strip())
+        check(memberships == with_group, "one group membership per valid row with a group (%d of %d)"
+              % (memberships, with_group))
+
+        status, errors = call(survivor.port, key, "GET", "/api/v1/imports/%s/errors.csv" % import_id, text=True)
+        check(status == 200 and errors.startswith(b"row,line,column,field,code"), "the survivor answers errors.csv")
+        status, results_csv = call(survivor.port, key, "GET", "/api/v1/imports/%s/results.csv" % import_id, text=True)
+        records = len(list(csv.reader(io.StringIO(results_csv.decode("utf-8"))))) if status == 200 else 0
+        check(records == rows + 1, "the survivor answers results.csv, one record per row (%d)" % (records - 1))
+        leftovers = int(psql("SELECT count(*) FROM import_parts WHERE data IS NOT NULL").strip())
+        check(leftovers == 0, "the uploaded parts were dropped from the database once done (%d left)" % leftovers)
+        survivor.stop()
+        for log in logs:
+            log.close()
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
