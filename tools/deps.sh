@@ -24,3 +24,5 @@ ROWGATE_FUZZ_PACKAGES=(clang libclang-rt-14-dev llvm)
 # The web pages' end-to-end tests (tests/web/run.sh): Debian's Chromium, driven by playwright-core
 # from npm (tests/web/package.json; npm ci, not Debian's npm).
 ROWGATE_WEB_PACKAGES=(chromium)
+# The load run (bench/load/run.sh): wrk.
+ROWGATE_LOAD_PACKAGES=(wrk)
