@@ -34,7 +34,6 @@ const STEPS = [
 const OUTCOMES = ['create', 'update', 'duplicate', 'error', 'warnings'];
 const OUTCOME_TITLES = { create: 'Create', update: 'Update', duplicate: 'Duplicate', error: 'Error', warnings: 'Warnings' };
 // Values a template wants once for the whole file besides its reference fields (groups).
-const FIXED_FIELDS = { leads: ['flow_id', 'source_id'] };
 const DELIMITER_NAMES = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
 
 const number = (n) => Number(n ?? 0).toLocaleString('en-US');
@@ -328,11 +327,9 @@ export class RowgateImporter extends HTMLElement {
   }
 
   /// The fields to offer a value for the whole file: reference fields (a group for every row)
-  /// and the template's own (LeadConduit's flow and source).
+  /// and those the template marks `fixed` (LeadConduit's flow and source).
   fixedFields() {
-    const { template, templateName } = this.state;
-    const extra = FIXED_FIELDS[templateName] ?? [];
-    return template.fields.filter((f) => f.type === 'reference' || extra.includes(f.key));
+    return this.state.template.fields.filter((f) => f.type === 'reference' || f.fixed === true);
   }
 
   renderFixed() {

@@ -163,12 +163,13 @@ class Reader {
         std::string type;
         if (!string_of(value, p, type)) return false;
         if (!parse_type(type, &field.type)) return fail(p, "is \"" + type + "\", which is not a type");
-      } else if (name == "required" || name == "unique" || name == "strict") {
+      } else if (name == "required" || name == "unique" || name == "strict" || name == "fixed") {
         if (!value.is_boolean()) return fail(p, "must be true or false");
         bool b = value.get<bool>();
         if (name == "required") field.required = b;
         else if (name == "unique") field.unique = b;
-        else field.strict = b;
+        else if (name == "strict") field.strict = b;
+        else field.fixed = b;
       } else if (name == "max_length") {
         if (!read_length(value, p, field.max_length)) return false;
       } else if (name == "values") {

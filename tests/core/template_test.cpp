@@ -152,7 +152,7 @@ TEST(ParseTemplate, ReadsEveryProperty) {
     "key": ["a", "b"], "header_case": "sensitive", "unknown_columns": "error", "match": "update_only",
     "fields": [
       {"key": "a", "label": "A", "aliases": ["x", "y"], "type": "integer", "required": true, "unique": true,
-       "strict": true, "max_length": 5, "required_message": "A please.", "description": "d"},
+       "strict": true, "fixed": true, "max_length": 5, "required_message": "A please.", "description": "d"},
       {"key": "b", "type": "enum", "values": ["p", "q"]},
       {"key": "c", "type": "reference", "ref": "groups"},
       {"key": "d"}
@@ -172,6 +172,8 @@ TEST(ParseTemplate, ReadsEveryProperty) {
   EXPECT_EQ(a.label, "A");
   EXPECT_EQ(a.aliases, (std::vector<std::string>{"x", "y"}));
   EXPECT_TRUE(a.strict);
+  EXPECT_TRUE(a.fixed);
+  EXPECT_FALSE(t.fields[1].fixed);
   EXPECT_EQ(a.max_length, 5u);
   EXPECT_EQ(a.required_message, "A please.");
   EXPECT_EQ(t.fields[3].label, "d");

@@ -352,6 +352,21 @@ test('a file without a header row is mapped by choosing a field for each lettere
   assert.deepEqual([counts.create, counts.error], [2, 0]);
 });
 
+test('leads: the flow and source the template marks fixed are given once for the whole file', async () => {
+  await openImportPage();
+  const select = page.getByRole('combobox', { name: 'Import type' });
+  await until(async () => (await select.locator('option').count()) > 1, 10_000, 'the templates');
+  await select.selectOption({ label: 'Lead batch import' });
+  await page.getByRole('textbox', { name: 'Flow for every row' }).fill('f-12');
+  await page.getByRole('textbox', { name: 'Source for every row' }).fill('s-7');
+  await shot('14-leads-fixed-values');
+  await page.getByRole('button', { name: 'Next: choose a file' }).click();
+  await pickFile(write('leads.csv', 'Email,First Name\nana@example.com,Ana\nbo@example.com,Bo\nnot-an-email,Cy\n'));
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  const counts = await dryRun();
+  assert.deepEqual([counts.create, counts.error], [2, 1]);
+});
+
 test('50,000 findings: only the visible rows are in the page, and it stays responsive', async () => {
   let text = HEADER;
   for (let i = 0; i < 50_000; i++) text += `Partner ${i},bad-email-${i},https://p${i}.example.com/,Podcasts,US\n`;

@@ -28,6 +28,7 @@ struct Field {
   FieldType type = FieldType::String;
   bool required = false;
   bool unique = false;
+  bool fixed = false;                ///< importers offer to give it once for the whole file (context "fixed")
   bool strict = false;               ///< value must already be canonical: no trimming or case-folding
   std::uint64_t max_length = 0;      ///< in characters; 0 means no limit
   std::vector<std::string> values;   ///< the allowed values of an enum
