@@ -93,6 +93,8 @@ class Connection {
       throw std::runtime_error("cannot connect to PostgreSQL: " + trim(why));
     }
     PQsetNoticeProcessor(c_, [](void*, const char*) {}, nullptr);  // "relation exists, skipping" and the like
+    // Short statements, many of them: compiling them (JIT) costs more than it saves.
+    script("SET jit = off");
   }
   ~Connection() { PQfinish(c_); }
   Connection(const Connection&) = delete;

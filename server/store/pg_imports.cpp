@@ -343,6 +343,7 @@ void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrit
     t.commit();
     return;
   }
+  c.script("SET LOCAL work_mem = '64MB'");  // the batch's join and sort stay in memory
   std::string data;
   data.reserve(rows.size() * 200);
   if (family == "partners") {
