@@ -358,7 +358,9 @@ const std::string kUtf8RowA = "Zo\xC3\xAB,a@example.com,https://a.com/\n";
 TEST(HostileSmall, OverlongUtf8IsInvalidEncoding) {
   // "/" as two, three and four bytes; NUL as two bytes (modified UTF-8).
   for (std::string overlong : {"\xC0\xAF", "\xE0\x80\xAF", "\xF0\x80\x80\xAF", "\xC0\x80"}) {
-    for (Options options : {Options{}, Options{.encoding = Encoding::Utf8}}) {
+    Options utf8;
+    utf8.encoding = Encoding::Utf8;
+    for (const Options& options : {Options{}, utf8}) {
       Streamed r = whole(kHeader + kUtf8RowA + "B" + overlong + "b,b@example.com,https://b.com/\n" + kRowC, "prospects",
                          options);
       EXPECT_EQ(r.input.encoding, "utf-8") << dump(r);

@@ -22,7 +22,7 @@ struct Options {
   Format format = Format::Auto;
   Encoding encoding = Encoding::Auto;
   char delimiter = 0;      ///< 0: sniffed among , ; tab | from the header and first records
-  bool no_header = false;  ///< CSV only: columns map to the template's fields by position
+  bool no_header = false;  ///< CSV only: columns are named A, B, ... and map by position unless `map` names them
   /// Header -> field key (or label) overrides; an empty field ignores the column.
   std::vector<std::pair<std::string, std::string>> map;
   /// A record (or JSONL line) longer than this is malformed; memory is bounded by it.
