@@ -15,56 +15,14 @@ import io
 import json
 import os
 import random
-import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
-PART = 8 << 20
-
-
-class Server:
-    def __init__(self, rowgate, db, data, log, lease):
-        self.proc = subprocess.Popen([rowgate, "serve", "--db", db, "--data", data, "--port", "0", "--web", data,
-                                      "--lease-seconds", str(lease)], stdout=subprocess.PIPE, stderr=log, text=True)
-        deadline = time.time() + 30
-        line = ""
-        while time.time() < deadline:
-            line = self.proc.stdout.readline()
-            m = re.search(r"serving on http://127\.0\.0\.1:(\d+)", line)
-            if m:
-                self.port = int(m.group(1))
-                return
-        raise RuntimeError("the server did not start: " + line)
-
-    def alive(self):
-        return self.proc.poll() is None
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
-
-    def stop(self):
-        if self.alive():
-            self.proc.send_signal(signal.SIGTERM)
-            self.proc.wait(timeout=60)
-
-
-def call(port, key, method, path, body=None, raw=False, text=False):
-    data = body if raw else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method,
-                                 headers={"Authorization": "Bearer " + key})
-    try:
-        with urllib.request.urlopen(req, timeout=120) as r:
-            payload = r.read()
-            return r.status, (payload if text else json.loads(payload or b"null"))
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
+from kill_test import PART, Server, call  # noqa: E402  (one way to start a server and call it)
 
 
 def psql(sql):
@@ -118,7 +76,7 @@ def main():
             admin += ["--group", g]
         key = subprocess.run(admin, capture_output=True, text=True, check=True).stdout.strip()
         logs = [open(os.path.join(tmp, "server-%d.log" % i), "w") for i in (0, 1)]
-        servers = [Server(a.rowgate, db, os.path.join(tmp, "data-%d" % i), logs[i], a.lease) for i in (0, 1)]
+        servers = [Server(a.rowgate, db, os.path.join(tmp, "data-%d" % i), logs[i], ["--lease-seconds", str(a.lease)]) for i in (0, 1)]
 
         status, created = call(servers[0].port, key, "POST", "/api/v1/imports", {"template": "prospects"})
         check(status == 201, "import created on server 1")

@@ -24,11 +24,15 @@ PART = 8 << 20
 
 
 class Server:
-    def __init__(self, rowgate, db, data, log):
-        self.proc = subprocess.Popen([rowgate, "serve", "--db", "sqlite:" + db, "--data", data, "--port", "0", "--web", data],
-                                     stdout=subprocess.PIPE, stderr=log, text=True)
+    """A `rowgate serve` process on port 0. `db` is a store spec (sqlite:PATH, postgresql://...)
+    or a plain path, taken as SQLite; `extra` are more arguments for `serve`."""
+
+    def __init__(self, rowgate, db, data, log, extra=()):
+        spec = db if db.startswith(("sqlite:", "postgresql://", "postgres://")) else "sqlite:" + db
+        self.proc = subprocess.Popen([rowgate, "serve", "--db", spec, "--data", data, "--port", "0", "--web", data,
+                                      *extra], stdout=subprocess.PIPE, stderr=log, text=True)
         line = ""
-        deadline = time.time() + 20
+        deadline = time.time() + 30
         while time.time() < deadline:
             line = self.proc.stdout.readline()
             m = re.search(r"serving on http://127\.0\.0\.1:(\d+)", line)
@@ -37,22 +41,28 @@ class Server:
                 return
         raise RuntimeError("the server did not start: " + line)
 
+    def alive(self):
+        return self.proc.poll() is None
+
     def kill(self):
         self.proc.send_signal(signal.SIGKILL)
         self.proc.wait()
 
     def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=30)
+        if self.alive():
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=60)
 
 
-def call(port, key, method, path, body=None, raw=False):
+def call(port, key, method, path, body=None, raw=False, text=False):
+    """One API call; (status, JSON answer), or the raw bytes with text=True."""
     data = body if raw else (json.dumps(body).encode() if body is not None else None)
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method,
                                  headers={"Authorization": "Bearer " + key})
     try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, json.loads(r.read() or b"null")
+        with urllib.request.urlopen(req, timeout=120) as r:
+            payload = r.read()
+            return r.status, (payload if text else json.loads(payload or b"null"))
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
 
