@@ -36,18 +36,27 @@ int PgStore::latest_version() { return static_cast<int>(sizeof pg::kMigrations /
 
 PgStore::PgStore(std::string url) : url_(std::move(url)) {
   serial_ = next_store_serial++;
-  Connection& c = connection();
-  Result role = c.exec("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user");
-  if (role.rows() == 1 && (role.boolean(0, 0) || role.boolean(0, 1)))
-    throw std::runtime_error(
-        "the PostgreSQL role of --db is a superuser or has BYPASSRLS, so row-level security would not hold for it; "
-        "connect as a role without them (see docs/scale.md)");
-  migrate();
+  try {
+    Connection& c = connection();
+    Result role = c.exec("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user");
+    if (role.rows() == 1 && (role.boolean(0, 0) || role.boolean(0, 1)))
+      throw std::runtime_error(
+          "the PostgreSQL role of --db is a superuser or has BYPASSRLS, so row-level security would not hold for it; "
+          "connect as a role without them (see docs/scale.md)");
+    migrate();
+  } catch (...) {
+    close_connections();  // no destructor runs for a constructor that throws
+    throw;
+  }
 }
 
-PgStore::~PgStore() {
+PgStore::~PgStore() { close_connections(); }
+
+void PgStore::close_connections() {
   std::lock_guard<std::mutex> lock(mutex_);
   for (Connection* c : connections_) delete c;
+  connections_.clear();
+  tls_connections.by_store.erase(serial_);  // this thread's entry; other threads' are never looked up again
 }
 
 Connection& PgStore::connection() {

@@ -99,6 +99,7 @@ class PgStore : public Store {
 
  private:
   pg::Connection& connection();  ///< this thread's connection (opened on first use, reopened if broken)
+  void close_connections();     ///< closes every connection this store opened
   void migrate();
 
   std::string url_;
