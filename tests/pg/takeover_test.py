@@ -15,23 +15,13 @@ import io
 import json
 import os
 import random
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "server"))
-from kill_test import PART, Server, call  # noqa: E402  (one way to start a server and call it)
-
-
-def psql(sql):
-    binary = os.path.join(os.environ.get("ROWGATE_PG_BIN", ""), "psql")
-    if not os.path.exists(binary):
-        binary = shutil.which("psql")
-    out = subprocess.run([binary, "-X", "-At", "-v", "ON_ERROR_STOP=1", os.environ["ROWGATE_TEST_PG_ADMIN"], "-c", sql],
-                         capture_output=True, text=True, check=True)
-    return out.stdout
+from rowgate_server import (ENDED, Checks, Outcomes, Server, call, new_tenant, psql,  # noqa: E402
+                            put_parts, wait)
 
 
 def main():
@@ -43,38 +33,17 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     a = ap.parse_args()
     db = os.environ.get("ROWGATE_TEST_PG")
-    passed = failed = 0
-
-    def check(ok, what):
-        nonlocal passed, failed
-        print(("ok   " if ok else "FAIL ") + what, flush=True)
-        if ok:
-            passed += 1
-        else:
-            failed += 1
-
-    if not db or not os.environ.get("ROWGATE_TEST_PG_ADMIN"):
+    admin = os.environ.get("ROWGATE_TEST_PG_ADMIN")
+    run = Checks()
+    check = run.check
+    if not db or not admin:
         check(False, "ROWGATE_TEST_PG is set (run under tests/pg/with_pg.sh)")
-        print("%d passed, %d failed" % (passed, failed))
-        return 1
+        return run.report()
     rng = random.Random(a.seed)
     with tempfile.TemporaryDirectory(prefix="rowgate_takeover_") as tmp:
-        results = os.path.join(tmp, "expected.jsonl")
-        subprocess.run([a.rowgate, "check", a.file, "--template", "prospects", "--context", a.context,
-                        "--results", results], stdout=subprocess.DEVNULL, check=False)
-        expected, rows, with_group = set(), 0, 0
-        with open(results, encoding="utf-8") as f:
-            for line in f:
-                r = json.loads(line)
-                rows += 1
-                if r["outcome"] in ("create", "update"):
-                    expected.add(r["key"])
-                    with_group += 1 if (r.get("values") or {}).get("Group Name") else 0
-        groups = json.load(open(a.context))["sets"]["groups"]
-        admin = [a.rowgate, "admin", "create-tenant", "Take-over test", "--db", db]
-        for g in groups:
-            admin += ["--group", g]
-        key = subprocess.run(admin, capture_output=True, text=True, check=True).stdout.strip()
+        outcomes = Outcomes(a.rowgate, a.file, a.context)
+        expected, rows = outcomes.keys, outcomes.rows
+        key = new_tenant(a.rowgate, db, "Take-over test", a.context)
         logs = [open(os.path.join(tmp, "server-%d.log" % i), "w") for i in (0, 1)]
         servers = [Server(a.rowgate, db, os.path.join(tmp, "data-%d" % i), logs[i], ["--lease-seconds", str(a.lease)]) for i in (0, 1)]
 
@@ -82,30 +51,16 @@ def main():
         check(status == 201, "import created on server 1")
         import_id = created["id"]
         # Parts go to either server: both keep them in the database.
-        with open(a.file, "rb") as f:
-            n, ok = 1, True
-            while True:
-                chunk = f.read(PART)
-                if not chunk:
-                    break
-                status, _ = call(servers[n % 2].port, key, "PUT", "/api/v1/imports/%s/parts/%d" % (import_id, n), chunk, raw=True)
-                ok = ok and status == 200
-                n += 1
-        check(ok, "%d parts uploaded, alternately to both servers" % (n - 1))
+        parts, refused = put_parts([s.port for s in servers], key, import_id, a.file)
+        check(refused is None, "%d parts uploaded, alternately to both servers" % parts)
         status, _ = call(servers[0].port, key, "POST", "/api/v1/imports/%s/start" % import_id)
         check(status == 202, "import started on server 1")
 
         # Mid-commit: once the checkpoint has passed a random point, kill whichever server holds
         # the lease (any server answers the status).
         point = rng.randint(rows // 10, rows // 2)
-        deadline = time.time() + 300
-        st = {}
-        while time.time() < deadline:
-            status, st = call(servers[1].port, key, "GET", "/api/v1/imports/" + import_id)
-            if st["status"] in ("done", "failed", "cancelled") or st["progress"]["committed_row"] >= point:
-                break
-            time.sleep(0.01)
-        owner = psql("SELECT lease_owner FROM imports WHERE id = '%s'" % import_id).strip()
+        st = wait(servers[1].port, key, import_id, until=lambda st: st["progress"]["committed_row"] >= point, every=0.01)
+        owner = psql(admin, "SELECT lease_owner FROM imports WHERE id = '%s'" % import_id).strip()
         holder = None
         for i, s in enumerate(servers):
             if ":%d:" % s.proc.pid in owner:
@@ -117,7 +72,7 @@ def main():
         if holder is None:
             holder = 0
         # The lease the dead server leaves: nobody may take the import before it runs out.
-        remaining = float(psql("SELECT extract(epoch FROM lease_until - clock_timestamp()) FROM imports WHERE id = '%s'"
+        remaining = float(psql(admin, "SELECT extract(epoch FROM lease_until - clock_timestamp()) FROM imports WHERE id = '%s'"
                                % import_id).strip())
         killed_at = time.time()
         servers[holder].kill()
@@ -130,10 +85,10 @@ def main():
         while time.time() < deadline:
             status, st = call(survivor.port, key, "GET", "/api/v1/imports/" + import_id)
             if taken_after is None:
-                owner = psql("SELECT lease_owner FROM imports WHERE id = '%s'" % import_id).strip()
+                owner = psql(admin, "SELECT lease_owner FROM imports WHERE id = '%s'" % import_id).strip()
                 if ":%d:" % survivor.proc.pid in owner or st["status"] in ("done", "failed"):
                     taken_after = time.time() - killed_at
-            if st["status"] in ("done", "failed", "cancelled"):
+            if st["status"] in ENDED:
                 break
             time.sleep(0.05)
         ended = time.time() - killed_at
@@ -146,27 +101,26 @@ def main():
         check(summary.get("create", 0) + summary.get("update", 0) == len(expected),
               "the summary counts the valid rows (%s)" % json.dumps(summary))
 
-        counts = psql("SELECT count(*), count(DISTINCT email_key) FROM partners").strip().split("|")
-        stored = set(psql("SELECT email_key FROM partners").split())
+        counts = psql(admin, "SELECT count(*), count(DISTINCT email_key) FROM partners").strip().split("|")
+        stored = set(psql(admin, "SELECT email_key FROM partners").split())
         check(counts[0] == counts[1], "no row was written twice (%s rows, %s keys)" % (counts[0], counts[1]))
         check(stored == expected, "the database holds exactly the %d valid rows of the file (missing %d, extra %d)"
               % (len(expected), len(expected - stored), len(stored - expected)))
-        memberships = int(psql("SELECT count(*) FROM partner_groups").strip())
-        check(memberships == with_group, "one group membership per valid row with a group (%d of %d)"
-              % (memberships, with_group))
+        memberships = int(psql(admin, "SELECT count(*) FROM partner_groups").strip())
+        check(memberships == outcomes.with_group, "one group membership per valid row with a group (%d of %d)"
+              % (memberships, outcomes.with_group))
 
         status, errors = call(survivor.port, key, "GET", "/api/v1/imports/%s/errors.csv" % import_id, text=True)
         check(status == 200 and errors.startswith(b"row,line,column,field,code"), "the survivor answers errors.csv")
         status, results_csv = call(survivor.port, key, "GET", "/api/v1/imports/%s/results.csv" % import_id, text=True)
         records = len(list(csv.reader(io.StringIO(results_csv.decode("utf-8"))))) if status == 200 else 0
         check(records == rows + 1, "the survivor answers results.csv, one record per row (%d)" % (records - 1))
-        leftovers = int(psql("SELECT count(*) FROM import_parts WHERE data IS NOT NULL").strip())
+        leftovers = int(psql(admin, "SELECT count(*) FROM import_parts WHERE data IS NOT NULL").strip())
         check(leftovers == 0, "the uploaded parts were dropped from the database once done (%d left)" % leftovers)
         survivor.stop()
         for log in logs:
             log.close()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run.report()
 
 
 if __name__ == "__main__":

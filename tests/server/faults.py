@@ -28,86 +28,8 @@ import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kill_test import PART, Server, call  # noqa: E402  (one way to start a server and call it)
-
-ENDED = ("done", "failed", "cancelled")
-
-
-class Run:
-    """Counts checks and prints each one."""
-
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-
-    def check(self, ok, what):
-        print(("ok   " if ok else "FAIL ") + what, flush=True)
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-        return ok
-
-
-def expected_keys(rowgate, path, context, tmp):
-    """The keys `rowgate check` says the file creates or updates."""
-    results = os.path.join(tmp, "expected-%d.jsonl" % abs(hash(path)))
-    subprocess.run([rowgate, "check", path, "--template", "prospects", "--context", context, "--results", results],
-                   stdout=subprocess.DEVNULL, check=False)
-    keys = set()
-    with open(results, encoding="utf-8") as f:
-        for line in f:
-            r = json.loads(line)
-            if r["outcome"] in ("create", "update"):
-                keys.add(r["key"])
-    os.unlink(results)
-    return keys
-
-
-def new_tenant(rowgate, db, context, name):
-    admin = [rowgate, "admin", "create-tenant", name, "--db", "sqlite:" + db]
-    for g in json.load(open(context))["sets"]["groups"]:
-        admin += ["--group", g]
-    return subprocess.run(admin, capture_output=True, text=True, check=True).stdout.strip()
-
-
-def upload(server, key, path):
-    """Creates a commit import and uploads the file; returns (import id, status of the first refused part)."""
-    status, created = call(server.port, key, "POST", "/api/v1/imports", {"template": "prospects", "dry_run": False})
-    if status != 201:
-        raise RuntimeError("cannot create an import: %d %s" % (status, created))
-    import_id = created["id"]
-    with open(path, "rb") as f:
-        n = 1
-        while True:
-            chunk = f.read(PART)
-            if not chunk:
-                break
-            status, body = call(server.port, key, "PUT", "/api/v1/imports/%s/parts/%d" % (import_id, n), chunk, raw=True)
-            if status != 200:
-                return import_id, (status, body)
-            n += 1
-    return import_id, None
-
-
-def wait_end(server, key, import_id, seconds=300):
-    deadline = time.time() + seconds
-    st = {}
-    while time.time() < deadline:
-        _, st = call(server.port, key, "GET", "/api/v1/imports/" + import_id)
-        if st.get("status") in ENDED:
-            break
-        time.sleep(0.05)
-    return st
-
-
-def stored_keys(db, tenant_name):
-    con = sqlite3.connect(db, timeout=60)
-    keys = [r[0] for r in con.execute(
-        "SELECT p.email_key FROM partners p JOIN tenants t ON t.id = p.tenant_id WHERE t.name = ?", (tenant_name,))]
-    con.close()
-    return keys
+from rowgate_server import (COMMIT, ENDED, PART, Checks, Outcomes, Server, call, new_tenant, parts_of, stored_keys,
+                            upload, wait)
 
 
 def check_exactly_once(run, db, tenant_name, expected, complete, what):
@@ -126,30 +48,28 @@ def check_exactly_once(run, db, tenant_name, expected, complete, what):
 def scenario_kills(run, a, tmp, rng):
     db = os.path.join(tmp, "kills.db")
     data = os.path.join(tmp, "kills-data")
-    expected = expected_keys(a.rowgate, a.file, a.context, tmp)
-    key = new_tenant(a.rowgate, db, a.context, "Kills")
+    expected = Outcomes(a.rowgate, a.file, a.context).keys
+    key = new_tenant(a.rowgate, db, "Kills", a.context)
     log = open(os.path.join(tmp, "kills.log"), "w")
     server = Server(a.rowgate, db, data, log)
     # The first kill lands while a part is on its way; the client sends that part again.
-    status, created = call(server.port, key, "POST", "/api/v1/imports", {"template": "prospects", "dry_run": False})
+    status, created = call(server.port, key, "POST", "/api/v1/imports", COMMIT)
     import_id = created["id"]
     parts = (os.path.getsize(a.file) + PART - 1) // PART
     kill_part = rng.randint(1, parts)
     uploaded = 0
-    with open(a.file, "rb") as f:
-        for n in range(1, parts + 1):
-            chunk = f.read(PART)
-            if n == kill_part:
-                timer = threading.Timer(rng.uniform(0.0, 0.05), server.kill)
-                timer.start()
-                try:
-                    call(server.port, key, "PUT", "/api/v1/imports/%s/parts/%d" % (import_id, n), chunk, raw=True)
-                except OSError:
-                    pass  # the connection died with the server
-                timer.join()
-                server = Server(a.rowgate, db, data, log)
-            status, _ = call(server.port, key, "PUT", "/api/v1/imports/%s/parts/%d" % (import_id, n), chunk, raw=True)
-            uploaded += status == 200
+    for n, chunk in enumerate(parts_of(a.file), 1):
+        if n == kill_part:
+            timer = threading.Timer(rng.uniform(0.0, 0.05), server.kill)
+            timer.start()
+            try:
+                call(server.port, key, "PUT", "/api/v1/imports/%s/parts/%d" % (import_id, n), chunk, raw=True)
+            except OSError:
+                pass  # the connection died with the server
+            timer.join()
+            server = Server(a.rowgate, db, data, log)
+        status, _ = call(server.port, key, "PUT", "/api/v1/imports/%s/parts/%d" % (import_id, n), chunk, raw=True)
+        uploaded += status == 200
     kills = 1
     phases = {"uploading": 1}
     print("kill 1: uploading, during part %d of %d" % (kill_part, parts), flush=True)
@@ -167,7 +87,7 @@ def scenario_kills(run, a, tmp, rng):
         phases[st["status"]] = phases.get(st["status"], 0) + 1
         print("kill %d: %s, checkpoint at row %d" % (kills, st["status"], st["progress"]["committed_row"]), flush=True)
         server = Server(a.rowgate, db, data, log)
-    st = wait_end(server, key, import_id)
+    st = wait(server.port, key, import_id)
     server.stop()
     log.close()
     print("kills by phase: %s" % json.dumps(phases))
@@ -197,11 +117,11 @@ def scenario_disk_full(run, a, tmp, rng):
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", data], check=True)
     try:
         db = os.path.join(tmp, "full.db")
-        key = new_tenant(a.rowgate, db, a.context, "Full")
+        key = new_tenant(a.rowgate, db, "Full", a.context)
         log = open(os.path.join(tmp, "full.log"), "w")
         server = Server(a.rowgate, db, data, log)
-        big_id, refused = upload(server, key, a.file)
-        ok = refused is not None and refused[0] == 507 and (refused[1] or {}).get("error", {}).get("code") == "storage_full"
+        big_id, refused = upload(server.port, key, a.file)
+        ok = refused is not None and refused[1] == 507 and (refused[2] or {}).get("error", {}).get("code") == "storage_full"
         run.check(ok, "disk-full: a part that does not fit is refused with 507 storage_full (%s)" % (refused,))
         status, _ = call(server.port, key, "GET", "/api/v1/groups")
         run.check(status == 200, "disk-full: the server keeps answering (%d)" % status)
@@ -210,11 +130,11 @@ def scenario_disk_full(run, a, tmp, rng):
         # Space is free again once the cancelled import's parts are gone.
         small = os.path.join(tmp, "small.csv")
         head_of(a.file, small, 30000)
-        expected = expected_keys(a.rowgate, small, a.context, tmp)
-        small_id, refused = upload(server, key, small)
+        expected = Outcomes(a.rowgate, small, a.context).keys
+        small_id, refused = upload(server.port, key, small)
         run.check(refused is None, "disk-full: after freeing space, a smaller file uploads (%s)" % (refused,))
         status, _ = call(server.port, key, "POST", "/api/v1/imports/%s/start" % small_id)
-        st = wait_end(server, key, small_id)
+        st = wait(server.port, key, small_id)
         run.check(st.get("status") == "done", "disk-full: that import ends done (%s %s)" % (st.get("status"), st.get("error")))
         check_exactly_once(run, db, "Full", expected, True, "disk-full")
         # Fill the disk, then an import whose report files cannot be written fails clearly.
@@ -227,10 +147,10 @@ def scenario_disk_full(run, a, tmp, rng):
             except OSError:
                 pass
         os.truncate(filler, max(0, os.path.getsize(filler) - (8 << 20)))  # room for the parts, not the files
-        again_id, refused = upload(server, key, small)
+        again_id, refused = upload(server.port, key, small)
         run.check(refused is None, "disk-full: the parts of a second import fit (%s)" % (refused,))
         call(server.port, key, "POST", "/api/v1/imports/%s/start" % again_id)
-        st = wait_end(server, key, again_id)
+        st = wait(server.port, key, again_id)
         run.check(st.get("status") == "failed" and st.get("error"),
                   "disk-full: an import whose files do not fit fails with a clear error (%s: %s)"
                   % (st.get("status"), st.get("error")))
@@ -253,21 +173,17 @@ def hold_lock(db, seconds, started):
 
 
 def scenario_db_locked(run, a, tmp, rng):
+    expected = Outcomes(a.rowgate, a.file, a.context).keys
     for seconds, name in ((3, "short"), (a.lock_seconds, "long")):
         db = os.path.join(tmp, "locked-%s.db" % name)
         data = os.path.join(tmp, "locked-%s-data" % name)
         tenant = "Locked " + name
-        expected = expected_keys(a.rowgate, a.file, a.context, tmp)
-        key = new_tenant(a.rowgate, db, a.context, tenant)
+        key = new_tenant(a.rowgate, db, tenant, a.context)
         log = open(os.path.join(tmp, "locked-%s.log" % name), "w")
         server = Server(a.rowgate, db, data, log)
-        import_id, refused = upload(server, key, a.file)
+        import_id, refused = upload(server.port, key, a.file)
         call(server.port, key, "POST", "/api/v1/imports/%s/start" % import_id)
-        while True:
-            _, st = call(server.port, key, "GET", "/api/v1/imports/" + import_id)
-            if st["status"] in ENDED or st["progress"]["committed_row"] > 0:
-                break
-            time.sleep(0.01)
+        wait(server.port, key, import_id, until=lambda st: st["progress"]["committed_row"] > 0, every=0.01)
         started = threading.Event()
         holder = threading.Thread(target=hold_lock, args=(db, seconds, started))
         holder.start()
@@ -277,7 +193,7 @@ def scenario_db_locked(run, a, tmp, rng):
         run.check(status == 200 and time.time() - t0 < 2,
                   "db-locked %s: the API answers reads while the store is locked (%.2f s)" % (name, time.time() - t0))
         holder.join()
-        st = wait_end(server, key, import_id)
+        st = wait(server.port, key, import_id)
         server.stop()
         log.close()
         if seconds < 10:
@@ -306,7 +222,7 @@ def main():
     a = ap.parse_args()
     print("seed %d" % a.seed, flush=True)
     rng = random.Random(a.seed)
-    run = Run()
+    run = Checks()
     with tempfile.TemporaryDirectory(prefix="rowgate_faults_") as tmp:
         for name in a.scenario or list(SCENARIOS):
             started = time.time()
@@ -315,8 +231,7 @@ def main():
             except Exception as e:  # a scenario that breaks is a failure, and the others still run
                 run.check(False, "%s: %s: %s" % (name, type(e).__name__, e))
             print("%s: %.1f s" % (name, time.time() - started), flush=True)
-    print("%d passed, %d failed" % (run.passed, run.failed))
-    return 1 if run.failed else 0
+    return run.report()
 
 
 if __name__ == "__main__":
