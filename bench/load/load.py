@@ -22,124 +22,34 @@ import argparse
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "server"))
-from kill_test import Server, call  # noqa: E402  (start/parse/stop of `rowgate serve`, one JSON call)
+from rowgate_server import (Checks, Outcomes, Server, new_tenant, start, stored_keys,  # noqa: E402
+                            upload, wait, work_folder)
 
-PART = 8 << 20
-ENDED = ("done", "failed", "cancelled")
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    print(("ok   " if ok else "FAIL ") + what, flush=True)
-    if ok:
-        passed += 1
-    else:
-        failed += 1
+run = Checks()
+check = run.check
 
 
 def loadavg():
     return "%.2f %.2f %.2f" % os.getloadavg()
 
 
-def expected_outcomes(rowgate, path, context, tmp):
-    """Outcomes of every record by the core: counts by outcome, and the keys of the valid rows."""
-    results = os.path.join(tmp, os.path.basename(path) + ".results.jsonl")
-    subprocess.run([rowgate, "check", path, "--template", "prospects", "--context", context, "--results", results],
-                   stdout=subprocess.DEVNULL, check=False)
-    counts = {"create": 0, "update": 0, "duplicate": 0, "error": 0}
-    keys = set()
-    rows = 0
-    with open(results, encoding="utf-8") as f:
-        for line in f:
-            r = json.loads(line)
-            rows += 1
-            counts[r["outcome"]] = counts.get(r["outcome"], 0) + 1
-            if r["outcome"] in ("create", "update"):
-                keys.add(r["key"])
-    os.remove(results)
-    counts["rows"] = rows
-    return counts, keys
-
-
-def create_tenant(rowgate, db, name, groups):
-    cmd = [rowgate, "admin", "create-tenant", name, "--db", "sqlite:" + db]
-    for g in groups:
-        cmd += ["--group", g]
-    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.strip()
-
-
-def upload(port, key, path):
-    """Creates an import of PATH and uploads it in 8 MiB parts; returns its id (not started)."""
-    status, created = call(port, key, "POST", "/api/v1/imports", {"template": "prospects", "dry_run": False})
-    if status != 201:
-        raise RuntimeError("create import: %d %s" % (status, created))
-    iid = created["id"]
-    with open(path, "rb") as f:
-        n = 1
-        while True:
-            chunk = f.read(PART)
-            if not chunk:
-                break
-            status, body = call(port, key, "PUT", "/api/v1/imports/%s/parts/%d" % (iid, n), chunk, raw=True)
-            if status != 200:
-                raise RuntimeError("part %d: %d %s" % (n, status, body))
-            n += 1
+def upload_all(port, key, path):
+    """Creates a commit import of PATH and uploads it; returns its id (not started)."""
+    iid, refused = upload(port, key, path)
+    if refused:
+        raise RuntimeError("part %d: %d %s" % refused)
     return iid
-
-
-def start(port, key, iid):
-    status, body = call(port, key, "POST", "/api/v1/imports/%s/start" % iid)
-    if status != 202:
-        raise RuntimeError("start: %d %s" % (status, body))
-
-
-def wait(port, key, iid, timeout=900, every=0.1, seen=None):
-    """Polls until the import ends; returns its last status document. SEEN gets (time, status)
-    of every phase change."""
-    deadline = time.time() + timeout
-    last = None
-    while time.time() < deadline:
-        status, st = call(port, key, "GET", "/api/v1/imports/" + iid)
-        if status == 200:
-            if seen is not None and st["status"] != last:
-                seen.append((time.perf_counter(), st["status"]))
-                last = st["status"]
-            if st["status"] in ENDED:
-                return st
-        time.sleep(every)
-    return st
-
-
-def tenant_keys(db, name):
-    con = sqlite3.connect(db)
-    try:
-        return [r[0] for r in con.execute(
-            "SELECT p.email_key FROM partners p JOIN tenants t ON t.id = p.tenant_id WHERE t.name = ?", (name,))]
-    finally:
-        con.close()
-
-
-def tenant_count(db, name):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute("SELECT COUNT(*) FROM partners p JOIN tenants t ON t.id = p.tenant_id WHERE t.name = ?",
-                           (name,)).fetchone()[0]
-    finally:
-        con.close()
 
 
 def metrics(port):
     """(requests by (route, status), histogram buckets by route as [(le, cumulative)])."""
-    import urllib.request
     with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=60) as r:
         text = r.read().decode()
     reqs, buckets = {}, {}
@@ -214,12 +124,12 @@ def seeded_server(a, tmp, tag):
     db = os.path.join(tmp, tag + ".db")
     data = os.path.join(tmp, tag + "-data")
     name = "Load " + tag
-    key = create_tenant(a.rowgate, db, name, a.groups)
+    key = new_tenant(a.rowgate, db, name, a.context)
     log = open(os.path.join(tmp, tag + "-server.log"), "w")
     server = Server(a.rowgate, db, data, log)
-    iid = upload(server.port, key, a.seed_file)
+    iid = upload_all(server.port, key, a.seed_file)
     start(server.port, key, iid)
-    st = wait(server.port, key, iid)
+    st = wait(server.port, key, iid, timeout=900, every=0.1)
     check(st["status"] == "done", "%s: the seed import (%s) ended done (%s)" % (tag, os.path.basename(a.seed_file), st["status"]))
     return db, name, key, server, log
 
@@ -228,7 +138,7 @@ def commit_big(a, tmp, tag, under_load):
     db, name, key, server, log = seeded_server(a, tmp, tag)
     port = server.port
     t_up = time.perf_counter()
-    iid = upload(port, key, a.file)
+    iid = upload_all(port, key, a.file)
     upload_s = time.perf_counter() - t_up
     wrk = None
     m0 = metrics(port) if under_load else None
@@ -236,7 +146,7 @@ def commit_big(a, tmp, tag, under_load):
     result = {}
 
     def follow():
-        result["st"] = wait(port, key, iid, every=0.2, seen=seen)
+        result["st"] = wait(port, key, iid, timeout=900, every=0.2, seen=seen)
         result["end"] = time.perf_counter()
 
     t0 = time.perf_counter()
@@ -258,7 +168,7 @@ def commit_big(a, tmp, tag, under_load):
     poller.join()
     st = result["st"]
     commit_s = result["end"] - t0
-    stored = tenant_keys(db, name)
+    stored = stored_keys(db, name)
     server.stop()
     log.close()
     out = {"tag": tag, "db": db, "name": name, "status": st["status"], "summary": st.get("summary") or {},
@@ -273,8 +183,8 @@ def commit_big(a, tmp, tag, under_load):
 
 def phase1(a, tmp):
     print("== expected outcomes (rowgate check)", flush=True)
-    seed_counts, seed_keys = expected_outcomes(a.rowgate, a.seed_file, a.context, tmp)
-    big_counts, big_keys = expected_outcomes(a.rowgate, a.file, a.context, tmp)
+    seed, big = Outcomes(a.rowgate, a.seed_file, a.context), Outcomes(a.rowgate, a.file, a.context)
+    seed_counts, seed_keys, big_counts, big_keys = seed.counts, seed.keys, big.counts, big.keys
     print("seed %s\nbig  %s" % (json.dumps(seed_counts), json.dumps(big_counts)), flush=True)
     overlap = len(big_keys & seed_keys)
     union = seed_keys | big_keys
@@ -320,11 +230,11 @@ def phase1(a, tmp):
 
 def phase2(a, tmp):
     print("== phase 2: %d tenants, one file each, at once (load %s)" % (len(a.tenant_file), loadavg()), flush=True)
-    expected = [expected_outcomes(a.rowgate, f, a.context, tmp) for f in a.tenant_file]
+    expected = [Outcomes(a.rowgate, f, a.context) for f in a.tenant_file]
     db = os.path.join(tmp, "tenants.db")
     data = os.path.join(tmp, "tenants-data")
     names = ["Tenant %d" % (i + 1) for i in range(len(a.tenant_file))]
-    keys = [create_tenant(a.rowgate, db, n, a.groups) for n in names]
+    keys = [new_tenant(a.rowgate, db, n, a.context) for n in names]
     log = open(os.path.join(tmp, "tenants-server.log"), "w")
     server = Server(a.rowgate, db, data, log)
     out = [None] * len(names)
@@ -334,11 +244,11 @@ def phase2(a, tmp):
         try:
             go.wait()
             t0 = time.perf_counter()
-            iid = upload(server.port, keys[i], a.tenant_file[i])
+            iid = upload_all(server.port, keys[i], a.tenant_file[i])
             t1 = time.perf_counter()
             start(server.port, keys[i], iid)
             seen = []
-            st = wait(server.port, keys[i], iid, every=0.1, seen=seen)
+            st = wait(server.port, keys[i], iid, timeout=900, every=0.1, seen=seen)
             t2 = time.perf_counter()
             commit_began = next((t for t, s in seen if s == "committing"), None)
             out[i] = {"st": st, "t0": t0, "upload": t1 - t0, "start": t1, "end": t2, "began": commit_began}
@@ -359,7 +269,7 @@ def phase2(a, tmp):
     rows = []
     for i, name in enumerate(names):
         o = out[i]
-        counts, valid = expected[i]
+        counts, valid = expected[i].counts, expected[i].keys
         if "error" in o:
             check(False, "%s: %s" % (name, o["error"]))
             continue
@@ -368,8 +278,8 @@ def phase2(a, tmp):
         err = s.get("rows", 0) - s.get("create", 0) - s.get("update", 0) - s.get("duplicate", 0)
         same = all(s.get(k, -1) == counts[k] for k in ("create", "update", "duplicate", "rows")) and err == counts["error"]
         check(same, "%s: summary %s = check's outcomes %s" % (name, json.dumps(s), json.dumps(counts)))
-        stored = tenant_keys(db, name)
-        n = tenant_count(db, name)
+        stored = stored_keys(db, name)
+        n = len(stored)
         check(n == len(valid) and set(stored) == valid,
               "%s: %d rows stored = the file's %d valid keys, the same keys (missing %d, extra %d)"
               % (name, n, len(valid), len(valid - set(stored)), len(set(stored) - valid)))
@@ -397,12 +307,9 @@ def main():
     ap.add_argument("--skip-phase1", action="store_true")
     ap.add_argument("--keep", help="work in this folder and keep it")
     a = ap.parse_args()
-    a.groups = json.load(open(a.context))["sets"]["groups"]
     a.lua = os.path.abspath(a.lua)
     print("machine: %d cores, load average %s" % (os.cpu_count(), loadavg()), flush=True)
-    with (tempfile.TemporaryDirectory(prefix="rowgate_load_") if not a.keep else open(os.devnull)) as handle:
-        tmp = a.keep if a.keep else handle
-        os.makedirs(tmp, exist_ok=True)
+    with work_folder("rowgate_load_", a.keep) as tmp:
         p1 = None if a.skip_phase1 else phase1(a, tmp)
         p2 = phase2(a, tmp) if a.tenant_file else None
 
@@ -432,8 +339,8 @@ def main():
             print("| %s | %s | %s | %s |" % (route, ", ".join("%s: %d" % kv for kv in sorted(sc.items())), p50, p99))
     if p2:
         rows, wall, lb, la = p2
-        print("\n8 tenants at once: wall %.2f s (first request to the last import done), load average %s before, %s after"
-              % (wall, lb, la))
+        print("\n%d tenants at once: wall %.2f s (first request to the last import done), load average %s before, %s after"
+              % (len(rows), wall, lb, la))
         print("\n| tenant | file | rows | create | update | duplicate | error | = check | stored | status | upload | waited in queue | done at |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for r in rows:
@@ -443,8 +350,8 @@ def main():
                 r["tenant"], r["file"], r["rows"], r["create"], r["update"], r["duplicate"], r["error"],
                 "exact" if exact else "DIFFERS", r["stored"], r["status"], r["upload_s"],
                 "%.2f s" % r["queued_s"] if r["queued_s"] is not None else "-", r["end_s"]))
-    print("\n%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    print()
+    return run.report()
 
 
 if __name__ == "__main__":
