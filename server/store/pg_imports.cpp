@@ -2,13 +2,13 @@
 // server run any import, and the batch commit (COPY into a staging table, then one INSERT ...
 // ON CONFLICT per batch, with the checkpoint in the same transaction, under the lease).
 #include <cstdio>
-#include <ctime>
+#include <iterator>
 #include <memory>
 #include <stdexcept>
 
-#include "rowgate/report.h"
 #include "store/pg_connection.h"
 #include "store/pg_store.h"
+#include "store/store_detail.h"
 
 namespace rowgate::server {
 
@@ -16,10 +16,10 @@ using pg::Connection;
 using pg::Param;
 using pg::Result;
 using pg::Transaction;
+using detail::now_seconds;
+using detail::value_of;
 
 namespace {
-
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 constexpr std::size_t kReportChunk = 4 << 20;
 
@@ -56,23 +56,11 @@ ImportRecord read_import(const Result& s, int i) {
   return r;
 }
 
-const std::string* value_of(const RowWrite& row, std::string_view field) {
-  for (const auto& [k, v] : row.values)
-    if (k == field) return &v;
-  return nullptr;
-}
-
 // One COPY text field: \N (NULL) for a value the row does not give, so an update keeps the stored one.
 void copy_optional(std::string& out, const RowWrite& row, std::string_view field) {
   const std::string* v = value_of(row, field);
   if (v && !v->empty()) Connection::append_copy_field(out, *v);
   else out += "\\N";
-}
-
-std::string json_quote(std::string_view text) {
-  std::string out;
-  append_json_string(out, text);
-  return out;
 }
 
 // The import's lease, as a condition: an owner that lost it writes nothing (and a caller that
@@ -354,14 +342,13 @@ void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrit
     const bool update_only = import.template_name == "partners_update";
     for (const RowWrite& row : rows) {
       Connection::append_copy_field(data, row.key.empty() ? std::string_view() : std::string_view(row.key[0]));
-      data.push_back('\t');
-      if (update_only) data += "\\N";
-      else copy_optional(data, row, "Partner ID");
-      for (const char* field : {"Partner Name", "Contact Email", "Media Property", "Contact First Name", "Contact Last Name",
-                                "Description", "Country", "Status", "Group Name"}) {
+      for (std::size_t i = 0; i < std::size(detail::kPartnerFields); ++i) {
         data.push_back('\t');
-        copy_optional(data, row, field);
+        if (update_only && i == 0) data += "\\N";  // the Partner ID finds the partner: it is not written
+        else copy_optional(data, row, detail::kPartnerFields[i]);
       }
+      data.push_back('\t');
+      copy_optional(data, row, "Group Name");
       data.push_back('\n');
     }
     c.copy_in("COPY stage_partners FROM STDIN", data);
@@ -398,23 +385,10 @@ void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrit
     }
   } else {
     c.script("CREATE TEMP TABLE IF NOT EXISTS stage_records (record_key text, values_json text) ON COMMIT DELETE ROWS");
-    std::string key, json;
     for (const RowWrite& row : rows) {
-      key.clear();
-      for (std::size_t k = 0; k < row.key.size(); ++k) {
-        if (k) key.push_back('\x1f');
-        key += row.key[k];
-      }
-      if (key.empty()) key = import.id + ":" + std::to_string(row.row);  // keyless records (leads)
-      json = "{";
-      for (std::size_t i = 0; i < row.values.size(); ++i) {
-        if (i) json.push_back(',');
-        json += json_quote(row.values[i].first) + ":" + json_quote(row.values[i].second);
-      }
-      json.push_back('}');
-      Connection::append_copy_field(data, key);
+      Connection::append_copy_field(data, detail::record_key(import.id, row));
       data.push_back('\t');
-      Connection::append_copy_field(data, json);
+      Connection::append_copy_field(data, detail::values_json(row));
       data.push_back('\n');
     }
     c.copy_in("COPY stage_records FROM STDIN", data);

@@ -1,8 +1,7 @@
 // My Partners in PostgreSQL: filtered pages, the export walk, bulk group changes.
-#include <ctime>
-
 #include "store/pg_connection.h"
 #include "store/pg_store.h"
+#include "store/store_detail.h"
 
 namespace rowgate::server {
 
@@ -10,20 +9,10 @@ using pg::Connection;
 using pg::Param;
 using pg::Result;
 using pg::Transaction;
+using detail::like_pattern;
+using detail::now_seconds;
 
 namespace {
-
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-std::string like_pattern(const std::string& q) {
-  std::string out = "%";
-  for (char c : q) {
-    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('%');
-  return out;
-}
 
 // The WHERE clause of a partner filter; its parameters are appended to `params` ($2 on: $1 is the tenant).
 std::string filter_sql(const PartnerFilter& f, std::vector<Param>& params) {
@@ -66,16 +55,6 @@ const char* kPartnerColumns =
     "id, COALESCE(partner_id, ''), name, email, url, first_name, last_name, description, country, status, created_at, "
     "updated_at";
 
-void split_groups(Partner& p, std::string_view joined) {
-  std::size_t start = 0;
-  while (!joined.empty() && start <= joined.size()) {
-    std::size_t bar = joined.find('|', start);
-    if (bar == std::string::npos) bar = joined.size();
-    p.groups.emplace_back(joined.substr(start, bar - start));
-    start = bar + 1;
-  }
-}
-
 }  // namespace
 
 PartnerPage PgStore::partners(std::int64_t tenant, const PartnerFilter& filter, std::optional<std::int64_t> cursor,
@@ -97,7 +76,7 @@ PartnerPage PgStore::partners(std::int64_t tenant, const PartnerFilter& filter, 
   t.commit();
   for (int i = 0; i < r.rows(); ++i) {
     page.items.push_back(read_partner(r, i));
-    if (!r.null(i, 12)) split_groups(page.items.back(), r.view(i, 12));
+    if (!r.null(i, 12)) detail::split_groups(r.view(i, 12), page.items.back().groups);
   }
   if (page.items.size() > limit) {
     page.items.pop_back();
@@ -117,7 +96,7 @@ void PgStore::each_partner(std::int64_t tenant, const PartnerFilter& filter,
                  "WHERE partner_row = partners.id) FROM partners WHERE tenant_id = $1" + where + " ORDER BY id",
              params, [&](const Result& r) {
                Partner p = read_partner(r, 0);
-               if (!r.null(0, 12)) split_groups(p, r.view(0, 12));
+               if (!r.null(0, 12)) detail::split_groups(r.view(0, 12), p.groups);
                return each(p);
              });
   t.commit();

@@ -2,12 +2,12 @@
 #include "store/pg_store.h"
 
 #include <atomic>
-#include <ctime>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "store/pg_connection.h"
 #include "store/pg_schema.h"
+#include "store/store_detail.h"
 
 namespace rowgate::server {
 
@@ -15,12 +15,11 @@ using pg::Connection;
 using pg::Param;
 using pg::Result;
 using pg::Transaction;
+using detail::now_seconds;
 
 namespace {
 
 std::atomic<std::uint64_t> next_store_serial{1};
-
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 // Any number will do, as long as nothing else in the database takes the same advisory lock.
 constexpr std::int64_t kMigrationLock = 0x726f77676174;  // "rowgat"
@@ -246,15 +245,7 @@ void PgStore::for_each_key(std::int64_t tenant, const std::string& template_name
   } else {
     c.each_row("SELECT record_key FROM records WHERE tenant_id = $1 AND family = $2 AND created_import <> $3",
                {Param(tenant), family, except_import}, [&](const Result& r) {
-                 std::string_view key = r.view(0, 0);
-                 parts.clear();
-                 std::size_t start = 0;
-                 for (std::size_t i = 0; i <= key.size(); ++i) {
-                   if (i == key.size() || key[i] == '\x1f') {
-                     parts.push_back(key.substr(start, i - start));
-                     start = i + 1;
-                   }
-                 }
+                 detail::split_record_key(r.view(0, 0), parts);
                  each(parts);
                  return true;
                });

@@ -1,8 +1,6 @@
 // The notification outbox in SQLite.
 #include <sqlite3.h>
 
-#include <ctime>
-
 #include "store/sqlite_connection.h"
 #include "store/sqlite_store.h"
 

@@ -1,26 +1,16 @@
 // My Partners in SQLite: filtered pages, the export walk, bulk group changes.
 #include <sqlite3.h>
 
-#include <ctime>
-
 #include "store/sqlite_connection.h"
 #include "store/sqlite_store.h"
+#include "store/store_detail.h"
 
 namespace rowgate::server {
 
+using detail::like_pattern;
+using detail::now_seconds;
+
 namespace {
-
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
-std::string like_pattern(const std::string& q) {
-  std::string out = "%";
-  for (char c : q) {
-    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  out.push_back('%');
-  return out;
-}
 
 // The WHERE clause of a partner filter, and its parameters in order.
 struct FilterSql {
@@ -120,14 +110,7 @@ void SqliteStore::each_partner(std::int64_t tenant, const PartnerFilter& filter,
   for (std::size_t i = 0; i < f.texts.size(); ++i) s.bind(static_cast<int>(2 + i), f.texts[i]);
   while (s.step()) {
     Partner p = read_partner(s);
-    std::string joined = s.text(12);
-    std::size_t start = 0;
-    while (!joined.empty() && start <= joined.size()) {
-      std::size_t bar = joined.find('|', start);
-      if (bar == std::string::npos) bar = joined.size();
-      p.groups.push_back(joined.substr(start, bar - start));
-      start = bar + 1;
-    }
+    detail::split_groups(s.text_view(12), p.groups);
     if (!each(p)) break;
   }
 }

@@ -3,15 +3,17 @@
 #include <sqlite3.h>
 
 #include <atomic>
-#include <ctime>
 #include <stdexcept>
 #include <unordered_map>
 
-#include "rowgate/report.h"
 #include "store/sqlite_connection.h"
 #include "store/sqlite_statement.h"
+#include "store/store_detail.h"
 
 namespace rowgate::server {
+
+using detail::now_seconds;
+using detail::value_of;
 
 namespace {
 
@@ -144,14 +146,6 @@ CREATE INDEX tenant_origins_by_origin ON tenant_origins (origin);
 )sql",
 };
 
-std::string json_quote(std::string_view text) {
-  std::string out;
-  append_json_string(out, text);
-  return out;
-}
-
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
-
 const char* kImportColumns =
     "id, tenant_id, template_name, template_json, options_json, fixed_json, dry_run, status, idempotency_key, "
     "request_hash, parts, bytes_total, rows_done, bytes_done, last_committed_row, summary_json, top_codes_json, error, "
@@ -182,12 +176,6 @@ ImportRecord read_import(Statement& s) {
   r.updated_at = s.int64(20);
   r.files_expire_at = s.int64(21);
   return r;
-}
-
-const std::string* value_of(const RowWrite& row, std::string_view field) {
-  for (const auto& [k, v] : row.values)
-    if (k == field) return &v;
-  return nullptr;
 }
 
 // SQL NULL for a field the row does not give, so that an update keeps the stored value.
@@ -394,15 +382,7 @@ void SqliteStore::for_each_key(std::int64_t tenant, const std::string& template_
   s.bind(2, family);
   s.bind(3, except_import);
   while (s.step()) {
-    std::string_view key = s.text_view(0);
-    parts.clear();
-    std::size_t start = 0;
-    for (std::size_t i = 0; i <= key.size(); ++i) {
-      if (i == key.size() || key[i] == '\x1f') {
-        parts.push_back(key.substr(start, i - start));
-        start = i + 1;
-      }
-    }
+    detail::split_record_key(s.text_view(0), parts);
     each(parts);
   }
 }
@@ -583,27 +563,10 @@ void SqliteStore::commit_batch(const ImportRecord& import, const std::vector<Row
       Statement& s = update_only ? edit : upsert;
       s.reset();
       s.bind(1, import.tenant_id);
-      if (update_only) {
-        s.bind(2, row.key.empty() ? std::string() : row.key[0]);
-        bind_optional(s, 3, row, "Partner Name");
-        bind_optional(s, 4, row, "Contact Email");
-        bind_optional(s, 5, row, "Media Property");
-        bind_optional(s, 6, row, "Contact First Name");
-        bind_optional(s, 7, row, "Contact Last Name");
-        bind_optional(s, 8, row, "Description");
-        bind_optional(s, 9, row, "Country");
-        bind_optional(s, 10, row, "Status");
-      } else {
-        s.bind(2, row.key.empty() ? std::string() : row.key[0]);
-        bind_optional(s, 3, row, "Partner ID");
-        bind_optional(s, 4, row, "Partner Name");
-        bind_optional(s, 5, row, "Contact Email");
-        bind_optional(s, 6, row, "Media Property");
-        bind_optional(s, 7, row, "Contact First Name");
-        bind_optional(s, 8, row, "Contact Last Name");
-        bind_optional(s, 9, row, "Description");
-        bind_optional(s, 10, row, "Country");
-      }
+      s.bind(2, row.key.empty() ? std::string() : row.key[0]);
+      // ?3 to ?10: the fields from Partner Name to Status (an update, by Partner ID), or from
+      // Partner ID to Country (an upsert, by e-mail).
+      for (int i = 0; i < 8; ++i) bind_optional(s, 3 + i, row, detail::kPartnerFields[update_only ? i + 1 : i]);
       s.bind(11, import.id);
       s.bind(12, now);
       std::int64_t partner_row = 0;
@@ -640,23 +603,11 @@ void SqliteStore::commit_batch(const ImportRecord& import, const std::vector<Row
         "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?6) ON CONFLICT (tenant_id, family, record_key) DO UPDATE SET "
         "values_json = excluded.values_json, updated_import = ?5, updated_at = ?6");
     for (const RowWrite& row : rows) {
-      std::string key;
-      for (std::size_t k = 0; k < row.key.size(); ++k) {
-        if (k) key.push_back('\x1f');
-        key += row.key[k];
-      }
-      if (key.empty()) key = import.id + ":" + std::to_string(row.row);  // keyless records (leads)
-      std::string json = "{";
-      for (std::size_t i = 0; i < row.values.size(); ++i) {
-        if (i) json.push_back(',');
-        json += json_quote(row.values[i].first) + ":" + json_quote(row.values[i].second);
-      }
-      json.push_back('}');
       upsert.reset();
       upsert.bind(1, import.tenant_id);
       upsert.bind(2, family);
-      upsert.bind(3, key);
-      upsert.bind(4, json);
+      upsert.bind(3, detail::record_key(import.id, row));
+      upsert.bind(4, detail::values_json(row));
       upsert.bind(5, import.id);
       upsert.bind(6, now);
       upsert.run();
