@@ -14,7 +14,7 @@ h2 { font-size: 1.2rem; margin: 0 0 0.75rem; }
 h2:focus { outline: none; }
 h2:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 h3 { font-size: 1rem; margin: 1rem 0 0.5rem; }
-section[hidden] { display: none; }
+[hidden] { display: none !important; } /* the rules below that set display must not show what is hidden */
 label { font-weight: 500; }
 .field { display: flex; flex-direction: column; gap: 0.25rem; margin: 0 0 0.75rem; max-width: 28rem; }
 .row { display: flex; gap: 0.75rem; flex-wrap: wrap; align-items: flex-end; }

@@ -213,6 +213,9 @@ test('fix and retry: problem rows shown, a corrected file passes and is imported
   await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
   const summary = await page.getByLabel('Import summary').innerText();
   assert.match(summary, /Created\s+3/);
+  // Only "Import another file" is offered: "Try the import again" is for an import that failed.
+  assert.equal(await page.getByRole('button', { name: 'Try the import again' }).isVisible(), false);
+  assert.equal(await page.getByRole('button', { name: 'Import another file' }).isVisible(), true);
   assert.equal(await page.getByRole('progressbar', { name: 'Upload' }).getAttribute('aria-valuenow'), '100');
   const results = await download(() => page.getByRole('link', { name: 'Download the results file' }).click());
   assert.match(results, /acme@example\.com/);
