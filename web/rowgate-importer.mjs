@@ -521,11 +521,11 @@ export class RowgateImporter extends HTMLElement {
     state.codes = new Map();
     state.filter = '';
     state.shown = state.findings;
-    state.counts = { bytes: 0, total: state.file.size, rows: 0, create: 0, update: 0, duplicate: 0, error: 0, warnings: 0 };
+    state.counts = { bytes: 0, rows: 0, create: 0, update: 0, duplicate: 0, error: 0, warnings: 0 };
     state.fileErrorText = '';
+    state.runError = '';
     state.startedAt = performance.now();
     state.elapsed = undefined;
-    this.$('file-error').textContent = '';
     this.$('code-filter').innerHTML = '<option value="">All problems</option>';
     this.$('findings').show(state.shown);
     for (const name of ['download-errors', 'retry', 'commit']) this.$(name).disabled = true;
@@ -557,7 +557,7 @@ export class RowgateImporter extends HTMLElement {
         if (this.run !== run) return;
         this.run = null;
         state.result = result;
-        state.counts = { ...result.counts, total: state.file.size, bytes: state.file.size };
+        state.counts = { ...result.counts, bytes: state.file.size };
         this.finishDryRun();
       },
       (error) => {
@@ -570,7 +570,9 @@ export class RowgateImporter extends HTMLElement {
         }
         this.$('cancel-dry-run').disabled = true;
         this.$('retry').disabled = false;
-        this.$('file-error').textContent = `The dry run failed: ${error.message}`;
+        // Kept in the state, not written to the page: a paint still scheduled would wipe it.
+        state.runError = error.message;
+        this.paintDryRun();
       },
     );
   }
@@ -600,18 +602,16 @@ export class RowgateImporter extends HTMLElement {
 
   paintDryRun() {
     const { counts, file, findings, shown } = this.state;
-    const total = file.size || 1;
-    const percent = this.state.result ? 100 : Math.min(100, Math.round((100 * counts.bytes) / total));
-    const bar = this.$('dry-progress');
-    bar.setAttribute('aria-valuenow', String(percent));
-    bar.setAttribute('aria-valuetext', `${percent}%, ${number(counts.rows)} rows read`);
-    bar.firstElementChild.style.width = `${percent}%`;
+    const percent = this.state.result ? 100 : (100 * counts.bytes) / (file.size || 1);
+    this.setBar('dry-progress', percent, `${number(counts.rows)} rows read`);
     const elapsed = this.state.elapsed === undefined ? '' : `: done in ${this.state.elapsed.toFixed(2)} s`;
     this.$('dry-progress-text').textContent = `${megabytes(counts.bytes)} of ${megabytes(file.size)} read, ${number(counts.rows)} rows${elapsed}`;
     for (const outcome of OUTCOMES) this.root.querySelector(`[data-count="${outcome}"]`).textContent = number(counts[outcome]);
     this.$('shown-count').textContent = `${number(shown.length)} of ${number(findings.length)} findings shown`;
     const advice = this.state.result ? ' Correct the file and choose it again.' : '';
-    this.$('file-error').textContent = this.state.fileErrorText ? `The file cannot be imported: ${this.state.fileErrorText}${advice}` : '';
+    const { fileErrorText, runError } = this.state;
+    this.$('file-error').textContent = runError ? `The dry run failed: ${runError}`
+      : fileErrorText ? `The file cannot be imported: ${fileErrorText}${advice}` : '';
     this.renderCodeOptions();
     this.$('findings').refresh();
   }
