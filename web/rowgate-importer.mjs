@@ -38,10 +38,6 @@ const DELIMITER_NAMES = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pip
 
 const number = (n) => Number(n ?? 0).toLocaleString('en-US');
 
-function escapeHtml(text) {
-  return String(text ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 function megabytes(bytes) {
   if (bytes < 1e6) return `${(bytes / 1e3).toLocaleString('en-US', { maximumFractionDigits: 1 })} kB`;
   return `${(bytes / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
@@ -279,20 +275,18 @@ export class RowgateImporter extends HTMLElement {
 
   async loadTemplates() {
     const select = this.$('template');
-    select.innerHTML = '<option value="">Loading…</option>';
+    select.replaceChildren(new Option('Loading…', ''));
     try {
       const { items } = await this.api.templates();
       const offered = (this.getAttribute('templates') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-      this.state.templates = offered.length ? items.filter((t) => offered.includes(t.name)) : items;
-      select.innerHTML = this.state.templates
-        .map((t) => `<option value="${escapeHtml(t.name)}">${escapeHtml(t.title)}</option>`)
-        .join('');
+      const templates = offered.length ? items.filter((t) => offered.includes(t.name)) : items;
+      select.replaceChildren(...templates.map((t) => new Option(t.title, t.name)));
       const wanted = this.getAttribute('template');
-      const chosen = this.state.templates.some((t) => t.name === wanted) ? wanted : this.state.templates[0]?.name;
+      const chosen = templates.some((t) => t.name === wanted) ? wanted : templates[0]?.name;
       select.value = chosen ?? '';
       if (chosen) await this.chooseTemplate(chosen);
     } catch (error) {
-      select.innerHTML = '<option value="">(not available)</option>';
+      select.replaceChildren(new Option('(not available)', ''));
       this.say(this.failure(error));
     }
   }
