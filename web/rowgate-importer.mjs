@@ -82,7 +82,6 @@ export class RowgateImporter extends HTMLElement {
       preview: null,
       result: null,
       findings: [],
-      idempotencyKey: '', // one per import attempt: a repeated create cannot make a second import
     };
     const key = () => (typeof this.getApiKey === 'function' ? this.getApiKey() : this.getAttribute('api-key') || sessionStorage.getItem(KEY_STORAGE) || '');
     this.api = new RowgateApi(this.server, key);
@@ -420,7 +419,9 @@ export class RowgateImporter extends HTMLElement {
       this.say('');
     } catch (error) {
       this.$('detected').hidden = true;
-      this.say(`The file cannot be read: ${error.message}`);
+      // A worker or module that failed to start is no fault of the file.
+      const engine = error.name === 'WorkerError' || error.name === 'ModuleError';
+      this.say(engine ? this.failure(error) : `The file cannot be read: ${error.message}`);
     }
   }
 
