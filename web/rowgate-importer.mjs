@@ -33,7 +33,7 @@ const STEPS = [
 ];
 const OUTCOMES = ['create', 'update', 'duplicate', 'error', 'warnings'];
 const OUTCOME_TITLES = { create: 'Create', update: 'Update', duplicate: 'Duplicate', error: 'Error', warnings: 'Warnings' };
-// Values a template wants once for the whole file besides its reference fields (groups).
+const FINISHED = ['done', 'failed', 'cancelled']; // an import's statuses that do not change again
 const DELIMITER_NAMES = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
 
 const number = (n) => Number(n ?? 0).toLocaleString('en-US');
