@@ -88,10 +88,19 @@ async function pickFile(path) {
   await until(() => next.isEnabled(), 10_000, 'the file preview');
 }
 
-/// Clicks "Start the dry run" and waits for the end; answers the counts shown.
+/// Clicks "Start the dry run" and waits for the end; answers the counts shown. The dry run runs
+/// in the browser: the page sends nothing meanwhile (no file data, no call of the API).
 async function dryRun() {
-  await page.getByRole('button', { name: 'Start the dry run' }).click();
-  await until(() => page.getByRole('button', { name: 'Choose a corrected file' }).isEnabled(), 60_000, 'the dry run');
+  const sent = [];
+  const record = (request) => sent.push(`${request.method()} ${request.url()}`);
+  context.on('request', record);
+  try {
+    await page.getByRole('button', { name: 'Start the dry run' }).click();
+    await until(() => page.getByRole('button', { name: 'Choose a corrected file' }).isEnabled(), 60_000, 'the dry run');
+  } finally {
+    context.off('request', record);
+  }
+  assert.deepEqual(sent.filter((r) => !r.startsWith('GET ') || r.includes('/api/')), [], 'requests during the dry run');
   return shownCounts();
 }
 
