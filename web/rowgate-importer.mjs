@@ -71,7 +71,6 @@ export class RowgateImporter extends HTMLElement {
   reload() {
     this.run?.cancel();
     this.state = {
-      templates: [],
       templateName: '',
       template: null,
       context: null,
@@ -665,7 +664,8 @@ export class RowgateImporter extends HTMLElement {
   async commit() {
     const state = this.state;
     this.go('import');
-    state.idempotencyKey = newIdempotencyKey();
+    // One per import attempt: a create sent again (a lost answer) cannot make a second import.
+    const idempotencyKey = newIdempotencyKey();
     this.$('import-error').textContent = '';
     this.$('import-summary').hidden = true;
     this.$('retry-import').hidden = true;
@@ -678,11 +678,11 @@ export class RowgateImporter extends HTMLElement {
       if (Object.keys(state.map).length) body.mapping = state.map;
       if (Object.keys(state.fixed).length) body.fixed = state.fixed;
       phase.textContent = 'Creating the import…';
-      const { id } = await this.api.createImport(body, state.idempotencyKey);
+      const { id } = await this.api.createImport(body, idempotencyKey);
       await this.upload(id);
       phase.textContent = 'Uploaded; the server is validating and storing the rows…';
       let job = await this.api.startImport(id);
-      while (!['done', 'failed', 'cancelled'].includes(job.status)) {
+      while (!FINISHED.includes(job.status)) {
         this.showServerProgress(job);
         await new Promise((resolve) => setTimeout(resolve, POLL_MS));
         job = await this.api.importStatus(id);
@@ -700,15 +700,14 @@ export class RowgateImporter extends HTMLElement {
   async upload(id) {
     const { file } = this.state;
     const parts = Math.max(1, Math.ceil(file.size / PART_BYTES));
+    const show = (bytes) => this.setBar('upload-progress', file.size ? (100 * bytes) / file.size : 100, `${megabytes(bytes)} of ${megabytes(file.size)}`);
     let sent = 0;
     for (let n = 1; n <= parts; n++) {
       const blob = file.slice((n - 1) * PART_BYTES, Math.min(file.size, n * PART_BYTES));
       this.$('import-phase').textContent = `Uploading part ${n} of ${parts}…`;
-      await this.api.putPart(id, n, blob, (loaded) => {
-        this.setBar('upload-progress', file.size ? (100 * (sent + loaded)) / file.size : 100, `${megabytes(sent + loaded)} of ${megabytes(file.size)}`);
-      });
+      await this.api.putPart(id, n, blob, (loaded) => show(sent + loaded));
       sent += blob.size;
-      this.setBar('upload-progress', file.size ? (100 * sent) / file.size : 100, `${megabytes(sent)} of ${megabytes(file.size)}`);
+      show(sent);
     }
     this.setBar('upload-progress', 100, 'uploaded');
   }
@@ -723,7 +722,7 @@ export class RowgateImporter extends HTMLElement {
 
   showServerProgress(job) {
     const { bytes = 0, bytes_total: total = 0, rows = 0 } = job.progress ?? {};
-    const done = ['done', 'failed', 'cancelled'].includes(job.status);
+    const done = FINISHED.includes(job.status);
     const percent = done ? 100 : total ? (100 * bytes) / total : 0;
     this.setBar('server-progress', percent, `${job.status}, ${number(rows)} rows`);
     if (!done) this.$('import-phase').textContent = `The server is ${job.status === 'committing' ? 'storing' : job.status} the rows: ${number(rows)} so far…`;

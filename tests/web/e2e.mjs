@@ -379,6 +379,96 @@ test('leads: the flow and source the template marks fixed are given once for the
   assert.deepEqual([counts.create, counts.error], [2, 1]);
 });
 
+test('a server that cannot be reached, and an upload part the server fails, say what to do', async () => {
+  await page.route('**/api/v1/templates', (route) => route.abort('connectionrefused'));
+  try {
+    await openImportPage();
+    const alert = page.getByRole('alert').filter({ hasText: 'cannot be reached' });
+    await until(() => alert.count(), 10_000, 'the unreachable message');
+    assert.match(await alert.innerText(), /^The Rowgate server at http:\/\/127\.0\.0\.1:\d+ cannot be reached\. Check the connection and try again\.$/);
+  } finally {
+    await page.unroute('**/api/v1/templates');
+  }
+
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  await pickFile(write('upload-fails.csv', `${HEADER}Delta Media,delta@example.com,https://delta.example.com/,Podcasts,FR\n`));
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 0, warnings: 0 });
+  let refused = 0;
+  const busy = { error: { code: 'unavailable', message: 'The server is busy.' } };
+  await page.route('**/api/v1/imports/*/parts/1', (route) => {
+    refused += 1;
+    return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify(busy) });
+  });
+  try {
+    await page.getByRole('button', { name: 'Import 1 valid row' }).click();
+    const error = page.getByRole('alert').filter({ hasText: 'The server failed' });
+    await error.waitFor({ timeout: 15_000 });
+    assert.equal(await error.innerText(),
+      'The server failed (The server is busy.) Try again in a moment. "Try the import again" uploads the file anew.');
+    assert.equal(await page.getByText('The import did not complete.').count(), 1);
+    assert.equal(refused, 1);
+    // The one way on: trying again (not a second button that starts over).
+    assert.equal(await page.getByRole('button', { name: 'Import another file' }).isVisible(), false);
+    await shot('15-upload-failed');
+  } finally {
+    await page.unroute('**/api/v1/imports/*/parts/1');
+  }
+  await page.getByRole('button', { name: 'Try the import again' }).click();
+  await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByLabel('Import summary').innerText(), /Created\s+1/);
+});
+
+test('a worker that cannot start says so at the file step', async () => {
+  await openImportPage();
+  // The embedding page names a WebAssembly folder that does not exist.
+  await page.evaluate(() => {
+    const importer = document.querySelector('rowgate-importer');
+    importer.setAttribute('wasm', '/no-such-folder/');
+    importer.reload();
+  });
+  await chooseTemplate('Prospect import');
+  await page.getByLabel('Choose a file').setInputFiles(write('fine.csv', `${HEADER}Echo Media,echo@example.com,https://echo.example.com/,Podcasts,US\n`));
+  const alert = page.getByRole('alert').filter({ hasText: 'Rowgate worker failed' });
+  await alert.waitFor({ timeout: 15_000 });
+  assert.match(await alert.innerText(), /^Something went wrong: The Rowgate worker failed: .*reload the page\.$/);
+  assert.equal(await page.getByRole('button', { name: 'Next: map the columns' }).isDisabled(), true);
+  await shot('16-worker-failed');
+});
+
+test('an Excel workbook is refused with what to do instead', async () => {
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  // The first bytes of a ZIP archive, as an .xlsx file starts.
+  const workbook = Buffer.concat([Buffer.from('PK\x03\x04\x14\x00\x06\x00', 'latin1'), Buffer.alloc(200, 0x41)]);
+  await pickFile(write('partners.xlsx', workbook));
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  const counts = await dryRun();
+  assert.deepEqual(counts, { create: 0, update: 0, duplicate: 0, error: 0, warnings: 0 });
+  const alert = page.getByRole('alert').filter({ hasText: 'The file cannot be imported' });
+  assert.match(await alert.innerText(), /ZIP archive .*save it as "CSV UTF-8" and upload that\..*Correct the file and choose it again/s);
+  assert.equal(await page.getByRole('button', { name: /^Import/ }).isDisabled(), true);
+});
+
+test('a dry run cancelled half-way goes back to the mapping, and can start again', async () => {
+  let text = HEADER;
+  const rows = [];
+  for (let i = 0; i < 400_000; i++) rows.push(`Partner ${i},p${i}@example.com,https://p${i}.example.com/,Podcasts,US\n`);
+  text += rows.join('');
+  const file = write('big.csv', text);
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  await pickFile(file);
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  await page.getByRole('button', { name: 'Start the dry run' }).click();
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The dry run was cancelled.' }).waitFor({ timeout: 10_000 });
+  assert.equal(await page.getByRole('heading', { name: 'Map the columns' }).isVisible(), true);
+  const counts = await dryRun();
+  assert.deepEqual([counts.create, counts.error], [400_000, 0]);
+});
+
 test('50,000 findings: only the visible rows are in the page, and it stays responsive', async () => {
   let text = HEADER;
   for (let i = 0; i < 50_000; i++) text += `Partner ${i},bad-email-${i},https://p${i}.example.com/,Podcasts,US\n`;
