@@ -30,7 +30,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "server"))
 from rowgate_server import (Checks, Outcomes, Server, new_tenant, start, stored_keys,  # noqa: E402
-                            upload, wait, work_folder)
+                            upload_all, wait, work_folder)
 
 run = Checks()
 check = run.check
@@ -38,14 +38,6 @@ check = run.check
 
 def loadavg():
     return "%.2f %.2f %.2f" % os.getloadavg()
-
-
-def upload_all(port, key, path):
-    """Creates a commit import of PATH and uploads it; returns its id (not started)."""
-    iid, refused = upload(port, key, path)
-    if refused:
-        raise RuntimeError("part %d: %d %s" % refused)
-    return iid
 
 
 def metrics(port):

@@ -10,56 +10,28 @@ Usage: commit_bench.py --rowgate BIN --file prospects.csv --context groups.json 
 import argparse
 import json
 import os
-import re
-import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
-import urllib.request
 
-PART = 8 << 20
-
-
-def call(port, key, method, path, body=None, raw=False):
-    data = body if raw else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method,
-                                 headers={"Authorization": "Bearer " + key})
-    with urllib.request.urlopen(req, timeout=120) as r:
-        return json.loads(r.read() or b"null")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "server"))
+from rowgate_server import Server, new_tenant, parts_of, start, upload_all, wait  # noqa: E402
 
 
 def commit_once(a, tmp):
     db = os.path.join(tmp, "store.db")
-    groups = json.load(open(a.context))["sets"]["groups"]
-    admin = [a.rowgate, "admin", "create-tenant", "Bench", "--db", "sqlite:" + db]
-    for g in groups:
-        admin += ["--group", g]
-    key = subprocess.run(admin, capture_output=True, text=True, check=True).stdout.strip()
-    proc = subprocess.Popen([a.rowgate, "serve", "--db", "sqlite:" + db, "--data", os.path.join(tmp, "data"),
-                             "--port", "0", "--web", tmp], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    port = int(re.search(r":(\d+)", proc.stdout.readline()).group(1))
-    with open(a.file, "rb") as f:
-        parts = []
-        while True:
-            chunk = f.read(PART)
-            if not chunk:
-                break
-            parts.append(chunk)
+    key = new_tenant(a.rowgate, db, "Bench", a.context)
+    server = Server(a.rowgate, db, os.path.join(tmp, "data"), subprocess.DEVNULL)
+    parts = list(parts_of(a.file))
     t0 = time.perf_counter()
-    iid = call(port, key, "POST", "/api/v1/imports", {"template": "prospects"})["id"]
-    for n, chunk in enumerate(parts, 1):
-        call(port, key, "PUT", "/api/v1/imports/%s/parts/%d" % (iid, n), chunk, raw=True)
+    iid = upload_all(server.port, key, parts)
     t_upload = time.perf_counter()
-    call(port, key, "POST", "/api/v1/imports/%s/start" % iid)
-    while True:
-        st = call(port, key, "GET", "/api/v1/imports/" + iid)
-        if st["status"] in ("done", "failed", "cancelled"):
-            break
-        time.sleep(0.005)
+    start(server.port, key, iid)
+    st = wait(server.port, key, iid, timeout=3600, every=0.005)
     t_end = time.perf_counter()
-    proc.send_signal(signal.SIGTERM)
-    proc.wait()
+    server.stop()
     return t_end - t0, t_upload - t0, st
 
 

@@ -18,20 +18,14 @@ import argparse
 import json
 import os
 import re
-import shutil
-import signal
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
-import urllib.request
 
-PART = 8 << 20
-
-
-def psql_bin():
-    binary = os.path.join(os.environ.get("ROWGATE_PG_BIN", ""), "psql")
-    return binary if os.path.exists(binary) else shutil.which("psql")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "server"))
+from rowgate_server import Server, new_tenant, parts_of, psql, start, upload_all, wait  # noqa: E402
 
 
 def admin_url(db):
@@ -42,79 +36,28 @@ def app_url(db):
     return re.sub(r"/[^/?]*$", "/" + db, os.environ["ROWGATE_TEST_PG"])
 
 
-def psql(url, *commands):
-    args = [psql_bin(), "-X", "-At", "-q", "-v", "ON_ERROR_STOP=1", url]
-    for c in commands:
-        args += ["-c", c]
-    return subprocess.run(args, capture_output=True, text=True, check=True).stdout
-
-
 def fresh_database(name):
     psql(admin_url("postgres"), "DROP DATABASE IF EXISTS %s" % name, "CREATE DATABASE %s OWNER rowgate" % name)
     return app_url(name)
 
 
-def call(port, key, method, path, body=None, raw=False):
-    data = body if raw else (json.dumps(body).encode() if body is not None else None)
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data, method=method,
-                                 headers={"Authorization": "Bearer " + key})
-    with urllib.request.urlopen(req, timeout=300) as r:
-        return json.loads(r.read() or b"null")
-
-
-class Server:
-    def __init__(self, rowgate, db, data, log):
-        self.proc = subprocess.Popen([rowgate, "serve", "--db", db, "--data", data, "--port", "0", "--web", data],
-                                     stdout=subprocess.PIPE, stderr=log, text=True)
-        self.port = int(re.search(r":(\d+)", self.proc.stdout.readline()).group(1))
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait()
-
-
-def create_tenant(a, db, name):
-    groups = json.load(open(a.context))["sets"]["groups"]
-    admin = [a.rowgate, "admin", "create-tenant", name, "--db", db]
-    for g in groups:
-        admin += ["--group", g]
-    return subprocess.run(admin, capture_output=True, text=True, check=True).stdout.strip()
-
-
-def read_parts(path):
-    parts = []
-    with open(path, "rb") as f:
-        while True:
-            chunk = f.read(PART)
-            if not chunk:
-                return parts
-            parts.append(chunk)
-
-
 def upload(port, key, parts):
-    iid = call(port, key, "POST", "/api/v1/imports", {"template": "prospects"})["id"]
-    for n, chunk in enumerate(parts, 1):
-        call(port, key, "PUT", "/api/v1/imports/%s/parts/%d" % (iid, n), chunk, raw=True)
-    return iid
+    return upload_all(port, key, parts, timeout=300)
 
 
 def wait_done(port, key, iid):
-    while True:
-        st = call(port, key, "GET", "/api/v1/imports/" + iid)
-        if st["status"] in ("done", "failed", "cancelled"):
-            return st
-        time.sleep(0.005)
+    return wait(port, key, iid, timeout=3600, every=0.005)
 
 
 def commit_once(a, tmp, run, parts):
     db = fresh_database("bench_commit_%d" % run)
-    key = create_tenant(a, db, "Bench")
+    key = new_tenant(a.rowgate, db, "Bench", a.context)
     log = open(os.path.join(tmp, "server-%d.log" % run), "w")
     server = Server(a.rowgate, db, os.path.join(tmp, "data-%d" % run), log)
     t0 = time.perf_counter()
     iid = upload(server.port, key, parts)
     t_upload = time.perf_counter()
-    call(server.port, key, "POST", "/api/v1/imports/%s/start" % iid)
+    start(server.port, key, iid)
     st = wait_done(server.port, key, iid)
     t_end = time.perf_counter()
     server.stop()
@@ -137,13 +80,13 @@ def copy_baseline(a, run):
 
 def concurrent(a, tmp, parts, expected_valid):
     db = fresh_database("bench_concurrent")
-    keys = [create_tenant(a, db, "Tenant %d" % i) for i in range(4)]
+    keys = [new_tenant(a.rowgate, db, "Tenant %d" % i, a.context) for i in range(4)]
     logs = [open(os.path.join(tmp, "concurrent-%d.log" % i), "w") for i in range(2)]
     servers = [Server(a.rowgate, db, os.path.join(tmp, "cdata-%d" % i), logs[i]) for i in range(2)]
     ids = [upload(servers[i % 2].port, keys[i], parts) for i in range(4)]
     t0 = time.perf_counter()
     for i in range(4):
-        call(servers[i % 2].port, keys[i], "POST", "/api/v1/imports/%s/start" % ids[i])
+        start(servers[i % 2].port, keys[i], ids[i])
     ends = []
     for i in range(4):
         st = wait_done(servers[(i + 1) % 2].port, keys[i], ids[i])  # asked of the other server
@@ -171,7 +114,7 @@ def main():
     ap.add_argument("--skip-concurrent", action="store_true")
     ap.add_argument("--concurrent-only", action="store_true")
     a = ap.parse_args()
-    parts = read_parts(a.file)
+    parts = list(parts_of(a.file))
     size = os.path.getsize(a.file)
     with tempfile.TemporaryDirectory(prefix="rowgate_pgbench_") as tmp:
         totals, uploads, writes, valid = [], [], [], 0

@@ -107,6 +107,14 @@ def upload(port, key, parts, body=COMMIT, timeout=120):
     return created["id"], put_parts(port, key, created["id"], parts, timeout)[1]
 
 
+def upload_all(port, key, parts, body=COMMIT, timeout=120):
+    """upload(), raising if a part is refused; returns the import's id."""
+    import_id, refused = upload(port, key, parts, body, timeout)
+    if refused:
+        raise RuntimeError("part %d of import %s refused: %d %s" % (refused[0], import_id, refused[1], refused[2]))
+    return import_id
+
+
 def start(port, key, import_id):
     status, answer = call(port, key, "POST", "/api/v1/imports/%s/start" % import_id)
     if status != 202:
