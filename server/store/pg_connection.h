@@ -80,6 +80,16 @@ class Result {
   std::uint64_t affected() const { return std::strtoull(PQcmdTuples(r_.get()), nullptr, 10); }
   PGresult* get() const { return r_.get(); }
 
+  /// One row of the result, read by column alone (the stores' shared row readers).
+  struct Row {
+    const Result& result;
+    int row;
+    std::string text(int column) const { return result.text(row, column); }
+    std::int64_t int64(int column) const { return result.int64(row, column); }
+    bool flag(int column) const { return result.boolean(row, column); }
+  };
+  Row row(int i) const { return Row{*this, i}; }
+
  private:
   std::unique_ptr<PGresult, void (*)(PGresult*)> r_;
 };

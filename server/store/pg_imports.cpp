@@ -23,37 +23,13 @@ namespace {
 
 constexpr std::size_t kReportChunk = 4 << 20;
 
-const char* kImportColumns =
-    "id, tenant_id, template_name, template_json, options_json, fixed_json, dry_run, status, idempotency_key, "
-    "request_hash, parts, bytes_total, rows_done, bytes_done, last_committed_row, summary_json, top_codes_json, error, "
-    "cancel_requested, created_at, updated_at, files_expire_at, lease_owner";
+// The shared columns, then the lease's owner (only a shared store has one).
+const std::string kImportColumns = std::string(detail::kImportColumns) + ", lease_owner";
 
-ImportRecord read_import(const Result& s, int i) {
-  ImportRecord r;
-  r.id = s.text(i, 0);
-  r.tenant_id = s.int64(i, 1);
-  r.template_name = s.text(i, 2);
-  r.template_json = s.text(i, 3);
-  r.options_json = s.text(i, 4);
-  r.fixed_json = s.text(i, 5);
-  r.dry_run = s.boolean(i, 6);
-  r.status = s.text(i, 7);
-  r.idempotency_key = s.text(i, 8);
-  r.request_hash = s.text(i, 9);
-  r.parts = static_cast<std::uint64_t>(s.int64(i, 10));
-  r.bytes_total = static_cast<std::uint64_t>(s.int64(i, 11));
-  r.rows_done = static_cast<std::uint64_t>(s.int64(i, 12));
-  r.bytes_done = static_cast<std::uint64_t>(s.int64(i, 13));
-  r.last_committed_row = static_cast<std::uint64_t>(s.int64(i, 14));
-  r.summary_json = s.text(i, 15);
-  r.top_codes_json = s.text(i, 16);
-  r.error = s.text(i, 17);
-  r.cancel_requested = s.boolean(i, 18);
-  r.created_at = s.int64(i, 19);
-  r.updated_at = s.int64(i, 20);
-  r.files_expire_at = s.int64(i, 21);
-  r.lease_owner = s.text(i, 22);
-  return r;
+ImportRecord read_import(const Result& r, int i) {
+  ImportRecord out = detail::read_import(r.row(i));
+  out.lease_owner = r.text(i, detail::kImportColumnCount);
+  return out;
 }
 
 // One COPY text field: \N (NULL) for a value the row does not give, so an update keeps the stored one.
@@ -82,7 +58,7 @@ void PgStore::create_import(const ImportRecord& r) {
 std::optional<ImportRecord> PgStore::import(std::int64_t tenant, const std::string& id) {
   Connection& c = connection();
   Transaction t(c, tenant);
-  Result r = c.exec(std::string("SELECT ") + kImportColumns + " FROM imports WHERE id = $1 AND tenant_id = $2",
+  Result r = c.exec("SELECT " + kImportColumns + " FROM imports WHERE id = $1 AND tenant_id = $2",
                     {id, Param(tenant)});
   t.commit();
   if (r.rows() == 0) return std::nullopt;
@@ -92,7 +68,7 @@ std::optional<ImportRecord> PgStore::import(std::int64_t tenant, const std::stri
 std::vector<ImportRecord> PgStore::imports(std::int64_t tenant, std::size_t limit) {
   Connection& c = connection();
   Transaction t(c, tenant);
-  Result r = c.exec(std::string("SELECT ") + kImportColumns +
+  Result r = c.exec("SELECT " + kImportColumns +
                         " FROM imports WHERE tenant_id = $1 ORDER BY created_at DESC, seq DESC LIMIT $2",
                     {Param(tenant), Param(static_cast<std::uint64_t>(limit))});
   t.commit();
@@ -104,7 +80,7 @@ std::vector<ImportRecord> PgStore::imports(std::int64_t tenant, std::size_t limi
 std::vector<ImportRecord> PgStore::unfinished_imports() {
   Connection& c = connection();
   Transaction t(c, "claim");
-  Result r = c.exec(std::string("SELECT ") + kImportColumns +
+  Result r = c.exec("SELECT " + kImportColumns +
                     " FROM imports WHERE status IN ('queued', 'validating', 'committing') ORDER BY seq");
   t.commit();
   std::vector<ImportRecord> out;

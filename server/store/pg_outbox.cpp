@@ -3,6 +3,7 @@
 // is recorded (delivered, retry_later) first.
 #include "store/pg_connection.h"
 #include "store/pg_store.h"
+#include "store/store_detail.h"
 
 namespace rowgate::server {
 
@@ -10,28 +11,11 @@ using pg::Connection;
 using pg::Param;
 using pg::Result;
 using pg::Transaction;
+using detail::kOutboxColumns;
 
 namespace {
 
 constexpr std::int64_t kDeliveryLeaseSeconds = 60;
-
-const char* kOutboxColumns =
-    "id, tenant_id, import_id, channel, target, payload, attempts, next_attempt_at, last_error, delivered_at";
-
-OutboxItem read_outbox(const Result& r, int i) {
-  OutboxItem o;
-  o.id = r.int64(i, 0);
-  o.tenant_id = r.int64(i, 1);
-  o.import_id = r.text(i, 2);
-  o.channel = r.text(i, 3);
-  o.target = r.text(i, 4);
-  o.payload = r.text(i, 5);
-  o.attempts = static_cast<std::uint32_t>(r.int64(i, 6));
-  o.next_attempt_at = r.int64(i, 7);
-  o.last_error = r.text(i, 8);
-  o.delivered_at = r.int64(i, 9);
-  return o;
-}
 
 }  // namespace
 
@@ -56,7 +40,7 @@ std::vector<OutboxItem> PgStore::due(std::int64_t now, std::size_t limit) {
                     {Param(now), Param(static_cast<std::uint64_t>(limit)), Param(kDeliveryLeaseSeconds)});
   t.commit();
   std::vector<OutboxItem> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(read_outbox(r, i));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(detail::read_outbox(r.row(i)));
   return out;
 }
 
@@ -81,7 +65,7 @@ std::vector<OutboxItem> PgStore::outbox(std::int64_t tenant) {
   Result r = c.exec(std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE tenant_id = $1 ORDER BY id", {Param(tenant)});
   t.commit();
   std::vector<OutboxItem> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back(read_outbox(r, i));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(detail::read_outbox(r.row(i)));
   return out;
 }
 

@@ -9,6 +9,7 @@ using pg::Connection;
 using pg::Param;
 using pg::Result;
 using pg::Transaction;
+using detail::kPartnerColumns;
 using detail::like_pattern;
 using detail::now_seconds;
 
@@ -34,27 +35,6 @@ std::string filter_sql(const PartnerFilter& f, std::vector<Param>& params) {
   return where;
 }
 
-Partner read_partner(const Result& r, int i) {
-  Partner p;
-  p.id = r.int64(i, 0);
-  p.partner_id = r.text(i, 1);
-  p.name = r.text(i, 2);
-  p.email = r.text(i, 3);
-  p.url = r.text(i, 4);
-  p.first_name = r.text(i, 5);
-  p.last_name = r.text(i, 6);
-  p.description = r.text(i, 7);
-  p.country = r.text(i, 8);
-  p.status = r.text(i, 9);
-  p.created_at = r.int64(i, 10);
-  p.updated_at = r.int64(i, 11);
-  return p;
-}
-
-const char* kPartnerColumns =
-    "id, COALESCE(partner_id, ''), name, email, url, first_name, last_name, description, country, status, created_at, "
-    "updated_at";
-
 }  // namespace
 
 PartnerPage PgStore::partners(std::int64_t tenant, const PartnerFilter& filter, std::optional<std::int64_t> cursor,
@@ -75,8 +55,8 @@ PartnerPage PgStore::partners(std::int64_t tenant, const PartnerFilter& filter, 
                     paged);
   t.commit();
   for (int i = 0; i < r.rows(); ++i) {
-    page.items.push_back(read_partner(r, i));
-    if (!r.null(i, 12)) detail::split_groups(r.view(i, 12), page.items.back().groups);
+    page.items.push_back(detail::read_partner(r.row(i)));
+    if (!r.null(i, detail::kPartnerColumnCount)) detail::split_groups(r.view(i, detail::kPartnerColumnCount), page.items.back().groups);
   }
   if (page.items.size() > limit) {
     page.items.pop_back();
@@ -95,8 +75,8 @@ void PgStore::each_partner(std::int64_t tenant, const PartnerFilter& filter,
                  ", (SELECT string_agg(group_name, '|' ORDER BY group_name COLLATE \"C\") FROM partner_groups "
                  "WHERE partner_row = partners.id) FROM partners WHERE tenant_id = $1" + where + " ORDER BY id",
              params, [&](const Result& r) {
-               Partner p = read_partner(r, 0);
-               if (!r.null(0, 12)) detail::split_groups(r.view(0, 12), p.groups);
+               Partner p = detail::read_partner(r.row(0));
+               if (!r.null(0, detail::kPartnerColumnCount)) detail::split_groups(r.view(0, detail::kPartnerColumnCount), p.groups);
                return each(p);
              });
   t.commit();

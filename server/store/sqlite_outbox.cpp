@@ -3,8 +3,12 @@
 
 #include "store/sqlite_connection.h"
 #include "store/sqlite_store.h"
+#include "store/store_detail.h"
 
 namespace rowgate::server {
+
+using detail::kOutboxColumns;
+using detail::read_outbox;
 
 // ---- Outbox -------------------------------------------------------------------------------------
 
@@ -20,25 +24,9 @@ void SqliteStore::enqueue(const OutboxItem& item) {
   s.run();
 }
 
-static OutboxItem read_outbox(Statement& s) {
-  OutboxItem o;
-  o.id = s.int64(0);
-  o.tenant_id = s.int64(1);
-  o.import_id = s.text(2);
-  o.channel = s.text(3);
-  o.target = s.text(4);
-  o.payload = s.text(5);
-  o.attempts = static_cast<std::uint32_t>(s.int64(6));
-  o.next_attempt_at = s.int64(7);
-  o.last_error = s.text(8);
-  o.delivered_at = s.int64(9);
-  return o;
-}
-
 std::vector<OutboxItem> SqliteStore::due(std::int64_t now, std::size_t limit) {
-  Statement s = connection().prepare(
-      "SELECT id, tenant_id, import_id, channel, target, payload, attempts, next_attempt_at, last_error, delivered_at "
-      "FROM outbox WHERE delivered_at = 0 AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
+  Statement s = connection().prepare(std::string("SELECT ") + kOutboxColumns +
+                                     " FROM outbox WHERE delivered_at = 0 AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
   s.bind(1, now);
   s.bind(2, static_cast<std::int64_t>(limit));
   std::vector<OutboxItem> out;
@@ -64,9 +52,7 @@ void SqliteStore::retry_later(std::int64_t id, std::uint32_t attempts, std::int6
 }
 
 std::vector<OutboxItem> SqliteStore::outbox(std::int64_t tenant) {
-  Statement s = connection().prepare(
-      "SELECT id, tenant_id, import_id, channel, target, payload, attempts, next_attempt_at, last_error, delivered_at "
-      "FROM outbox WHERE tenant_id = ? ORDER BY id");
+  Statement s = connection().prepare(std::string("SELECT ") + kOutboxColumns + " FROM outbox WHERE tenant_id = ? ORDER BY id");
   s.bind(1, tenant);
   std::vector<OutboxItem> out;
   while (s.step()) out.push_back(read_outbox(s));

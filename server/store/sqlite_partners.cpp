@@ -7,8 +7,10 @@
 
 namespace rowgate::server {
 
+using detail::kPartnerColumns;
 using detail::like_pattern;
 using detail::now_seconds;
+using detail::read_partner;
 
 namespace {
 
@@ -39,27 +41,6 @@ FilterSql filter_sql(const PartnerFilter& f) {
   }
   return out;
 }
-
-Partner read_partner(Statement& s) {
-  Partner p;
-  p.id = s.int64(0);
-  p.partner_id = s.text(1);
-  p.name = s.text(2);
-  p.email = s.text(3);
-  p.url = s.text(4);
-  p.first_name = s.text(5);
-  p.last_name = s.text(6);
-  p.description = s.text(7);
-  p.country = s.text(8);
-  p.status = s.text(9);
-  p.created_at = s.int64(10);
-  p.updated_at = s.int64(11);
-  return p;
-}
-
-const char* kPartnerColumns =
-    "id, COALESCE(partner_id, ''), name, email, url, first_name, last_name, description, country, status, created_at, "
-    "updated_at";
 
 }  // namespace
 
@@ -110,7 +91,7 @@ void SqliteStore::each_partner(std::int64_t tenant, const PartnerFilter& filter,
   for (std::size_t i = 0; i < f.texts.size(); ++i) s.bind(static_cast<int>(2 + i), f.texts[i]);
   while (s.step()) {
     Partner p = read_partner(s);
-    detail::split_groups(s.text_view(12), p.groups);
+    detail::split_groups(s.text_view(detail::kPartnerColumnCount), p.groups);
     if (!each(p)) break;
   }
 }

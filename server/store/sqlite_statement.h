@@ -48,6 +48,7 @@ class Statement {
   }
 
   std::int64_t int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+  bool flag(int column) const { return int64(column) != 0; }  ///< a boolean stored as 0 or 1
   std::string text(int column) const { return std::string(text_view(column)); }
   std::string_view text_view(int column) const {
     const unsigned char* p = sqlite3_column_text(stmt_, column);

@@ -12,7 +12,9 @@
 
 namespace rowgate::server {
 
+using detail::kImportColumns;
 using detail::now_seconds;
+using detail::read_import;
 using detail::value_of;
 
 namespace {
@@ -145,38 +147,6 @@ CREATE TABLE tenant_origins (
 CREATE INDEX tenant_origins_by_origin ON tenant_origins (origin);
 )sql",
 };
-
-const char* kImportColumns =
-    "id, tenant_id, template_name, template_json, options_json, fixed_json, dry_run, status, idempotency_key, "
-    "request_hash, parts, bytes_total, rows_done, bytes_done, last_committed_row, summary_json, top_codes_json, error, "
-    "cancel_requested, created_at, updated_at, files_expire_at";
-
-ImportRecord read_import(Statement& s) {
-  ImportRecord r;
-  r.id = s.text(0);
-  r.tenant_id = s.int64(1);
-  r.template_name = s.text(2);
-  r.template_json = s.text(3);
-  r.options_json = s.text(4);
-  r.fixed_json = s.text(5);
-  r.dry_run = s.int64(6) != 0;
-  r.status = s.text(7);
-  r.idempotency_key = s.text(8);
-  r.request_hash = s.text(9);
-  r.parts = static_cast<std::uint64_t>(s.int64(10));
-  r.bytes_total = static_cast<std::uint64_t>(s.int64(11));
-  r.rows_done = static_cast<std::uint64_t>(s.int64(12));
-  r.bytes_done = static_cast<std::uint64_t>(s.int64(13));
-  r.last_committed_row = static_cast<std::uint64_t>(s.int64(14));
-  r.summary_json = s.text(15);
-  r.top_codes_json = s.text(16);
-  r.error = s.text(17);
-  r.cancel_requested = s.int64(18) != 0;
-  r.created_at = s.int64(19);
-  r.updated_at = s.int64(20);
-  r.files_expire_at = s.int64(21);
-  return r;
-}
 
 // SQL NULL for a field the row does not give, so that an update keeps the stored value.
 void bind_optional(Statement& s, int index, const RowWrite& row, std::string_view field) {

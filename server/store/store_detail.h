@@ -1,5 +1,5 @@
-// What both stores compute the same way, free of SQL: the clock, search patterns, and how a
-// row's key, values and groups are stored.
+// What both stores compute the same way, free of SQL: the clock, search patterns, how a row's
+// key, values and groups are stored, and the column lists and row readers of what they return.
 // Only the store's own source files include this.
 #pragma once
 
@@ -36,5 +36,84 @@ std::string values_json(const RowWrite& row);
 
 /// A partner's groups from their names joined by '|' (empty: none).
 void split_groups(std::string_view joined, std::vector<std::string>& groups);
+
+// The columns both stores select for imports, partners and outbox items, and their readers.
+// `Row` is one result row with text(i), int64(i) and flag(i) (a boolean).
+
+inline constexpr const char* kImportColumns =
+    "id, tenant_id, template_name, template_json, options_json, fixed_json, dry_run, status, idempotency_key, "
+    "request_hash, parts, bytes_total, rows_done, bytes_done, last_committed_row, summary_json, top_codes_json, error, "
+    "cancel_requested, created_at, updated_at, files_expire_at";
+inline constexpr int kImportColumnCount = 22;  ///< a store selecting more reads them from here on
+
+template <class Row>
+ImportRecord read_import(const Row& row) {
+  ImportRecord r;
+  r.id = row.text(0);
+  r.tenant_id = row.int64(1);
+  r.template_name = row.text(2);
+  r.template_json = row.text(3);
+  r.options_json = row.text(4);
+  r.fixed_json = row.text(5);
+  r.dry_run = row.flag(6);
+  r.status = row.text(7);
+  r.idempotency_key = row.text(8);
+  r.request_hash = row.text(9);
+  r.parts = static_cast<std::uint64_t>(row.int64(10));
+  r.bytes_total = static_cast<std::uint64_t>(row.int64(11));
+  r.rows_done = static_cast<std::uint64_t>(row.int64(12));
+  r.bytes_done = static_cast<std::uint64_t>(row.int64(13));
+  r.last_committed_row = static_cast<std::uint64_t>(row.int64(14));
+  r.summary_json = row.text(15);
+  r.top_codes_json = row.text(16);
+  r.error = row.text(17);
+  r.cancel_requested = row.flag(18);
+  r.created_at = row.int64(19);
+  r.updated_at = row.int64(20);
+  r.files_expire_at = row.int64(21);
+  return r;
+}
+
+inline constexpr const char* kPartnerColumns =
+    "id, COALESCE(partner_id, ''), name, email, url, first_name, last_name, description, country, status, created_at, "
+    "updated_at";
+inline constexpr int kPartnerColumnCount = 12;
+
+template <class Row>
+Partner read_partner(const Row& row) {
+  Partner p;
+  p.id = row.int64(0);
+  p.partner_id = row.text(1);
+  p.name = row.text(2);
+  p.email = row.text(3);
+  p.url = row.text(4);
+  p.first_name = row.text(5);
+  p.last_name = row.text(6);
+  p.description = row.text(7);
+  p.country = row.text(8);
+  p.status = row.text(9);
+  p.created_at = row.int64(10);
+  p.updated_at = row.int64(11);
+  return p;
+}
+
+inline constexpr const char* kOutboxColumns =
+    "id, tenant_id, import_id, channel, target, payload, attempts, next_attempt_at, last_error, delivered_at";
+
+template <class Row>
+OutboxItem read_outbox(const Row& row) {
+  OutboxItem o;
+  o.id = row.int64(0);
+  o.tenant_id = row.int64(1);
+  o.import_id = row.text(2);
+  o.channel = row.text(3);
+  o.target = row.text(4);
+  o.payload = row.text(5);
+  o.attempts = static_cast<std::uint32_t>(row.int64(6));
+  o.next_attempt_at = row.int64(7);
+  o.last_error = row.text(8);
+  o.delivered_at = row.int64(9);
+  return o;
+}
 
 }  // namespace rowgate::server::detail
