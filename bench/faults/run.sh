@@ -5,14 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tools/deps.sh
+source tools/data.sh
 rowgate_install_missing "${ROWGATE_BUILD_PACKAGES[@]}"
 cmake --preset native >/dev/null
 cmake --build build/native --target rowgate -j"$(nproc)" >/dev/null
-data=build/native/data
-file="$data/prospects_500000.csv"
-if [ ! -f "$file" ]; then
-  mkdir -p "$data"
-  python3 ../shared/data/gen_import_files.py 500000 42 "$file" --kind csv --truth "$file.truth.csv"
-fi
+file=build/native/data/prospects_500000.csv
+rowgate_data 500000 42 "$file"
 exec python3 tests/server/faults.py --rowgate build/native/server/rowgate --file "$file" \
   --context examples/prospects_context.json --kills 20 "$@"

@@ -8,21 +8,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tools/deps.sh
+source tools/data.sh
 rowgate_install_missing "${ROWGATE_BUILD_PACKAGES[@]}" "${ROWGATE_LOAD_PACKAGES[@]}"
 cmake --preset native >/dev/null
 cmake --build build/native --target rowgate -j2 >/dev/null
-gen() {  # ROWS SEED OUT
-  if [ ! -f "$3" ]; then
-    mkdir -p "$(dirname "$3")"
-    python3 ../shared/data/gen_import_files.py "$1" "$2" "$3" --kind csv --truth "$3.truth.csv"
-  fi
-}
 data=build/native/data
-gen 500000 42 "$data/prospects_500000.csv"
-gen 20000 7 "$data/load/prospects_20000_s7.csv"
+rowgate_data 500000 42 "$data/prospects_500000.csv"
+rowgate_data 20000 7 "$data/load/prospects_20000_s7.csv"
 tenants=()
 for seed in 101 102 103 104 105 106 107 108; do
-  gen 100000 "$seed" "$data/load/prospects_100000_s$seed.csv"
+  rowgate_data 100000 "$seed" "$data/load/prospects_100000_s$seed.csv"
   tenants+=(--tenant-file "$data/load/prospects_100000_s$seed.csv")
 done
 exec python3 bench/load/load.py --rowgate build/native/server/rowgate --context examples/prospects_context.json \

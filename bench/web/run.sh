@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tools/deps.sh
+source tools/data.sh
 rowgate_install_missing "${ROWGATE_BUILD_PACKAGES[@]}" "${ROWGATE_WASM_PACKAGES[@]}" "${ROWGATE_WEB_PACKAGES[@]}"
 [ -d tests/web/node_modules/playwright-core ] || (cd tests/web && npm ci --no-audit --no-fund)
 
@@ -14,11 +15,8 @@ cmake --preset native >/dev/null && cmake --build build/native --target rowgate 
   [ -x "$native" ] || { echo "no $native" >&2; exit 1; }
 cmake --preset wasm >/dev/null && cmake --build --preset wasm -j2 >/dev/null
 
-file=build/data/prospects_500000.csv
-if [ ! -f "$file" ]; then
-  mkdir -p build/data
-  python3 ../shared/data/gen_import_files.py 500000 42 "$file.tmp" --kind csv && mv "$file.tmp" "$file"
-fi
+file=build/native/data/prospects_500000.csv
+rowgate_data 500000 42 "$file"
 
 scratch="$(mktemp -d)"
 server_pid=""
