@@ -10,6 +10,17 @@
 #include "text.h"
 
 namespace rowgate::detail {
+namespace {
+
+// "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error ..." -> what
+// follows the position. Its "last read" may end inside a character: kept valid UTF-8.
+std::string parse_error_text(const nlohmann::detail::exception& ex) {
+  std::string_view what = ex.what();
+  std::size_t colon = what.find(": ");
+  return to_valid_utf8(colon == std::string_view::npos ? what : what.substr(colon + 2));
+}
+
+}  // namespace
 
 // A SAX handler that flattens one object into (dotted key, value) cells without building a DOM.
 struct JsonlReader::Flattener {
@@ -146,12 +157,7 @@ struct JsonlReader::Flattener {
     return true;
   }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) {
-    // "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error ..." ->
-    // keep what follows the position.
-    std::string_view what = ex.what();
-    std::size_t colon = what.find(": ");
-    // Its "last read" may end inside a character: keep the message valid UTF-8.
-    error = to_valid_utf8(colon == std::string_view::npos ? what : what.substr(colon + 2));
+    error = parse_error_text(ex);
     return false;
   }
 
@@ -184,9 +190,7 @@ struct JsonChecker {
   bool start_array(std::size_t) { return true; }
   bool end_array() { return true; }
   bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) {
-    std::string_view what = ex.what();
-    std::size_t colon = what.find(": ");
-    error = to_valid_utf8(colon == std::string_view::npos ? what : what.substr(colon + 2));
+    error = parse_error_text(ex);
     return false;
   }
 };
