@@ -40,6 +40,13 @@ std::string_view type_phrase(FieldType type) {
   }
 }
 
+// A key's part as the key tables hash it: e-mail addresses compare case-insensitively, other
+// keys as normalised.
+void append_key_part(std::string& out, FieldType type, std::string_view value) {
+  if (type == FieldType::Email) append_lower(out, value);
+  else out.append(value);
+}
+
 std::string_view kind_phrase(JsonKind kind) {
   switch (kind) {
     case JsonKind::String: return "a string";
@@ -106,7 +113,7 @@ RowValidator::RowValidator(const Template& tmpl, const Context& context, const O
   }
   for (const auto& parts : context.existing) {
     if (parts.size() != key_slots_.size()) continue;
-    existing_.insert(key_hash_of(parts), 0);
+    existing_.insert(key_hash(tmpl, std::vector<std::string_view>(parts.begin(), parts.end())), 0);
   }
   if (!key_slots_.empty())
     for (std::uint64_t h : context.existing_hashes) existing_.insert(h == 0 ? 1 : h, 0);
@@ -129,35 +136,6 @@ bool RowValidator::RefSet::contains(std::string_view value) const {
     if (members[table[i] - 1] == value) return true;
   return false;
 }
-
-void RowValidator::append_key_part(std::string& out, const Slot& s, std::string_view value) const {
-  // E-mail addresses compare case-insensitively; other keys as normalised.
-  if (s.type == FieldType::Email) append_lower(out, value);
-  else out.append(value);
-}
-
-std::uint64_t RowValidator::key_hash_of(const std::vector<std::string>& parts) {
-  return key_hash(tmpl_, std::vector<std::string_view>(parts.begin(), parts.end()));
-}
-
-}  // namespace rowgate::detail
-
-namespace rowgate {
-
-std::uint64_t key_hash(const Template& tmpl, const std::vector<std::string_view>& parts) {
-  std::string text;
-  for (std::size_t k = 0; k < parts.size() && k < tmpl.key.size(); ++k) {
-    if (k) text.push_back('\x1f');
-    std::string_view part = detail::trim(parts[k]);
-    if (tmpl.fields[tmpl.key[k]].type == FieldType::Email) detail::append_lower(text, part);
-    else text.append(part);
-  }
-  return detail::hash64(text);
-}
-
-}  // namespace rowgate
-
-namespace rowgate::detail {
 
 int RowValidator::dynamic_slot(const std::string& key, int pattern) {
   for (std::size_t i = tmpl_.fields.size(); i < slots_.size(); ++i)
@@ -365,14 +343,15 @@ bool RowValidator::build_key() {
   }
   key_text_.clear();
   if (key_slots_.size() == 1) {
-    append_key_part(key_text_, slots_[static_cast<std::size_t>(key_slots_[0])], slots_[static_cast<std::size_t>(key_slots_[0])].value);
+    const Slot& s = slots_[static_cast<std::size_t>(key_slots_[0])];
+    append_key_part(key_text_, s.type, s.value);
     result_.key.push_back(key_text_);
   } else {
     for (std::size_t k = 0; k < key_slots_.size(); ++k) {
       const Slot& s = slots_[static_cast<std::size_t>(key_slots_[k])];
       if (k) key_text_.push_back('\x1f');
       key_parts_[k].clear();
-      append_key_part(key_parts_[k], s, s.value);
+      append_key_part(key_parts_[k], s.type, s.value);
       key_text_.append(key_parts_[k]);
     }
     for (const std::string& part : key_parts_) result_.key.push_back(part);
@@ -420,7 +399,7 @@ void RowValidator::finish_row(std::uint64_t row, std::uint64_t line, const std::
     Slot& s = slots_[i];
     if (s.unique_table < 0 || !s.valid || s.value.empty()) continue;
     std::string folded;
-    append_key_part(folded, s, s.value);
+    append_key_part(folded, s.type, s.value);
     std::uint64_t first = unique_tables_[static_cast<std::size_t>(s.unique_table)].insert(hash64(folded), row);
     if (first != row) {
       report(s, row, line, mapping, code::duplicate_in_file,
@@ -473,3 +452,16 @@ RecordResult& RowValidator::bare_result(std::uint64_t row, std::uint64_t line) {
 }
 
 }  // namespace rowgate::detail
+
+namespace rowgate {
+
+std::uint64_t key_hash(const Template& tmpl, const std::vector<std::string_view>& parts) {
+  std::string text;
+  for (std::size_t k = 0; k < parts.size() && k < tmpl.key.size(); ++k) {
+    if (k) text.push_back('\x1f');
+    detail::append_key_part(text, tmpl.fields[tmpl.key[k]].type, detail::trim(parts[k]));
+  }
+  return detail::hash64(text);
+}
+
+}  // namespace rowgate

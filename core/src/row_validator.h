@@ -88,8 +88,6 @@ class RowValidator {
   bool check(Slot& s, std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping);
   void report(const Slot& s, std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping,
               std::string_view code, std::string message, Severity severity = Severity::Error);
-  void append_key_part(std::string& out, const Slot& s, std::string_view value) const;
-  std::uint64_t key_hash_of(const std::vector<std::string>& parts);
   /// Builds the row's key from its (checked) key fields; false when one is missing or invalid.
   bool build_key();
 
