@@ -110,19 +110,18 @@ void append_json_string(std::string& out, std::string_view text) {
 }
 
 void append_csv_cell(std::string& out, std::string_view cell) {
-  bool ascii = true;
-  for (char c : cell) ascii &= static_cast<unsigned char>(c) < 0x80;
+  bool ascii = true, quote = false, quotes = false;
+  for (char c : cell) {
+    ascii &= static_cast<unsigned char>(c) < 0x80;
+    quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
+    quotes |= c == '"';
+  }
   if (!ascii && !checks::valid_utf8(cell)) {
     append_csv_cell(out, detail::to_valid_utf8(cell));  // files we write are always UTF-8
     return;
   }
   bool formula = !cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@' ||
                                    cell[0] == '\t' || cell[0] == '\r');
-  bool quote = false, quotes = false;
-  for (char c : cell) {
-    quote |= c == ',' || c == '"' || c == '\r' || c == '\n';
-    quotes |= c == '"';
-  }
   if (quote) out.push_back('"');
   if (formula) out.push_back('\'');
   if (!quotes) {
