@@ -44,7 +44,7 @@ void SessionAdapter::on_record(const RecordResult& r) {
     results_ += result_jsonl(r);
     results_.push_back('\n');
   } else if (outputs_.results == ResultsFormat::Csv) {
-    results_ += results_csv_line(r, value_columns_);
+    append_results_csv_line(results_, r, value_columns_);
   }
 }
 
