@@ -120,6 +120,42 @@ bool setting(const val& settings, const char* name, bool fallback) {
   return v.isUndefined() ? fallback : v.as<bool>();
 }
 
+/// A template (its JSON text, or a built-in's name), a context and options (JSON text, "" for
+/// none) as JavaScript gives them, loaded; or, in `code` and `message`, why they cannot be used.
+struct Inputs {
+  Template tmpl;
+  Context context;
+  Options options;
+  std::string code;  ///< empty when all three loaded
+  std::string message;
+};
+
+Inputs load_inputs(const std::string& tmpl, const std::string& context, const std::string& options) {
+  Inputs in;
+  std::size_t first = tmpl.find_first_not_of(" \t\r\n");
+  bool is_json = first != std::string::npos && tmpl[first] == '{';
+  TemplateLoad loaded = is_json ? parse_template(tmpl) : builtin_template(tmpl);
+  if (!loaded.ok) {
+    in.code = code::invalid_template;
+    in.message = template_error(is_json ? "given as JSON" : tmpl, loaded.error).message;
+    return in;
+  }
+  in.tmpl = std::move(loaded.value);
+  ContextLoad ctx = parse_context(context);
+  if (!ctx.ok) {
+    in.code = "invalid_context";
+    in.message = "The context cannot be used: " + ctx.error + ".";
+    return in;
+  }
+  in.context = std::move(ctx.value);
+  Status parsed = parse_options_json(options, &in.options);
+  if (!parsed.ok) {
+    in.code = "invalid_options";
+    in.message = "The options cannot be used: " + parsed.message + ".";
+  }
+  return in;
+}
+
 // ---- Session: the dry run ------------------------------------------------------------------
 
 class JsSession {
@@ -127,30 +163,17 @@ class JsSession {
   /// `tmpl`: a template's JSON text or a built-in name; `context`, `options`: JSON text ("" for
   /// none); `settings`: {report: true, findings: true, values: false, errorValues: false}.
   JsSession(const std::string& tmpl, const std::string& context, const std::string& options, const val& settings) {
-    std::size_t first = tmpl.find_first_not_of(" \t\r\n");
-    bool is_json = first != std::string::npos && tmpl[first] == '{';
-    TemplateLoad loaded = is_json ? parse_template(tmpl) : builtin_template(tmpl);
-    if (!loaded.ok) {
-      fail(code::invalid_template, template_error(is_json ? "given as JSON" : tmpl, loaded.error).message);
+    Inputs in = load_inputs(tmpl, context, options);
+    if (!in.code.empty()) {
+      fail(in.code, std::move(in.message));
       return;
     }
-    ContextLoad ctx = parse_context(context);
-    if (!ctx.ok) {
-      fail("invalid_context", "The context cannot be used: " + ctx.error + ".");
-      return;
-    }
-    Options opts;
-    Status parsed = parse_options_json(options, &opts);
-    if (!parsed.ok) {
-      fail("invalid_options", "The options cannot be used: " + parsed.message + ".");
-      return;
-    }
-    opts.want_values = setting(settings, "values", false);
-    opts.want_error_values = setting(settings, "errorValues", false);
+    in.options.want_values = setting(settings, "values", false);
+    in.options.want_error_values = setting(settings, "errorValues", false);
     Outputs outputs;
     outputs.report = setting(settings, "report", true);
     outputs.batches = setting(settings, "findings", true);
-    adapter_ = std::make_unique<SessionAdapter>(std::move(loaded.value), ctx.value, std::move(opts), outputs);
+    adapter_ = std::make_unique<SessionAdapter>(std::move(in.tmpl), in.context, std::move(in.options), outputs);
     if (!adapter_->status().ok) fail("invalid_options", adapter_->status().message);
   }
 
@@ -215,17 +238,11 @@ class NullSink : public Sink {
 /// `samples[i]` holds the first values of mapping entry i. `head` is the file's first bytes
 /// (the core sniffs from the first 64 KiB); `whole` says that they are the whole file.
 val preview(const std::string& tmpl, const std::string& options, const val& head, bool whole, unsigned sample_rows) {
-  std::size_t first = tmpl.find_first_not_of(" \t\r\n");
-  bool is_json = first != std::string::npos && tmpl[first] == '{';
-  TemplateLoad loaded = is_json ? parse_template(tmpl) : builtin_template(tmpl);
-  if (!loaded.ok)
-    return status_object(false, code::invalid_template, template_error(is_json ? "given as JSON" : tmpl, loaded.error).message);
-  Options opts;
-  Status parsed = parse_options_json(options, &opts);
-  if (!parsed.ok) return status_object(false, "invalid_options", "The options cannot be used: " + parsed.message + ".");
-  opts.sample_rows = sample_rows;
+  Inputs in = load_inputs(tmpl, "", options);
+  if (!in.code.empty()) return status_object(false, in.code, in.message);
+  in.options.sample_rows = sample_rows;
   NullSink sink;
-  Session session(std::move(loaded.value), Context{}, std::move(opts), sink);
+  Session session(std::move(in.tmpl), in.context, std::move(in.options), sink);
   if (!session.status().ok) return status_object(false, "invalid_options", session.status().message);
   std::vector<unsigned char> buffer(head["length"].as<unsigned>());
   val(emscripten::typed_memory_view(buffer.size(), buffer.data())).call<void>("set", head);
