@@ -82,10 +82,14 @@ std::string_view severity_name(Severity severity) { return severity == Severity:
 
 struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::FindingOut {
   Impl(Template t, const Context& context, Options o, Sink& s)
-      : tmpl(std::move(t)), options(std::move(o)), sink(s), validator(tmpl, context, options, *this) {
+      : tmpl(std::move(t)),
+        options(std::move(o)),
+        mapper(tmpl, options.map),
+        sink(s),
+        validator(tmpl, context, options, *this) {
     status = validator.status();
     if (status.ok) {
-      std::string problem = detail::Mapper(tmpl, options.map).check_overrides();
+      std::string problem = mapper.check_overrides();
       if (!problem.empty()) status = Status{false, problem};
     }
   }
@@ -276,7 +280,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
     std::vector<std::string> headers;
     headers.reserve(rec.count);
     for (std::size_t c = 0; c < rec.count; ++c) headers.emplace_back(detail::trim(rec.fields[c]));
-    std::vector<ColumnMatch> matches = detail::Mapper(tmpl, options.map).map_header(headers);
+    std::vector<ColumnMatch> matches = mapper.map_header(headers);
     for (std::size_t c = 0; c < headers.size(); ++c) add_column(headers[c], matches[c]);
     header_findings(matches, rec.row, rec.line);
   }
@@ -285,7 +289,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
     std::vector<std::string> letters;
     letters.reserve(count);
     for (std::size_t c = 0; c < count; ++c) letters.push_back(column_letters(c));
-    std::vector<ColumnMatch> matches = detail::Mapper(tmpl, options.map).map_positions(letters);
+    std::vector<ColumnMatch> matches = mapper.map_positions(letters);
     for (std::size_t c = 0; c < count; ++c) add_column(letters[c], matches[c]);
     header_findings(matches, row, line);
   }
@@ -365,7 +369,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
     auto it = key_slots.find(key);
     if (it != key_slots.end()) return it->second;
     std::vector<std::string> one{std::string(key)};
-    ColumnMatch m = detail::Mapper(tmpl, options.map).map_header(one)[0];
+    ColumnMatch m = mapper.map_header(one)[0];
     // Two different keys for one field (say "email" and "Email"): the first one seen wins.
     if (m.field >= 0)
       for (int s : column_slot)
@@ -424,6 +428,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
 
   Template tmpl;
   Options options;
+  detail::Mapper mapper;  // of tmpl with options.map: its names are folded once per file
   Sink& sink;
   Status status;
   Summary summary;
