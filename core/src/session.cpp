@@ -365,7 +365,13 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
 
   // ---- JSONL ------------------------------------------------------------------------------
 
-  int key_slot(std::string_view key, std::uint64_t row) {
+  struct KeyColumn {
+    int slot;            // the validator slot it feeds, or -1
+    std::size_t column;  // its mapping entry
+  };
+
+  // The mapping entry of a JSONL key (added the first time the key is seen) and its slot.
+  const KeyColumn& key_column(std::string_view key, std::uint64_t row) {
     auto it = key_slots.find(key);
     if (it != key_slots.end()) return it->second;
     std::vector<std::string> one{std::string(key)};
@@ -393,19 +399,18 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
       f.message = std::move(message);
       emit(std::move(f));
     }
-    key_slots.emplace(std::string(key), slot);
-    return slot;
+    return key_slots.emplace(std::string(key), KeyColumn{slot, mapping.size() - 1}).first->second;
   }
 
   void on_object(std::uint64_t row, const std::vector<JsonCell>& cells) override {
     if (stopped) return;
     ++records_seen;
     validator.begin_row();
+    const bool sampling = records_seen <= options.sample_rows;
     for (const JsonCell& cell : cells) {
-      int slot = key_slot(cell.key, row);
-      if (records_seen <= options.sample_rows)
-        for (std::size_t c = 0; c < mapping.size(); ++c)
-          if (mapping[c].column == cell.key) take_sample(c, cell.value);
+      const KeyColumn& k = key_column(cell.key, row);
+      if (sampling) take_sample(k.column, cell.value);
+      const int slot = k.slot;
       if (slot < 0) {
         // customFields: {"x": 1} is flattened; but "email": {"a": 1} means email is not a value.
         std::size_t dot = cell.key.find('.');
@@ -440,7 +445,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, int, StringHash, std::equal_to<>> key_slots;
+  std::unordered_map<std::string, KeyColumn, StringHash, std::equal_to<>> key_slots;  // JSONL keys
   bool file_error = false;
   bool stopped = false;
   bool started = false;
