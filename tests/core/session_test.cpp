@@ -346,6 +346,80 @@ TEST(Session, WantValuesFillsNormalisedValues) {
   EXPECT_EQ(without.records[0].value_slots, 0u);
 }
 
+// Options::want_error_values: the values of the records a table of problem rows shows, and no
+// others.
+TEST(Session, WantErrorValuesFillsValuesOfErrorAndDuplicateRecordsOnly) {
+  Options o;
+  o.want_error_values = true;
+  Checked r = check("prospects", kProspects, context_of(kProspectsContext), o);
+  EXPECT_EQ(outcomes(r), (Strings{"2:update", "3:create", "4:duplicate", "5:error", "6:error"}));
+  const std::size_t fields = builtin("prospects").fields.size();
+  for (const auto& rec : r.records) {
+    bool shown = rec.outcome == "error" || rec.outcome == "duplicate";
+    EXPECT_EQ(rec.value_slots, shown ? fields : 0u) << "row " << rec.row;
+  }
+  // The value that failed its check is there as the file has it.
+  ASSERT_EQ(r.records.size(), 5u);
+  const auto& delta = r.records[3].values;
+  EXPECT_NE(std::find(delta.begin(), delta.end(), std::pair<std::string, std::string>{"Contact Email", "not-an-email"}),
+            delta.end());
+}
+
+// ---- Samples for a mapping screen -----------------------------------------------------------------
+
+struct Sampled {
+  std::vector<MappingEntry> mapping;
+  std::vector<Strings> samples;
+};
+
+Sampled sample(std::string_view template_name, std::string_view input, Options options, std::size_t chunk) {
+  RecordingSink sink;
+  Session session(builtin(template_name), {}, options, sink);
+  for (std::size_t i = 0; i < input.size(); i += chunk) session.feed(input.substr(i, chunk));
+  session.finish();
+  return Sampled{session.mapping(), session.samples()};
+}
+
+// Per column (unknown ones too), the trimmed values of the first sample_rows records; empty cells
+// and cells that are not UTF-8 are left out; the header is no sample.
+TEST(Session, CsvSamplesHoldTheFirstRecordsValuesPerColumn) {
+  const std::string input =
+      "Partner Name,Contact Email,Shoe Size,Media Property\n"
+      " Acme ,ana@example.com,,https://a.example.com\n"
+      "Beta,\xFF bad,10,https://b.example.com\n"
+      "Gamma,gamma@example.com,11,https://c.example.com\n"
+      "Delta,delta@example.com,12,https://d.example.com\n";
+  Options o;
+  o.encoding = Encoding::Utf8;
+  o.sample_rows = 3;
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, input.size()}) {
+    Sampled s = sample("prospects", input, o, chunk);
+    ASSERT_EQ(s.mapping.size(), 4u);
+    EXPECT_EQ(s.samples, (std::vector<Strings>{{"Acme", "Beta", "Gamma"},
+                                               {"ana@example.com", "gamma@example.com"},
+                                               {"10", "11"},
+                                               {"https://a.example.com", "https://b.example.com", "https://c.example.com"}}))
+        << "chunks of " << chunk;
+  }
+  o.sample_rows = 0;
+  EXPECT_TRUE(sample("prospects", input, o, input.size()).samples.empty());
+}
+
+// In JSONL a sample belongs to the mapping entry of its key, which the first record that has the
+// key adds.
+TEST(Session, JsonlSamplesFollowTheKeysMappingEntries) {
+  const std::string input =
+      "{\"accountId\":\"a1\",\"id\":\"p1\",\"email\":\"x@example.com\"}\n"
+      "{\"accountId\":\" a2 \",\"id\":\"p2\",\"zzz\":\"q\",\"email\":\"\"}\n"
+      "{\"accountId\":\"a3\",\"id\":\"p3\",\"firstName\":\"Cy\"}\n";
+  Options o;
+  o.sample_rows = 2;
+  Sampled s = sample("participants", input, o, input.size());
+  ASSERT_EQ(s.mapping.size(), 5u);
+  EXPECT_EQ(s.mapping[3].column, "zzz");
+  EXPECT_EQ(s.samples, (std::vector<Strings>{{"a1", "a2"}, {"p1", "p2"}, {"x@example.com"}, {"q"}}));
+}
+
 // ---- Row numbering and chunks -------------------------------------------------------------------
 
 TEST(Session, NoHeaderFirstRecordIsRowOne) {
