@@ -104,7 +104,12 @@ class Connection {
     }
     PQsetNoticeProcessor(c_, [](void*, const char*) {}, nullptr);  // "relation exists, skipping" and the like
     // Short statements, many of them: compiling them (JIT) costs more than it saves.
-    script("SET jit = off");
+    try {
+      script("SET jit = off");
+    } catch (...) {
+      PQfinish(c_);  // no destructor runs for a constructor that throws
+      throw;
+    }
   }
   ~Connection() { PQfinish(c_); }
   Connection(const Connection&) = delete;

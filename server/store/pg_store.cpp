@@ -35,28 +35,17 @@ int PgStore::latest_version() { return static_cast<int>(sizeof pg::kMigrations /
 
 PgStore::PgStore(std::string url) : url_(std::move(url)) {
   serial_ = next_store_serial++;
-  try {
-    Connection& c = connection();
-    Result role = c.exec("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user");
-    if (role.rows() == 1 && (role.boolean(0, 0) || role.boolean(0, 1)))
-      throw std::runtime_error(
-          "the PostgreSQL role of --db is a superuser or has BYPASSRLS, so row-level security would not hold for it; "
-          "connect as a role without them (see docs/scale.md)");
-    migrate();
-  } catch (...) {
-    close_connections();  // no destructor runs for a constructor that throws
-    throw;
-  }
+  Connection& c = connection();
+  Result role = c.exec("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user");
+  if (role.rows() == 1 && (role.boolean(0, 0) || role.boolean(0, 1)))
+    throw std::runtime_error(
+        "the PostgreSQL role of --db is a superuser or has BYPASSRLS, so row-level security would not hold for it; "
+        "connect as a role without them (see docs/scale.md)");
+  migrate();
 }
 
-PgStore::~PgStore() { close_connections(); }
-
-void PgStore::close_connections() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (Connection* c : connections_) delete c;
-  connections_.clear();
-  tls_connections.by_store.erase(serial_);  // this thread's entry; other threads' are never looked up again
-}
+// Threads' entries for this store are never looked up again: serials are not reused.
+PgStore::~PgStore() = default;
 
 Connection& PgStore::connection() {
   auto& mine = tls_connections.by_store;
@@ -65,17 +54,15 @@ Connection& PgStore::connection() {
     if (it->second->in_transaction()) it->second->script("ROLLBACK");  // left by an exception mid-way
     return *it->second;
   }
-  auto* c = new Connection(url_);
+  auto fresh = std::make_unique<Connection>(url_);
+  Connection* c = fresh.get();
   std::lock_guard<std::mutex> lock(mutex_);
   if (it != mine.end()) {
-    for (Connection*& old : connections_)
-      if (old == it->second) {
-        delete old;
-        old = c;
-      }
+    for (std::unique_ptr<Connection>& old : connections_)
+      if (old.get() == it->second) old = std::move(fresh);  // closes the broken one
     it->second = c;
   } else {
-    connections_.push_back(c);
+    connections_.push_back(std::move(fresh));
     mine.emplace(serial_, c);
   }
   return *c;

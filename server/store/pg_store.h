@@ -4,6 +4,7 @@
 // connection per thread, versioned migrations on open.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -99,13 +100,14 @@ class PgStore : public Store {
 
  private:
   pg::Connection& connection();  ///< this thread's connection (opened on first use, reopened if broken)
-  void close_connections();     ///< closes every connection this store opened
   void migrate();
 
   std::string url_;
   std::uint64_t serial_ = 0;  // tells this store's thread-local connections from an earlier one's
   std::mutex mutex_;
-  std::vector<pg::Connection*> connections_;
+  // Owned here, so that they close even when the constructor throws (a refused role, a failed
+  // migration).
+  std::vector<std::unique_ptr<pg::Connection>> connections_;
 };
 
 }  // namespace rowgate::server

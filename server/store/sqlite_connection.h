@@ -23,13 +23,18 @@ class SqliteStore::Connection {
       throw std::runtime_error("cannot open the SQLite store " + path + ": " + why);
     }
     sqlite3_busy_timeout(db_, 10000);
-    exec("PRAGMA journal_mode=WAL");
-    exec("PRAGMA synchronous=FULL");
-    exec("PRAGMA foreign_keys=ON");
-    // Bulk upserts touch index pages at random (keys are e-mails): keep them in memory.
-    exec("PRAGMA cache_size=-131072");  // 128 MiB
-    exec("PRAGMA temp_store=MEMORY");
-    exec("PRAGMA wal_autocheckpoint=16384");  // 64 MiB of WAL between checkpoints
+    try {
+      exec("PRAGMA journal_mode=WAL");  // the first read: a file that is not a database fails here
+      exec("PRAGMA synchronous=FULL");
+      exec("PRAGMA foreign_keys=ON");
+      // Bulk upserts touch index pages at random (keys are e-mails): keep them in memory.
+      exec("PRAGMA cache_size=-131072");  // 128 MiB
+      exec("PRAGMA temp_store=MEMORY");
+      exec("PRAGMA wal_autocheckpoint=16384");  // 64 MiB of WAL between checkpoints
+    } catch (...) {
+      sqlite3_close(db_);  // no destructor runs for a constructor that throws
+      throw;
+    }
   }
   ~Connection() {
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);

@@ -173,22 +173,20 @@ SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
   migrate();
 }
 
-SqliteStore::~SqliteStore() {
-  std::lock_guard<std::mutex> lock(mutex_);
-  for (Connection* c : connections_) delete c;
-}
+SqliteStore::~SqliteStore() = default;
 
 SqliteStore::Connection& SqliteStore::connection() {
   auto& mine = tls_connections.by_store;
   auto it = mine.find(serial_);
   if (it != mine.end()) return *it->second;
-  auto* c = new Connection(path_);
+  auto c = std::make_unique<Connection>(path_);
+  Connection* opened = c.get();
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    connections_.push_back(c);
+    connections_.push_back(std::move(c));
   }
-  mine.emplace(serial_, c);
-  return *c;
+  mine.emplace(serial_, opened);
+  return *opened;
 }
 
 void SqliteStore::migrate() {

@@ -2,6 +2,7 @@
 // killed process and a power cut), one connection per thread, versioned migrations on open.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -85,7 +86,8 @@ class SqliteStore : public Store {
   std::string path_;
   std::uint64_t serial_ = 0;  // tells this store's thread-local connections from an earlier one's
   std::mutex mutex_;
-  std::vector<Connection*> connections_;
+  // Owned here, so that they close even when the constructor throws (a failed migration).
+  std::vector<std::unique_ptr<Connection>> connections_;
 };
 
 }  // namespace rowgate::server

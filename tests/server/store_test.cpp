@@ -19,6 +19,7 @@
 
 #include "store/pg_connection.h"
 #include "store/pg_store.h"
+#include "store/sqlite_connection.h"
 #include "store/sqlite_store.h"
 #include "util/crypto.h"
 
@@ -432,6 +433,45 @@ TEST_P(StoreTest, CountsImportsByStatusAcrossTenants) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values("sqlite", "postgresql"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// ---- SQLite only --------------------------------------------------------------------------------
+
+// A store that cannot open throws with a message, and closes what it opened on the way (the
+// debug build's LeakSanitizer checks it). Parameterised on "sqlite" alone, to run with the
+// SQLite half of the suite.
+class SqliteOnly : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("rowgate_store_" + random_hex(6));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::string path(const char* name) const { return (dir_ / name).string(); }
+  static std::string why_open_fails(const std::string& spec) {
+    try {
+      open_store(spec);
+    } catch (const std::runtime_error& e) {
+      return e.what();
+    }
+    return "it opened";
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_P(SqliteOnly, AFileThatIsNotADatabaseIsRefused) {
+  std::ofstream(path("notes.txt"), std::ios::binary) << std::string(4096, 'x');
+  EXPECT_NE(why_open_fails("sqlite:" + path("notes.txt")).find("not a database"), std::string::npos);
+}
+
+TEST_P(SqliteOnly, AStoreFromANewerServerIsRefused) {
+  open_store("sqlite:" + path("store.db"));
+  SqliteStore::Connection(path("store.db")).exec("PRAGMA user_version = 99");
+  EXPECT_NE(why_open_fails("sqlite:" + path("store.db")).find("schema version 99, newer than this server"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Stores, SqliteOnly, ::testing::Values("sqlite"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // ---- PostgreSQL only ----------------------------------------------------------------------------
