@@ -76,7 +76,6 @@ class JobSink : public Sink {
 
   void on_finding(const Finding& f) override {
     tally.add(f);
-    if (f.row == 0 && f.severity == Severity::Error && file_error.empty()) file_error = f.message;
     if (is_file_level(f) && f.severity == Severity::Error && file_error.empty()) file_error = f.message;
     write_all(errors_, errors_csv_line(f));
   }
@@ -228,8 +227,7 @@ void ImportRunner::record_failure(const std::string& import_id, std::int64_t ten
     failed.id = import_id;
     failed.tenant_id = tenant_id;
     if (store_.shared()) failed.lease_owner = settings_.owner;
-    store_.finish_import(failed, "failed", "", "", "the import stopped: " + why,
-                         static_cast<std::int64_t>(std::time(nullptr)) + settings_.files_kept_seconds);
+    store_.finish_import(failed, "failed", "", "", "the import stopped: " + why, now_seconds() + settings_.files_kept_seconds);
     forget_live(import_id);
     std::optional<Tenant> tenant = store_.tenant(tenant_id);
     std::optional<ImportRecord> ended = store_.import(tenant_id, import_id);
