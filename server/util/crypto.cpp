@@ -1,6 +1,5 @@
 #include "util/crypto.h"
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -22,31 +21,12 @@ std::string to_hex(const unsigned char* bytes, std::size_t n) {
 
 }  // namespace
 
-struct Sha256::State {
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  ~State() { EVP_MD_CTX_free(ctx); }
-};
-
-Sha256::Sha256() : state_(std::make_unique<State>()) {
-  if (!state_->ctx || EVP_DigestInit_ex(state_->ctx, EVP_sha256(), nullptr) != 1)
-    throw std::runtime_error("SHA-256 is not available");
-}
-
-Sha256::~Sha256() = default;
-
-void Sha256::update(std::string_view data) { EVP_DigestUpdate(state_->ctx, data.data(), data.size()); }
-
-std::string Sha256::hex() {
+std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  EVP_DigestFinal_ex(state_->ctx, digest, &n);
+  if (EVP_Digest(data.data(), data.size(), digest, &n, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("SHA-256 is not available");
   return to_hex(digest, n);
-}
-
-std::string sha256_hex(std::string_view data) {
-  Sha256 h;
-  h.update(data);
-  return h.hex();
 }
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
@@ -62,10 +42,6 @@ std::string random_hex(std::size_t bytes) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
     throw std::runtime_error("no secure random bytes available");
   return to_hex(reinterpret_cast<const unsigned char*>(raw.data()), bytes);
-}
-
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
 }  // namespace rowgate::server
