@@ -1,14 +1,7 @@
 #include "notify/tcp_connection.h"
 #include "notify/smtp_client.h"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -25,7 +18,6 @@ using Clock = std::chrono::steady_clock;
 constexpr int kSessionTimeouts = 6;
 constexpr std::size_t kMaxReplyLine = 4096;
 constexpr std::size_t kMaxReplyLines = 100;
-
 
 // One SMTP conversation: commands out, (multi-line) replies in.
 class Session {
@@ -103,13 +95,6 @@ class Session {
 
  private:
   static bool is_digit(char c) { return c >= '0' && c <= '9'; }
-
-  // The reply as text fit for an error message: no control characters, at most 200 bytes.
-  static std::string printable(std::string_view text) {
-    std::string out;
-    for (char c : text.substr(0, 200)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
-    return out;
-  }
 
   bool read_line(std::string* line) {
     for (;;) {

@@ -26,6 +26,11 @@ void Socket::reset(int fd) {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
+std::string printable(std::string_view text) {
+  std::string out;
+  for (char c : text.substr(0, 200)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
+  return out;
+}
 
 static void set_timeouts(int fd, int milliseconds) {
   timeval tv{};

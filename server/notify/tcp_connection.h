@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 struct sockaddr;
 
@@ -30,6 +31,9 @@ class Socket {
 
 /// strerror() of an errno value.
 std::string errno_text(int err);
+
+/// What a peer sent, fit for an error message: control characters as spaces, at most 200 bytes.
+std::string printable(std::string_view text);
 
 /// Which addresses a connection may go to.
 enum class Reach {

@@ -1,19 +1,11 @@
 #include "notify/tcp_connection.h"
 #include "notify/webhook_client.h"
 
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
 #include <chrono>
-#include <cstring>
 
 namespace rowgate::server {
 namespace {
@@ -24,7 +16,6 @@ using Clock = std::chrono::steady_clock;
 // at a time just under the timeout cannot hold the delivery thread for ever.
 constexpr int kCallTimeouts = 6;
 constexpr std::size_t kMaxResponseHead = 16 * 1024;
-
 
 bool starts_with_ci(std::string_view text, std::string_view prefix) {
   if (text.size() < prefix.size()) return false;
@@ -39,13 +30,6 @@ bool starts_with_ci(std::string_view text, std::string_view prefix) {
 bool host_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
          c == '_';
-}
-
-// The status line as text fit for an error message: no control characters, at most 200 bytes.
-std::string printable(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, 200)) out.push_back(static_cast<unsigned char>(c) < 0x20 ? ' ' : c);
-  return out;
 }
 
 }  // namespace
