@@ -31,6 +31,19 @@ using namespace Pistache;
 using namespace rowgate::server::http;
 using nlohmann::json;
 
+namespace {
+
+// A method the routes are declared with, by the name that route labels and Allow headers use.
+Http::Method method_named(const std::string& name) {
+  if (name == "GET") return Http::Method::Get;
+  if (name == "POST") return Http::Method::Post;
+  if (name == "PUT") return Http::Method::Put;
+  if (name == "DELETE") return Http::Method::Delete;
+  return Http::Method::Patch;
+}
+
+}  // namespace
+
 ApiServer::ApiServer(Store& store, ImportRunner& runner, ServerSettings settings)
     : store_(store), runner_(runner), settings_(std::move(settings)), metrics_(std::make_unique<Metrics>()),
       auth_limiter_(std::make_unique<RateLimiter>(settings_.auth_failures_per_minute / 60, settings_.auth_failure_burst)),
@@ -68,12 +81,8 @@ void ApiServer::on(const char* method, const char* path, Handler handler, bool a
     metrics_->observe(route, status, seconds);
     return Rest::Route::Result::Ok;
   };
-  std::string m = method;
-  allowed_[path].push_back(m);
-  if (m == "GET") Rest::Routes::Get(*router_, path, bound);
-  else if (m == "POST") Rest::Routes::Post(*router_, path, bound);
-  else if (m == "PUT") Rest::Routes::Put(*router_, path, bound);
-  else if (m == "DELETE") Rest::Routes::Delete(*router_, path, bound);
+  allowed_[path].push_back(method);
+  router_->addRoute(method_named(method), path, bound);
 }
 
 void ApiServer::routes() {
@@ -123,13 +132,8 @@ void ApiServer::routes() {
         return Rest::Route::Result::Ok;
       });
     for (const char* m : {"GET", "POST", "PUT", "DELETE", "PATCH"}) {
-      if (std::find(methods.begin(), methods.end(), m) != methods.end()) continue;
-      std::string method = m;
-      if (method == "GET") Rest::Routes::Get(*router_, path, refuse);
-      else if (method == "POST") Rest::Routes::Post(*router_, path, refuse);
-      else if (method == "PUT") Rest::Routes::Put(*router_, path, refuse);
-      else if (method == "DELETE") Rest::Routes::Delete(*router_, path, refuse);
-      else router_->patch(path, refuse);
+      if (std::find(methods.begin(), methods.end(), m) == methods.end())
+        router_->addRoute(method_named(m), path, refuse);
     }
   }
   // No route: a preflight on any path; a method this server never answers (HEAD, TRACE,
