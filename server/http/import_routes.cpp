@@ -70,24 +70,20 @@ void ApiServer::imports_create(Call& call, const Request& request, Response& res
   r.tenant_id = call.tenant;
   // The template: a built-in's name, or a template object of the caller's own.
   if (!body.contains("template")) fail(Http::Code::Bad_Request, "missing_field", "\"template\" is required.");
-  TemplateLoad t;
   if (body["template"].is_string()) {
     r.template_name = body["template"].get<std::string>();
-    t = builtin_template(r.template_name);
-    if (!t.ok) fail(Http::Code::Unprocessable_Entity, "unknown_template", "There is no template \"" + r.template_name + "\".");
+    for (const auto& b : builtin_templates())
+      if (b.name == r.template_name) r.template_json = std::string(b.json);
+    if (r.template_json.empty())
+      fail(Http::Code::Unprocessable_Entity, "unknown_template", "There is no template \"" + r.template_name + "\".");
   } else if (body["template"].is_object()) {
-    t = parse_template(body["template"].dump());
-    if (!t.ok) fail(Http::Code::Unprocessable_Entity, "invalid_template", t.error);
-    r.template_name = t.value.name;
+    r.template_json = body["template"].dump();  // the caller's own, even if named like a built-in
   } else {
     fail(Http::Code::Bad_Request, "bad_field", "\"template\" must be a template name or object.");
   }
-  if (body["template"].is_string()) {
-    for (const auto& b : builtin_templates())
-      if (b.name == r.template_name) r.template_json = std::string(b.json);
-  } else {
-    r.template_json = body["template"].dump();  // the caller's own, even if named like a built-in
-  }
+  TemplateLoad t = parse_template(r.template_json);
+  if (!t.ok) fail(Http::Code::Unprocessable_Entity, "invalid_template", t.error);
+  if (r.template_name.empty()) r.template_name = t.value.name;
   if (body.contains("dry_run") && !body["dry_run"].is_boolean())
     fail(Http::Code::Bad_Request, "bad_field", "\"dry_run\" must be true or false.");
   r.dry_run = body.value("dry_run", false);
@@ -186,20 +182,20 @@ void ApiServer::import_part(Call& call, const Request& request, Response& respon
   if (store_.shared()) {
     // Several servers on one database: the part goes where every server's runner reads it.
     store_.put_part_data(r.tenant_id, r.id, part, body);
-    return send_json(response, Http::Code::Ok, json({{"n", part.n}, {"size", part.size}, {"sha256", part.sha256}}).dump());
+  } else {
+    // Spool: write, fsync, rename, fsync the folder; only then record the part.
+    std::string path = runner_.part_path(r.id, part.n);
+    std::string tmp = path + ".tmp";
+    if (int err = write_durably(tmp, body)) {
+      if (err == ENOSPC || err == EDQUOT || err == EFBIG)
+        fail(Http::Code::Insufficient_Storage, "storage_full",
+             "The server has no room for this part now; nothing of it was kept. Try again later, or tell the operator.");
+      throw std::runtime_error("cannot spool " + tmp + ": " + std::strerror(err));
+    }
+    std::filesystem::rename(tmp, path);
+    sync_path(runner_.import_dir(r.id), true);
+    store_.put_part(r.tenant_id, r.id, part);
   }
-  // Spool: write, fsync, rename, fsync the folder; only then record the part.
-  std::string path = runner_.part_path(r.id, static_cast<std::uint32_t>(n));
-  std::string tmp = path + ".tmp";
-  if (int err = write_durably(tmp, body)) {
-    if (err == ENOSPC || err == EDQUOT || err == EFBIG)
-      fail(Http::Code::Insufficient_Storage, "storage_full",
-           "The server has no room for this part now; nothing of it was kept. Try again later, or tell the operator.");
-    throw std::runtime_error("cannot spool " + tmp + ": " + std::strerror(err));
-  }
-  std::filesystem::rename(tmp, path);
-  sync_path(runner_.import_dir(r.id), true);
-  store_.put_part(r.tenant_id, r.id, part);
   send_json(response, Http::Code::Ok, json({{"n", part.n}, {"size", part.size}, {"sha256", part.sha256}}).dump());
 }
 
