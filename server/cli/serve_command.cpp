@@ -7,9 +7,9 @@
 #include <cstdlib>
 #include <ctime>
 #include <exception>
-#include <fstream>
 #include <sstream>
 
+#include "cli/files.h"
 #include "http/api_server.h"
 #include "jobs/import_runner.h"
 #include "notify/notifier.h"
@@ -61,14 +61,9 @@ std::vector<std::string> split_groups(const std::string& list) {
 
 // The "groups" set of a context file (examples/prospects_context.json).
 std::vector<std::string> groups_of_context(const std::string& path, std::string* error) {
-  std::ifstream in(path);
-  if (!in) {
-    *error = "cannot read " + path;
-    return {};
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  ContextLoad c = parse_context(text.str());
+  std::string text;
+  if (!read_small_file(path, &text, error)) return {};
+  ContextLoad c = parse_context(text);
   if (!c.ok) {
     *error = path + ": " + c.error;
     return {};
@@ -190,26 +185,36 @@ int run_serve(const std::vector<std::string>& words) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  NotifySettings notify;
+  if (!smtp.empty()) {
+    std::size_t colon = smtp.rfind(':');
+    char* end = nullptr;
+    long port = colon == std::string::npos ? 0 : std::strtol(smtp.c_str() + colon + 1, &end, 10);
+    if (colon == 0 || port < 1 || port > 65535 || *end != '\0') return usage(kServeUsage, "--smtp must be HOST:PORT");
+    notify.smtp_host = smtp.substr(0, colon);
+    notify.smtp_port = static_cast<std::uint16_t>(port);
+  }
+  // Read before the demo tenant exists: a bad file must not leave a tenant whose key was never shown.
+  std::vector<std::string> groups;
+  if (!demo_groups.empty()) {
+    std::string error;
+    groups = groups_of_context(demo_groups, &error);
+    if (!error.empty()) {
+      std::fprintf(stderr, "rowgate serve: --demo-groups %s\n", error.c_str());
+      return 2;
+    }
+  }
+
   try {
     std::unique_ptr<Store> store = open_store(db);
     if (!store->has_tenants()) {
       std::int64_t tenant = store->create_tenant("Demo program");
-      if (!demo_groups.empty()) {
-        std::string error;
-        for (const std::string& g : groups_of_context(demo_groups, &error)) store->add_group(tenant, g);
-        if (!error.empty()) throw std::runtime_error("--demo-groups " + error);
-      }
+      for (const std::string& g : groups) store->add_group(tenant, g);
       std::printf("Created the demo tenant. Its API key (shown once): %s\n", new_key(*store, tenant).c_str());
     }
-    NotifySettings notify;
     if (!mail_from.empty()) notify.mail_from = mail_from;
     notify.allow_internal_webhooks = allow_internal_webhooks;
     notify.base_url = public_url.empty() ? "http://" + settings.address + ":" + std::to_string(settings.port) : public_url;
-    if (!smtp.empty()) {
-      std::size_t colon = smtp.rfind(':');
-      notify.smtp_host = smtp.substr(0, colon);
-      notify.smtp_port = static_cast<std::uint16_t>(std::atoi(smtp.substr(colon + 1).c_str()));
-    }
     Notifier notifier(*store, notify);
     RunnerSettings runner_settings;
     runner_settings.data_dir = data;
