@@ -19,12 +19,7 @@
 #include <fstream>
 #include <thread>
 
-#include "http/api_server.h"
-#include "http_client.h"
-#include "jobs/import_runner.h"
-#include "notify/notifier.h"
-#include "store/sqlite_store.h"
-#include "util/crypto.h"
+#include "server_fixture.h"
 
 namespace rowgate::testing {
 namespace {
@@ -112,44 +107,12 @@ std::vector<int> statuses(const std::string& raw) {
   return out;
 }
 
-class Abuse : public ::testing::Test {
+class Abuse : public ServerTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("rowgate_abuse_" + random_hex(6));
-    std::filesystem::create_directories(dir_ / "web");
-    std::ofstream(dir_ / "web" / "index.html") << "<!doctype html><title>Rowgate</title>";
-    std::ofstream(dir_ / "secret.txt") << "not for the web";
-    store_ = std::make_unique<SqliteStore>((dir_ / "store.db").string());
-    tenant_a_ = store_->create_tenant("A");
-    tenant_b_ = store_->create_tenant("B");
-    key_a_ = "key-a-" + random_hex(8);
-    key_b_ = "key-b-" + random_hex(8);
-    store_->add_key(tenant_a_, sha256_hex(key_a_));
-    store_->add_key(tenant_b_, sha256_hex(key_b_));
-    notifier_ = std::make_unique<Notifier>(*store_, NotifySettings{});
-    RunnerSettings rs;
-    rs.data_dir = (dir_ / "data").string();
-    runner_ = std::make_unique<ImportRunner>(*store_, rs, notifier_.get());
-    settings_.port = 0;
-    settings_.web_dir = (dir_ / "web").string();
-    settings_.wasm_dir = (dir_ / "web").string();
-
+  void configure(NotifySettings&, RunnerSettings&) override {
+    settings_.wasm_dir = settings_.web_dir;
     settings_.auth_failure_burst = 5;
     settings_.auth_failures_per_minute = 60;
-    server_ = std::make_unique<ApiServer>(*store_, *runner_, settings_);
-    server_->start();
-    runner_->start();
-    port_ = server_->port();
-  }
-
-  void TearDown() override {
-    server_->stop();
-    runner_->stop();
-    server_.reset();
-    runner_.reset();
-    notifier_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // Serves again with shorter timeouts than the default 10 s and 120 s.
@@ -162,28 +125,10 @@ class Abuse : public ::testing::Test {
     port_ = server_->port();
   }
 
-  HttpResponse call(const std::string& method, const std::string& target, const std::string& body = "",
-                    const std::string& key = "A", HttpHeaders extra = {}) {
-    if (key == "A") extra.emplace_back("Authorization", "Bearer " + key_a_);
-    else if (key == "B") extra.emplace_back("Authorization", "Bearer " + key_b_);
-    else if (!key.empty()) extra.emplace_back("Authorization", "Bearer " + key);
-    return http(port_, method, target, extra, body);
-  }
-
   std::string get(const std::string& target, const std::string& key) {
     return "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nAuthorization: Bearer " + key +
            "\r\n\r\n";
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<Notifier> notifier_;
-  std::unique_ptr<ImportRunner> runner_;
-  std::unique_ptr<ApiServer> server_;
-  ServerSettings settings_;
-  std::int64_t tenant_a_ = 0, tenant_b_ = 0;
-  std::string key_a_, key_b_;
-  std::uint16_t port_ = 0;
 };
 
 TEST_F(Abuse, SlowHeadersAreDroppedAtTheHeaderTimeoutWithoutBlockingOthers) {

@@ -11,13 +11,8 @@
 #include <sstream>
 #include <thread>
 
-#include "http/api_server.h"
-#include "http_client.h"
-#include "jobs/import_runner.h"
-#include "notify/notifier.h"
 #include "rowgate/report.h"
-#include "store/sqlite_store.h"
-#include "util/crypto.h"
+#include "server_fixture.h"
 
 namespace rowgate::testing {
 namespace {
@@ -35,57 +30,19 @@ std::string prospects_csv(int rows, int first = 1, const std::string& group = "P
   return csv;
 }
 
-class Api : public ::testing::Test {
+class Api : public ServerTest {
  protected:
+  void configure(NotifySettings& ns, RunnerSettings& rs) override {
+    ns.smtp_port = 1;  // e-mail is "configured"; the delivery thread is not started here
+    rs.batch_rows = 100;
+  }
+
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("rowgate_api_" + random_hex(6));
-    std::filesystem::create_directories(dir_);
-    store_ = std::make_unique<SqliteStore>((dir_ / "store.db").string());
-    tenant_a_ = store_->create_tenant("A");
-    tenant_b_ = store_->create_tenant("B");
+    ServerTest::SetUp();
     for (const char* g : kGroups) {
       store_->add_group(tenant_a_, g);
       store_->add_group(tenant_b_, g);
     }
-    key_a_ = "key-a-" + random_hex(8);
-    key_b_ = "key-b-" + random_hex(8);
-    store_->add_key(tenant_a_, sha256_hex(key_a_));
-    store_->add_key(tenant_b_, sha256_hex(key_b_));
-    NotifySettings ns;
-    ns.smtp_port = 1;  // e-mail is "configured"; the delivery thread is not started here
-    notifier_ = std::make_unique<Notifier>(*store_, ns);
-    RunnerSettings rs;
-    rs.data_dir = (dir_ / "data").string();
-    rs.batch_rows = 100;
-    runner_ = std::make_unique<ImportRunner>(*store_, rs, notifier_.get());
-    ServerSettings ss;
-    ss.port = 0;
-    ss.web_dir = (dir_ / "web").string();
-    std::filesystem::create_directories(dir_ / "web");
-    std::ofstream(dir_ / "web" / "index.html") << "<!doctype html><title>Rowgate</title>";
-    std::ofstream(dir_ / "secret.txt") << "not for the web";
-    server_ = std::make_unique<ApiServer>(*store_, *runner_, ss);
-    server_->start();
-    runner_->start();
-    port_ = server_->port();
-  }
-
-  void TearDown() override {
-    server_->stop();
-    runner_->stop();
-    server_.reset();
-    runner_.reset();
-    notifier_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  HttpResponse call(const std::string& method, const std::string& target, const std::string& body = "",
-                    const std::string& key = "A", HttpHeaders extra = {}) {
-    if (key == "A") extra.emplace_back("Authorization", "Bearer " + key_a_);
-    else if (key == "B") extra.emplace_back("Authorization", "Bearer " + key_b_);
-    else if (!key.empty()) extra.emplace_back("Authorization", "Bearer " + key);
-    return http(port_, method, target, extra, body);
   }
 
   static json body_of(const HttpResponse& r) {
@@ -96,6 +53,12 @@ class Api : public ::testing::Test {
   // Creates an import, uploads `data` in parts of `part` bytes, starts it and waits for its end.
   json run_import(const std::string& data, bool dry_run, const std::string& key = "A", std::size_t part = 1 << 20,
                   const std::string& template_name = "prospects") {
+    return wait_for(start_import(data, dry_run, key, part, template_name), key);
+  }
+
+  // Creates an import, uploads `data` in parts of `part` bytes and starts it; returns its id.
+  std::string start_import(const std::string& data, bool dry_run, const std::string& key = "A",
+                           std::size_t part = 1 << 20, const std::string& template_name = "prospects") {
     HttpResponse created = call("POST", "/api/v1/imports",
                                 json({{"template", template_name}, {"dry_run", dry_run}}).dump(), key);
     EXPECT_EQ(created.status, 201) << created.body;
@@ -107,7 +70,7 @@ class Api : public ::testing::Test {
     }
     HttpResponse started = call("POST", "/api/v1/imports/" + id + "/start", "", key);
     EXPECT_EQ(started.status, 202) << started.body;
-    return wait_for(id, key);
+    return id;
   }
 
   json wait_for(const std::string& id, const std::string& key = "A") {
@@ -121,14 +84,6 @@ class Api : public ::testing::Test {
     return json();
   }
 
-  std::filesystem::path dir_;
-  std::unique_ptr<SqliteStore> store_;
-  std::unique_ptr<Notifier> notifier_;
-  std::unique_ptr<ImportRunner> runner_;
-  std::unique_ptr<ApiServer> server_;
-  std::int64_t tenant_a_ = 0, tenant_b_ = 0;
-  std::string key_a_, key_b_;
-  std::uint16_t port_ = 0;
 };
 
 TEST_F(Api, HealthzAndMetricsNeedNoKey) {
