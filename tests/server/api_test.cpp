@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -418,6 +419,69 @@ TEST_F(Api, Notifications) {
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].channel, "email");
   EXPECT_EQ(items[0].import_id, status["id"]);
+}
+
+// ---- The runner when the store fails mid-commit ---------------------------------------------------
+
+// A store whose commit_batch fails at its `fail_at`-th call: as a shared store does when another
+// server has taken the import over (LeaseLost), or as SQLite does when another process holds
+// the write lock past the busy timeout.
+class FailingStore : public SqliteStore {
+ public:
+  using SqliteStore::SqliteStore;
+  void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
+                    const Progress& progress) override {
+    if (++calls_ == fail_at) {
+      if (lease_lost) throw LeaseLost("another server holds the import now");
+      throw std::runtime_error("database is locked");
+    }
+    SqliteStore::commit_batch(import, rows, last_row, progress);
+  }
+  std::atomic<int> fail_at{0};
+  std::atomic<bool> lease_lost{false};
+
+ private:
+  std::atomic<int> calls_{0};
+};
+
+class ApiStoreFails : public Api {
+ protected:
+  std::unique_ptr<SqliteStore> make_store(const std::string& path) override {
+    auto store = std::make_unique<FailingStore>(path);
+    failing_ = store.get();
+    return store;
+  }
+  // Exactly the rows up to the checkpoint are stored (row 1 is the header).
+  void expect_stored_up_to_checkpoint(const std::string& id) {
+    std::optional<ImportRecord> r = store_->import(tenant_a_, id);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_GT(r->last_committed_row, 1u);
+    EXPECT_EQ(body_of(call("GET", "/api/v1/partners?limit=1"))["total"], r->last_committed_row - 1);
+  }
+  FailingStore* failing_ = nullptr;
+};
+
+TEST_F(ApiStoreFails, AStoreLockedPastItsTimeoutFailsTheImportSayingSo) {
+  failing_->fail_at = 2;
+  json status = run_import(prospects_csv(30000), false);  // three parts: three batches
+  EXPECT_EQ(status["status"], "failed");
+  EXPECT_NE(status["error"].get<std::string>().find("database is locked"), std::string::npos) << status.dump();
+  expect_stored_up_to_checkpoint(status["id"]);
+}
+
+TEST_F(ApiStoreFails, ALeaseLostMidCommitLeavesTheImportToItsNewHolder) {
+  failing_->fail_at = 2;
+  failing_->lease_lost = true;
+  std::string lost = start_import(prospects_csv(30000), false);
+  // The runner takes imports in order: once B's has ended, it has let A's go.
+  EXPECT_EQ(run_import(prospects_csv(5), true, "B")["status"], "done");
+  std::optional<ImportRecord> r = store_->import(tenant_a_, lost);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, "committing");  // not failed: the new holder resumes it from the checkpoint
+  EXPECT_EQ(r->error, "");
+  EXPECT_EQ(r->files_expire_at, 0);
+  EXPECT_FALSE(runner_->progress_of(lost).has_value());
+  expect_stored_up_to_checkpoint(lost);
 }
 
 }  // namespace
