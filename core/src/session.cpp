@@ -182,8 +182,14 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
     read(text);
   }
 
+  // A file-level error in the header stops the run; the first records are still read for their
+  // samples, which a mapping screen shows beside the columns left to map.
+  bool sampling_after_stop() const {
+    return stopped && csv && header_done && !mapping.empty() && records_seen < options.sample_rows;
+  }
+
   void read(std::string_view text) {
-    if (stopped || text.empty()) return;
+    if ((stopped && !sampling_after_stop()) || text.empty()) return;
     if (csv) csv->feed(text);
     else if (jsonl) jsonl->feed(text);
   }
@@ -191,7 +197,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
   // ---- CSV --------------------------------------------------------------------------------
 
   void on_record(const CsvRecord& rec) override {
-    if (stopped) return;
+    if (stopped && !sampling_after_stop()) return;
     if (!header_done) {
       header_done = true;
       if (!options.no_header) {
@@ -199,11 +205,11 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
         return;
       }
       take_positions(rec.count, rec.row, rec.line);
-      if (stopped) return;
     }
     ++records_seen;
     if (records_seen <= options.sample_rows)
       for (std::size_t c = 0; c < rec.count && c < mapping.size(); ++c) take_sample(c, rec.fields[c]);
+    if (stopped) return;
     std::size_t expected = mapping.size();
     if (rec.count < expected || (rec.count > expected && !extra_values_empty(rec, expected))) {
       std::string what = "This row has " + to_decimal(rec.count) + (rec.count == 1 ? " value" : " values") + " but ";
@@ -245,7 +251,10 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
   }
 
   void on_malformed(std::uint64_t row, std::uint64_t line, int field, std::string message) override {
-    if (stopped) return;
+    if (stopped) {
+      if (sampling_after_stop()) ++records_seen;  // a record of its own, without samples
+      return;
+    }
     if (!header_done && !options.no_header) {
       header_done = true;
       file_finding(row, line, {}, code::malformed_row, Severity::Error, "The header row cannot be read: " + message);
@@ -479,7 +488,7 @@ const Status& Session::status() const { return impl_->status; }
 void Session::feed(std::string_view bytes) {
   Impl& s = *impl_;
   s.bytes_in += bytes.size();
-  if (s.stopped || s.finished) return;
+  if (s.finished || (s.stopped && !s.sampling_after_stop())) return;
   if (!s.started) {
     s.prefix_.append(bytes);
     if (s.prefix_.size() >= kSniffBytes) s.start(false);
@@ -496,9 +505,12 @@ void Session::finish() {
     return;
   }
   if (!s.started) s.start(true);
-  else if (!s.stopped) s.read(s.decoder->finish());
+  else if (!s.stopped || s.sampling_after_stop()) s.read(s.decoder->finish());
   s.finished = true;
-  if (s.stopped) return;
+  if (s.stopped) {
+    if (s.sampling_after_stop()) s.csv->finish();  // its last record may be a sample
+    return;
+  }
   if (s.csv) s.csv->finish();
   if (s.jsonl) s.jsonl->finish();
   if (s.stopped) return;

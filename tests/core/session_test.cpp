@@ -405,6 +405,39 @@ TEST(Session, CsvSamplesHoldTheFirstRecordsValuesPerColumn) {
   EXPECT_TRUE(sample("prospects", input, o, input.size()).samples.empty());
 }
 
+// A header that stops the run (here: no column for Media Property, which is required) is where
+// a mapping screen is needed most: the samples are still taken, and nothing else is reported.
+TEST(Session, SamplesAreTakenWhenTheHeaderStopsTheRun) {
+  const std::string input =
+      "Partner Name,E-mail,Homepage\n"
+      "Acme,ana@example.com,https://a.example.com\n"
+      "\"Beta\nB\",bo@example.com,https://b.example.com\n"
+      "Gamma,cy@example.com,https://c.example.com";
+  for (std::uint32_t rows : {2u, 3u}) {
+    Options o;
+    o.sample_rows = rows;
+    for (std::size_t chunk : {std::size_t{1}, std::size_t{7}, input.size()}) {
+      RecordingSink sink;
+      Session session(builtin("prospects"), {}, o, sink);
+      for (std::size_t i = 0; i < input.size(); i += chunk) session.feed(std::string_view(input).substr(i, chunk));
+      session.finish();
+      EXPECT_TRUE(session.file_error());
+      ASSERT_EQ(sink.findings.size(), 2u);  // about the header alone
+      EXPECT_EQ(sink.findings[0].code, code::unknown_column);  // Homepage
+      EXPECT_EQ(sink.findings[1].code, code::missing_column);
+      EXPECT_TRUE(sink.records.empty());
+      std::vector<Strings> expected = {{"Acme", "Beta\nB"}, {"ana@example.com", "bo@example.com"},
+                                       {"https://a.example.com", "https://b.example.com"}};
+      if (rows == 3) {
+        expected[0].push_back("Gamma");
+        expected[1].push_back("cy@example.com");
+        expected[2].push_back("https://c.example.com");
+      }
+      EXPECT_EQ(session.samples(), expected) << rows << " rows, chunks of " << chunk;
+    }
+  }
+}
+
 // In JSONL a sample belongs to the mapping entry of its key, which the first record that has the
 // key adds.
 TEST(Session, JsonlSamplesFollowTheKeysMappingEntries) {
