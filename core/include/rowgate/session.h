@@ -31,8 +31,9 @@ struct Options {
   std::uint32_t max_quoted_lines = 100;
   /// Ask for every record's normalised values in RecordResult (for a results file).
   bool want_values = false;
-  /// Values of error and duplicate records only, as the file has them (not normalised): what a
-  /// table of problem rows shows, without the cost of normalising every record.
+  /// Values of error and duplicate records only, trimmed but normalised only where the check
+  /// costs nothing more (key fields, booleans, enums, country codes): what a table of problem
+  /// rows shows, without the cost of normalising every record.
   bool want_error_values = false;
   /// Keep the raw text of the first this many records, per column (Session::samples): what a
   /// mapping screen shows beside each column.
