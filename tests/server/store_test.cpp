@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -600,6 +602,51 @@ TEST_F(PgOnly, AnOutboxItemGoesToOneServerAtATime) {
   ASSERT_EQ(store_->due(200, 10).size(), 1u);
   EXPECT_TRUE(store_->due(200, 10).empty());  // handed out for a minute
   EXPECT_EQ(store_->due(300, 10).size(), 1u);  // not recorded within it: due again
+}
+
+// The database connection dies mid-batch (a restart, a failover, an administrator's kill):
+// nothing of the batch lands, the checkpoint stays, and the same thread's next call opens a new
+// connection and writes the batch once.
+TEST_F(PgOnly, ABatchWhoseConnectionDiesWritesNothingAndTheRetryReconnects) {
+  ImportRecord imp = new_import(*store_, a_, "prospects");
+  const std::vector<RowWrite> batch{prospect(2, "a1@example.com", {}), prospect(3, "a2@example.com", {})};
+  // Another session holds the import's row, so that the batch waits inside its transaction.
+  pg::Connection blocker(schema_->url());
+  blocker.script("BEGIN; SELECT set_config('app.tenant_id', '" + std::to_string(a_) + "', true)");
+  blocker.exec("SELECT 1 FROM imports WHERE id = $1 FOR UPDATE", {imp.id});
+
+  std::atomic<bool> failed{false}, released{false};
+  std::string first_error;
+  std::thread runner([&] {
+    try {
+      store_->commit_batch(imp, batch, 3, Progress{2, 10});
+    } catch (const std::exception& e) {
+      first_error = e.what();
+    }
+    failed = true;
+    while (!released) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    store_->commit_batch(imp, batch, 3, Progress{2, 10});  // this thread's connection is the broken one
+  });
+  pg::Connection admin(schema_->url());
+  std::int64_t killed = 0;
+  for (int i = 0; i < 500 && killed == 0; ++i) {
+    pg::Result r = admin.exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+        "AND query LIKE 'UPDATE imports SET last_committed_row%'");
+    killed = r.rows();
+    if (killed == 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(killed, 1);
+  for (int i = 0; i < 500 && !failed; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(failed);
+  EXPECT_FALSE(first_error.empty()) << "the batch went through on a killed connection";
+  blocker.script("ROLLBACK");
+  EXPECT_TRUE(keys_of(*store_, a_, "prospects").empty());
+  EXPECT_EQ(store_->import(a_, imp.id)->last_committed_row, 0u);
+  released = true;
+  runner.join();
+  EXPECT_EQ(keys_of(*store_, a_, "prospects"), (std::vector<std::string>{"a1@example.com", "a2@example.com"}));
+  EXPECT_EQ(store_->import(a_, imp.id)->last_committed_row, 3u);
 }
 
 // Row-level security, checked from outside the store: a connection as the application's role,
