@@ -173,6 +173,74 @@ describe('rowgate.dryRun', () => {
     }
   });
 
+  test('errorValues: values come with error and duplicate records only, in messages of at most 1,000 findings', async () => {
+    const { rowgate, close } = connect();
+    try {
+      const bad = 2500;
+      let text = 'Partner Name,Contact Email,Media Property\n';
+      for (let i = 0; i < bad; ++i) text += `P${i},bad${i},https://p.example.com/\n`;
+      text += 'Ok,ok@example.com,https://ok.example.com/\nAgain,OK@example.com,https://ok.example.com/\n';
+      const bytes = new TextEncoder().encode(text);
+      for (const errorValues of [true, false]) {
+        const sizes = [];
+        const records = [];
+        const run = rowgate.dryRun(bytes, { template: 'prospects', errorValues, report: false });
+        run.onFindings((batch) => {
+          sizes.push(batch.findings.length);
+          records.push(...batch.records);
+        });
+        const result = await within(run.done, 20000, 'dry run');
+        assert.equal(result.summary.invalid, bad + 1);
+        assert.ok(Math.max(...sizes) <= 1000, `a message of ${Math.max(...sizes)} findings`);
+        assert.equal(sizes.reduce((a, b) => a + b, 0), bad + 1);
+        assert.deepEqual(records.map((r) => r.outcome), [...Array(bad).fill('error'), 'duplicate']);
+        if (errorValues) {
+          assert.deepEqual(records[7].values, { 'Partner Name': 'P7', 'Contact Email': 'bad7', 'Media Property': 'https://p.example.com/' });
+          assert.equal(records.at(-1).values['Contact Email'], 'OK@example.com');
+        } else {
+          for (const r of records) assert.deepEqual(r.values, {});
+        }
+      }
+    } finally {
+      close();
+    }
+  });
+
+  test('preview: the format, mapping and first values of each column from the first bytes', async () => {
+    const { rowgate, close } = connect();
+    try {
+      // No column for Media Property, which is required: the columns left to map still show values.
+      const text = 'Partner Name;E-mail;Shoe Size\n Acme ;ana@example.com;\nBeta;bo@example.com;10\nGamma;cy@example.com;11\n';
+      const file = new File([text], 'partners.csv');
+      const head = await within(rowgate.preview(file, { template: 'prospects', sampleRows: 2 }), 20000, 'preview');
+      assert.equal(head.input.format, 'csv');
+      assert.equal(head.input.delimiter, ';');
+      assert.deepEqual(head.mapping.map((m) => m.column), ['Partner Name', 'E-mail', 'Shoe Size']);
+      assert.equal(head.mapping[1].field, 'Contact Email');
+      assert.deepEqual(head.samples, [['Acme', 'Beta'], ['ana@example.com', 'bo@example.com'], ['10']]);
+
+      // More than the first 64 KiB: the preview reads only those, and the file's end is not seen.
+      const big = new File([text + `x;y;z\n`.repeat(20000)], 'big.csv');
+      const bigHead = await within(rowgate.preview(big, { template: 'prospects', sampleRows: 1 }), 20000, 'preview');
+      assert.deepEqual(bigHead.samples, [['Acme'], ['ana@example.com'], []]);
+
+      const cases = [
+        [{ template: 'no_such_template' }, 'invalid_template'],
+        [{ template: 'prospects', options: { format: 'xlsx' } }, 'invalid_options'],
+        [{ template: 'prospects', mapping: { Site: 'no such field' } }, 'invalid_options'],
+      ];
+      for (const [options, code] of cases) {
+        await assert.rejects(within(rowgate.preview(file, options), 20000, code), (error) => {
+          assert.equal(error.code, code);
+          assert.match(error.message, /\S/);
+          return true;
+        });
+      }
+    } finally {
+      close();
+    }
+  });
+
   test('cancel stops a file being read and rejects with an AbortError', async () => {
     const { rowgate, close } = connect();
     try {
