@@ -290,12 +290,12 @@ void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrit
                            const Progress& progress) {
   Connection& c = connection();
   const std::int64_t now = now_seconds();
-  const std::string family = family_of(import.template_name);
   Transaction t(c, import.tenant_id);
   // The checkpoint first: it locks the import's row, so a server claiming the import after our
   // lease expired waits for this transaction, and one that claimed it already makes this match
   // nothing: then nothing of the batch is written.
-  // Each batch also renews the lease: a heartbeat waits for this row lock while the batch runs.
+  // Each batch also renews the lease: a heartbeat waits for this row lock while the batch runs,
+  // and the lease is renewed again at the end (below), from the time the batch is done.
   Result held = c.exec(std::string("UPDATE imports SET last_committed_row = $1, rows_done = $2, bytes_done = $3, "
                                    "updated_at = $4, lease_until = now() + make_interval(secs => lease_seconds) "
                                    "WHERE id = $5 AND tenant_id = $6") +
@@ -303,10 +303,20 @@ void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrit
                        {Param(last_row), Param(progress.rows_done), Param(progress.bytes_done), Param(now), import.id,
                         Param(import.tenant_id), import.lease_owner});
   if (held.affected() == 0) throw LeaseLost("the lease on import " + import.id + " went to another server");
-  if (rows.empty()) {
-    t.commit();
-    return;
-  }
+  write_batch(c, import, rows, now);
+  // now() is when the transaction began: a batch that took longer than the lease would leave it
+  // already expired at commit, and a server waiting on the row lock would take the import over
+  // from a runner that is alive. The row is ours until commit, so this costs no wait.
+  c.exec("UPDATE imports SET lease_until = clock_timestamp() + make_interval(secs => lease_seconds) "
+         "WHERE id = $1 AND tenant_id = $2",
+         {import.id, Param(import.tenant_id)});
+  t.commit();
+}
+
+void PgStore::write_batch(Connection& c, const ImportRecord& import, const std::vector<RowWrite>& rows,
+                          std::int64_t now) {
+  if (rows.empty()) return;
+  const std::string family = family_of(import.template_name);
   c.script("SET LOCAL work_mem = '64MB'");  // the batch's join and sort stay in memory
   std::string data;
   data.reserve(rows.size() * 200);
@@ -375,7 +385,6 @@ void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrit
         "updated_import = $3, updated_at = $4",
         {Param(import.tenant_id), family, import.id, Param(now)});
   }
-  t.commit();
 }
 
 }  // namespace rowgate::server

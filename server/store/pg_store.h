@@ -101,6 +101,9 @@ class PgStore : public Store {
  private:
   pg::Connection& connection();  ///< this thread's connection (opened on first use, reopened if broken)
   void migrate();
+  /// A batch's rows, staged with COPY and merged by key, inside the caller's transaction.
+  static void write_batch(pg::Connection& c, const ImportRecord& import, const std::vector<RowWrite>& rows,
+                          std::int64_t now);
 
   std::string url_;
   std::uint64_t serial_ = 0;  // tells this store's thread-local connections from an earlier one's
