@@ -72,6 +72,13 @@ void ApiServer::on(const char* method, const char* path, Handler handler, bool a
       status = static_cast<int>(e.status);
       if (e.retry_after > 0) add_header(response, "Retry-After", std::to_string(e.retry_after));
       send_json(response, e.status, error_body(e.code, e.message));
+    } catch (const StoreUnavailable& e) {
+      // Locked by another process or restarting: nothing of the request was kept; try again.
+      status = 503;
+      log_error("store unavailable", {{"route", route}, {"error", e.what()}});
+      add_header(response, "Retry-After", "5");
+      send_json(response, Http::Code::Service_Unavailable,
+                error_body("store_unavailable", "The server's database is busy or restarting; nothing was changed. Try again shortly."));
     } catch (const std::exception& e) {
       status = 500;
       log_error("request failed", {{"route", route}, {"error", e.what()}});

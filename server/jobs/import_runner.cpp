@@ -209,15 +209,40 @@ void ImportRunner::loop() {
 }
 
 void ImportRunner::execute(const std::string& import_id, std::int64_t tenant) {
-  try {
-    run(import_id, tenant);
-  } catch (const LeaseLost& e) {
-    // Another server holds the import now and resumes it from the checkpoint; we wrote nothing.
-    log_info("lease lost; the import continues elsewhere", {{"import", import_id}, {"why", e.what()}});
-    forget_live(import_id);
-  } catch (const std::exception& e) {
-    log_error("import failed", {{"import", import_id}, {"error", e.what()}});
-    record_failure(import_id, tenant, e.what());
+  auto delay = std::chrono::milliseconds(settings_.store_retry_ms);
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(settings_.store_outage_seconds);
+  for (;;) {
+    try {
+      run(import_id, tenant);
+      return;
+    } catch (const LeaseLost& e) {
+      // Another server holds the import now and resumes it from the checkpoint; we wrote nothing.
+      log_info("lease lost; the import continues elsewhere", {{"import", import_id}, {"why", e.what()}});
+      forget_live(import_id);
+      return;
+    } catch (const StoreUnavailable& e) {
+      // The batch in hand was not committed: run again, the import resumes from its checkpoint.
+      // A shared store's import goes back to whichever server claims it once the lease expires.
+      if (store_.shared()) {
+        log_error("store unavailable; the import is resumed when claimed again", {{"import", import_id}, {"error", e.what()}});
+        forget_live(import_id);
+        return;
+      }
+      if (std::chrono::steady_clock::now() + delay > give_up) {
+        log_error("import failed", {{"import", import_id}, {"error", e.what()}});
+        record_failure(import_id, tenant, std::string(e.what()) + " (the store stayed unavailable)");
+        return;
+      }
+      log_error("store unavailable; the import resumes from its checkpoint",
+                {{"import", import_id}, {"error", e.what()}, {"retry_ms", std::to_string(delay.count())}});
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (wake_.wait_for(lock, delay, [this] { return stopping_.load(); })) return;  // resumed on restart
+      delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(30));
+    } catch (const std::exception& e) {
+      log_error("import failed", {{"import", import_id}, {"error", e.what()}});
+      record_failure(import_id, tenant, e.what());
+      return;
+    }
   }
 }
 

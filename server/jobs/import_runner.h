@@ -32,6 +32,11 @@ struct RunnerSettings {
   std::string owner;                     ///< this runner's name in leases (shared stores); made up if empty
   std::int64_t lease_seconds = 15;       ///< a lease lasts this long unless renewed (a third of it apart)
   std::int64_t poll_ms = 1000;           ///< how often a shared store is asked for work to claim
+  /// A store that is unavailable for now (locked, restarting) is waited for: the import resumes
+  /// from its checkpoint after store_retry_ms, doubled after each try up to 30 s, and fails only
+  /// once the store has been away for store_outage_seconds.
+  std::int64_t store_retry_ms = 1000;
+  std::int64_t store_outage_seconds = 600;
 };
 
 /// Counters for /metrics, updated by the runner.

@@ -6,7 +6,6 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
-
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -16,6 +15,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "store/store.h"
 
 namespace rowgate::server::pg {
 
@@ -100,7 +101,7 @@ class Connection {
     if (!c_ || PQstatus(c_) != CONNECTION_OK) {
       std::string why = c_ ? PQerrorMessage(c_) : "out of memory";
       PQfinish(c_);
-      throw std::runtime_error("cannot connect to PostgreSQL: " + trim(why));
+      throw StoreUnavailable("cannot connect to PostgreSQL: " + trim(why));
     }
     PQsetNoticeProcessor(c_, [](void*, const char*) {}, nullptr);  // "relation exists, skipping" and the like
     // Short statements, many of them: compiling them (JIT) costs more than it saves.
@@ -136,7 +137,7 @@ class Connection {
     std::vector<const char*> values(params.size());
     for (std::size_t i = 0; i < params.size(); ++i) values[i] = params[i].null ? nullptr : params[i].owned.c_str();
     if (!PQsendQueryParams(c_, sql.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr, nullptr, 0))
-      throw std::runtime_error("PostgreSQL: " + trim(PQerrorMessage(c_)));
+      fail("PostgreSQL: " + trim(PQerrorMessage(c_)));
     PQsetSingleRowMode(c_);
     bool wanted = true;
     std::string error;
@@ -149,7 +150,7 @@ class Connection {
         error = trim(PQresultErrorMessage(raw));
       }
     }
-    if (!error.empty()) throw std::runtime_error("PostgreSQL: " + error + " in " + sql.substr(0, 200));
+    if (!error.empty()) fail("PostgreSQL: " + error + " in " + sql.substr(0, 200));
   }
 
   /// COPY ... FROM STDIN with `data` in COPY's text format.
@@ -160,15 +161,15 @@ class Connection {
     for (std::size_t at = 0; at < data.size(); at += kPiece) {
       std::size_t n = std::min(kPiece, data.size() - at);
       if (PQputCopyData(c_, data.data() + at, static_cast<int>(n)) != 1)
-        throw std::runtime_error("PostgreSQL COPY: " + trim(PQerrorMessage(c_)));
+        fail("PostgreSQL COPY: " + trim(PQerrorMessage(c_)));
     }
-    if (PQputCopyEnd(c_, nullptr) != 1) throw std::runtime_error("PostgreSQL COPY: " + trim(PQerrorMessage(c_)));
+    if (PQputCopyEnd(c_, nullptr) != 1) fail("PostgreSQL COPY: " + trim(PQerrorMessage(c_)));
     std::string error;
     while (PGresult* raw = PQgetResult(c_)) {
       Result r(raw);
       if (PQresultStatus(raw) != PGRES_COMMAND_OK && error.empty()) error = trim(PQresultErrorMessage(raw));
     }
-    if (!error.empty()) throw std::runtime_error("PostgreSQL COPY: " + error);
+    if (!error.empty()) fail("PostgreSQL COPY: " + error);
   }
 
   /// Runs statements without parameters (several separated by semicolons).
@@ -203,7 +204,15 @@ class Connection {
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return;
     const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
     std::string why = r.get() ? PQresultErrorMessage(r.get()) : PQerrorMessage(c_);
-    throw Error("PostgreSQL: " + trim(why) + " in " + sql.substr(0, 200), state ? state : "");
+    fail("PostgreSQL: " + trim(why) + " in " + sql.substr(0, 200), state ? state : "");
+  }
+  /// StoreUnavailable when the server went away or cannot serve now (connection lost, shutting
+  /// down, starting up: SQLSTATE class 08 and 57P01-57P03) and a later try may succeed; Error
+  /// otherwise.
+  [[noreturn]] void fail(const std::string& what, const std::string& sqlstate = "") {
+    if (broken() || sqlstate.rfind("08", 0) == 0 || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03")
+      throw StoreUnavailable(what);
+    throw Error(what, sqlstate);
   }
 
   PGconn* c_;

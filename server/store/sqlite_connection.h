@@ -42,10 +42,10 @@ class SqliteStore::Connection {
   }
   void exec(const std::string& sql) {
     char* error = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+    if (int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error); rc != SQLITE_OK) {
       std::string why = error ? error : "unknown error";
       sqlite3_free(error);
-      throw std::runtime_error("SQLite: " + why);
+      throw_sqlite_error(rc, why);
     }
   }
   /// A cached prepared statement, reset and ready for binding.
@@ -53,8 +53,8 @@ class SqliteStore::Connection {
     auto it = statements_.find(sql);
     sqlite3_stmt* stmt = nullptr;
     if (it == statements_.end()) {
-      if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK)
-        throw std::runtime_error(std::string("SQLite: ") + sqlite3_errmsg(db_) + " in " + sql);
+      if (int rc = sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &stmt, nullptr); rc != SQLITE_OK)
+        throw_sqlite_error(rc, std::string(sqlite3_errmsg(db_)) + " in " + sql);
       statements_.emplace(sql, stmt);
     } else {
       stmt = it->second;

@@ -1,5 +1,6 @@
 // A thin, non-owning wrapper over a cached sqlite3_stmt: bind, step, read columns. Errors throw
-// std::runtime_error with SQLite's message (the HTTP layer turns them into 500s).
+// std::runtime_error with SQLite's message (the HTTP layer turns them into 500s), or
+// StoreUnavailable when the store is locked past the busy timeout.
 #pragma once
 
 #include <sqlite3.h>
@@ -9,7 +10,17 @@
 #include <string>
 #include <string_view>
 
+#include "store/store.h"
+
 namespace rowgate::server {
+
+/// Throws the error of a failed SQLite call: StoreUnavailable when another connection holds the
+/// lock past the busy timeout (a later try may succeed), std::runtime_error otherwise.
+[[noreturn]] inline void throw_sqlite_error(int rc, const std::string& why) {
+  int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw StoreUnavailable("SQLite: " + why);
+  throw std::runtime_error("SQLite: " + why);
+}
 
 class Statement {
  public:
@@ -60,7 +71,7 @@ class Statement {
   void check(int rc) {
     if (rc != SQLITE_OK) fail();
   }
-  [[noreturn]] void fail() { throw std::runtime_error(std::string("SQLite: ") + sqlite3_errmsg(db_)); }
+  [[noreturn]] void fail() { throw_sqlite_error(sqlite3_errcode(db_), sqlite3_errmsg(db_)); }
 
   sqlite3* db_;
   sqlite3_stmt* stmt_;

@@ -69,6 +69,14 @@ class LeaseLost : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown when the store cannot be used for now: SQLite locked by another process past its busy
+/// timeout, the PostgreSQL server restarting or the connection to it lost. The call's
+/// transaction did not commit, so nothing of it was kept; the same call may succeed later.
+class StoreUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct PartInfo {
   std::uint32_t n = 0;
   std::uint64_t size = 0;

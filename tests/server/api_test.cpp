@@ -423,22 +423,32 @@ TEST_F(Api, Notifications) {
 
 // ---- The runner when the store fails mid-commit ---------------------------------------------------
 
-// A store whose commit_batch fails at its `fail_at`-th call: as a shared store does when another
-// server has taken the import over (LeaseLost), or as SQLite does when another process holds
-// the write lock past the busy timeout.
+// A store whose commit_batch fails at its `fail_at`-th call (and, with `fail_after`, at every
+// later one too): as a shared store does when another server has taken the import over
+// (LeaseLost), as SQLite does when another process holds the write lock past the busy timeout
+// (StoreUnavailable), or with an error that no retry mends.
 class FailingStore : public SqliteStore {
  public:
   using SqliteStore::SqliteStore;
+  enum class Failure { Unavailable, LeaseLost, Broken };
   void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
                     const Progress& progress) override {
-    if (++calls_ == fail_at) {
-      if (lease_lost) throw LeaseLost("another server holds the import now");
-      throw std::runtime_error("database is locked");
+    int call = ++calls_;
+    if (call == fail_at || (fail_after && call > fail_at)) {
+      if (failure == Failure::LeaseLost) throw LeaseLost("another server holds the import now");
+      if (failure == Failure::Unavailable) throw StoreUnavailable("SQLite: database is locked");
+      throw std::runtime_error("SQLite: disk I/O error");
     }
     SqliteStore::commit_batch(import, rows, last_row, progress);
   }
+  std::vector<std::string> groups(std::int64_t tenant) override {
+    if (groups_unavailable) throw StoreUnavailable("SQLite: database is locked");
+    return SqliteStore::groups(tenant);
+  }
+  std::atomic<bool> groups_unavailable{false};
   std::atomic<int> fail_at{0};
-  std::atomic<bool> lease_lost{false};
+  std::atomic<bool> fail_after{false};
+  std::atomic<Failure> failure{Failure::Unavailable};
 
  private:
   std::atomic<int> calls_{0};
@@ -446,6 +456,11 @@ class FailingStore : public SqliteStore {
 
 class ApiStoreFails : public Api {
  protected:
+  void configure(NotifySettings& ns, RunnerSettings& rs) override {
+    Api::configure(ns, rs);
+    rs.store_retry_ms = 20;
+    rs.store_outage_seconds = 1;
+  }
   std::unique_ptr<SqliteStore> make_store(const std::string& path) override {
     auto store = std::make_unique<FailingStore>(path);
     failing_ = store.get();
@@ -461,17 +476,48 @@ class ApiStoreFails : public Api {
   FailingStore* failing_ = nullptr;
 };
 
-TEST_F(ApiStoreFails, AStoreLockedPastItsTimeoutFailsTheImportSayingSo) {
+TEST_F(ApiStoreFails, AStoreLockedForAWhileIsWaitedForAndTheImportResumesFromItsCheckpoint) {
   failing_->fail_at = 2;
   json status = run_import(prospects_csv(30000), false);  // three parts: three batches
+  EXPECT_EQ(status["status"], "done") << status.dump();
+  EXPECT_EQ(status["summary"]["create"], 30000);
+  // Every row once: the batch that met the lock was not kept, and was written when run again.
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?limit=1"))["total"], 30000);
+}
+
+TEST_F(ApiStoreFails, AStoreAwayPastTheOutageLimitFailsTheImportSayingSo) {
+  failing_->fail_at = 2;
+  failing_->fail_after = true;
+  json status = run_import(prospects_csv(30000), false);
   EXPECT_EQ(status["status"], "failed");
-  EXPECT_NE(status["error"].get<std::string>().find("database is locked"), std::string::npos) << status.dump();
+  EXPECT_NE(status["error"].get<std::string>().find("database is locked (the store stayed unavailable)"),
+            std::string::npos)
+      << status.dump();
   expect_stored_up_to_checkpoint(status["id"]);
+}
+
+TEST_F(ApiStoreFails, AnErrorNoRetryMendsFailsTheImportAtOnce) {
+  failing_->fail_at = 2;
+  failing_->failure = FailingStore::Failure::Broken;
+  json status = run_import(prospects_csv(30000), false);
+  EXPECT_EQ(status["status"], "failed");
+  EXPECT_NE(status["error"].get<std::string>().find("disk I/O error"), std::string::npos) << status.dump();
+  expect_stored_up_to_checkpoint(status["id"]);
+}
+
+TEST_F(ApiStoreFails, ARequestThatMeetsAnUnavailableStoreIs503WithRetryAfter) {
+  failing_->groups_unavailable = true;
+  HttpResponse r = call("GET", "/api/v1/groups");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.headers["retry-after"], "5");
+  EXPECT_EQ(body_of(r)["error"]["code"], "store_unavailable");
+  failing_->groups_unavailable = false;
+  EXPECT_EQ(call("GET", "/api/v1/groups").status, 200);
 }
 
 TEST_F(ApiStoreFails, ALeaseLostMidCommitLeavesTheImportToItsNewHolder) {
   failing_->fail_at = 2;
-  failing_->lease_lost = true;
+  failing_->failure = FailingStore::Failure::LeaseLost;
   std::string lost = start_import(prospects_csv(30000), false);
   // The runner takes imports in order: once B's has ended, it has let A's go.
   EXPECT_EQ(run_import(prospects_csv(5), true, "B")["status"], "done");

@@ -615,11 +615,14 @@ TEST_F(PgOnly, ABatchWhoseConnectionDiesWritesNothingAndTheRetryReconnects) {
   blocker.script("BEGIN; SELECT set_config('app.tenant_id', '" + std::to_string(a_) + "', true)");
   blocker.exec("SELECT 1 FROM imports WHERE id = $1 FOR UPDATE", {imp.id});
 
-  std::atomic<bool> failed{false}, released{false};
+  std::atomic<bool> failed{false}, released{false}, unavailable{false};
   std::string first_error;
   std::thread runner([&] {
     try {
       store_->commit_batch(imp, batch, 3, Progress{2, 10});
+    } catch (const StoreUnavailable& e) {  // what tells the runner to resume later, not to fail
+      first_error = e.what();
+      unavailable = true;
     } catch (const std::exception& e) {
       first_error = e.what();
     }
@@ -640,6 +643,7 @@ TEST_F(PgOnly, ABatchWhoseConnectionDiesWritesNothingAndTheRetryReconnects) {
   for (int i = 0; i < 500 && !failed; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   EXPECT_TRUE(failed);
   EXPECT_FALSE(first_error.empty()) << "the batch went through on a killed connection";
+  EXPECT_TRUE(unavailable) << first_error;
   blocker.script("ROLLBACK");
   EXPECT_TRUE(keys_of(*store_, a_, "prospects").empty());
   EXPECT_EQ(store_->import(a_, imp.id)->last_committed_row, 0u);
