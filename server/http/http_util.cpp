@@ -6,7 +6,6 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
-#include <ctime>
 #include <stdexcept>
 
 #include "rowgate/report.h"
@@ -38,7 +37,6 @@ class NamedHeader : public Http::Header::Header {
 
 }  // namespace
 
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 void add_header(Http::ResponseWriter& response, std::string name, std::string value) {
   response.headers().add(std::make_shared<NamedHeader>(std::move(name), std::move(value)));

@@ -28,7 +28,6 @@ void send_json(Pistache::Http::ResponseWriter& response, Pistache::Http::Code st
 /// Adds a response header of any name (Pistache 0.0.5 does not write "raw" response headers).
 void add_header(Pistache::Http::ResponseWriter& response, std::string name, std::string value);
 
-std::int64_t now_seconds();
 /// True when the text starts or ends with white space.
 bool padded(const std::string& s);
 /// A query parameter, percent-decoded; empty when absent.

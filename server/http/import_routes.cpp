@@ -16,6 +16,7 @@
 #include "jobs/import_runner.h"
 #include "rowgate/report.h"
 #include "rowgate/session.h"
+#include "util/clock.h"
 #include "util/crypto.h"
 
 namespace rowgate::server {

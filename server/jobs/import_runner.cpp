@@ -7,7 +7,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -15,6 +14,7 @@
 #include "notify/notifier.h"
 #include "rowgate/report.h"
 #include "rowgate/session.h"
+#include "util/clock.h"
 #include "util/crypto.h"
 #include "util/log.h"
 
@@ -22,8 +22,6 @@ namespace rowgate::server {
 namespace {
 
 constexpr std::size_t kChunk = 1 << 20;
-
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 struct FileCloser {
   void operator()(std::FILE* f) const {

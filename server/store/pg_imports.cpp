@@ -16,7 +16,6 @@ using pg::Connection;
 using pg::Param;
 using pg::Result;
 using pg::Transaction;
-using detail::now_seconds;
 using detail::value_of;
 
 namespace {

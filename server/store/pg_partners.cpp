@@ -11,7 +11,6 @@ using pg::Result;
 using pg::Transaction;
 using detail::kPartnerColumns;
 using detail::like_pattern;
-using detail::now_seconds;
 
 namespace {
 

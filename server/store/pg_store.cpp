@@ -15,7 +15,6 @@ using pg::Connection;
 using pg::Param;
 using pg::Result;
 using pg::Transaction;
-using detail::now_seconds;
 
 namespace {
 

@@ -9,7 +9,6 @@ namespace rowgate::server {
 
 using detail::kPartnerColumns;
 using detail::like_pattern;
-using detail::now_seconds;
 using detail::read_partner;
 
 namespace {

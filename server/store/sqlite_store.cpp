@@ -13,7 +13,6 @@
 namespace rowgate::server {
 
 using detail::kImportColumns;
-using detail::now_seconds;
 using detail::read_import;
 using detail::value_of;
 

@@ -3,7 +3,6 @@
 // store/store_detail.h.
 #include "store/store.h"
 
-#include <ctime>
 
 #include "rowgate/report.h"
 #include "store/pg_store.h"
@@ -42,8 +41,6 @@ std::unique_ptr<Store> open_store(const std::string& spec) {
 }
 
 namespace detail {
-
-std::int64_t now_seconds() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 std::string like_pattern(std::string_view q) {
   std::string out = "%";

@@ -9,11 +9,9 @@
 #include <vector>
 
 #include "store/store.h"
+#include "util/clock.h"
 
 namespace rowgate::server::detail {
-
-/// Unix seconds now (created_at, updated_at).
-std::int64_t now_seconds();
 
 /// A LIKE pattern matching `q` anywhere, with %, _ and \ escaped (ESCAPE '\').
 std::string like_pattern(std::string_view q);
