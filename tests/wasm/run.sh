@@ -12,6 +12,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.."
 root="$(pwd)"
 source tools/deps.sh
+source tools/data.sh
 
 SIZE_BUDGET=$((300 * 1024))  # bytes, gzipped
 ROWS=500000
@@ -89,21 +90,6 @@ run_node_tests tests/wasm/parity.mjs
 run_node_tests tests/wasm/dry_run.mjs
 
 # ---- 500,000 rows through both builds ---------------------------------------------------------
-# A generated file: the native suite's copy when there is one, else ours in build/data/.
-data_file() {
-  local name="$1" kind="$2"
-  if [ -f "build/native/data/$name" ]; then
-    echo "build/native/data/$name"
-    return
-  fi
-  mkdir -p build/data
-  if [ ! -f "build/data/$name" ]; then
-    python3 ../shared/data/gen_import_files.py "$ROWS" 42 "build/data/$name.tmp" --kind "$kind" >&2 &&
-      mv "build/data/$name.tmp" "build/data/$name"
-  fi
-  echo "build/data/$name"
-}
-
 # Runs `rowgate check FILE ARGS --json --errors E --results R` natively and through the .wasm,
 # and compares the exit status, stdout and both files.
 compare_builds() {
@@ -134,9 +120,12 @@ compare_builds() {
   rm -rf "$n" "$w"
 }
 
+# The generated files are the truth tests' (tools/data.sh), made here only if they are missing.
 if [ -x "$native" ]; then
-  csv="$(data_file prospects_$ROWS.csv csv)" || fail "generate prospects_$ROWS.csv"
-  jsonl="$(data_file participants_$ROWS.jsonl jsonl)" || fail "generate participants_$ROWS.jsonl"
+  csv=build/native/data/prospects_$ROWS.csv
+  jsonl=build/native/data/participants_$ROWS.jsonl
+  rowgate_data "$ROWS" 42 "$csv" >&2 || fail "generate $csv"
+  rowgate_data "$ROWS" 42 "$jsonl" >&2 || fail "generate $jsonl"
   [ -f "$csv" ] && compare_builds "prospects $ROWS" "$csv" --template prospects --context examples/prospects_context.json
   [ -f "$jsonl" ] && compare_builds "participants $ROWS" "$jsonl" --template participants
 fi
