@@ -141,12 +141,6 @@ std::vector<ColumnMatch> Mapper::map_positions(const std::vector<std::string>& l
 
 std::vector<ColumnMatch> Mapper::map_header(const std::vector<std::string>& headers) const {
   Claims claims(headers.size(), tmpl_.fields.size());
-  std::vector<ColumnMatch>& out = claims.out;
-  std::vector<int>& owner = claims.owner;
-  auto claim = [&](std::size_t col, int field, std::string_view how, std::uint32_t confidence) {
-    claims.claim(col, field, how, confidence);
-  };
-  auto open = [&](std::size_t col) { return claims.open(col); };
 
   std::vector<std::string> folded(headers.size());
   if (!tmpl_.header_case_sensitive)
@@ -166,12 +160,12 @@ std::vector<ColumnMatch> Mapper::map_header(const std::vector<std::string>& head
   for (const Pass& pass : passes) {
     if (pass.folded && tmpl_.header_case_sensitive) continue;
     for (std::size_t c = 0; c < headers.size(); ++c) {
-      if (!open(c)) continue;
+      if (!claims.open(c)) continue;
       for (const Name& n : names_) {
         if (n.alias != pass.alias) continue;
         bool same = pass.folded ? (!folded[c].empty() && folded[c] == n.folded) : headers[c] == n.text;
         if (same) {
-          claim(c, n.field, pass.how, pass.confidence);
+          claims.claim(c, n.field, pass.how, pass.confidence);
           break;
         }
       }
@@ -179,24 +173,25 @@ std::vector<ColumnMatch> Mapper::map_header(const std::vector<std::string>& head
   }
   // 5. Dynamic patterns such as customFields.{name}.
   for (std::size_t c = 0; c < headers.size(); ++c) {
-    if (!open(c)) continue;
+    if (!claims.open(c)) continue;
     std::string dynamic;
     int p = match_pattern(headers[c], &dynamic);
     if (p >= 0) {
-      out[c].pattern = p;
-      out[c].dynamic_key = std::move(dynamic);
-      out[c].how = "pattern";
-      out[c].confidence = 100;
+      ColumnMatch& m = claims.out[c];
+      m.pattern = p;
+      m.dynamic_key = std::move(dynamic);
+      m.how = "pattern";
+      m.confidence = 100;
     }
   }
   // 6. Fuzzy: the closest name of a field that no column holds yet.
   if (!tmpl_.header_case_sensitive && headers.size() <= kFuzzyMaxColumns) {
     for (std::size_t c = 0; c < headers.size(); ++c) {
-      if (!open(c) || folded[c].empty() || folded[c].size() > kFuzzyMaxLength) continue;
+      if (!claims.open(c) || folded[c].empty() || folded[c].size() > kFuzzyMaxLength) continue;
       std::uint32_t best = 0;
       int best_field = -1;
       for (const Name& n : names_) {
-        if (owner[static_cast<std::size_t>(n.field)] >= 0) continue;
+        if (claims.owner[static_cast<std::size_t>(n.field)] >= 0) continue;
         std::size_t la = folded[c].size(), lb = n.folded.size();
         if (std::max(la, lb) * (100 - kFuzzyThreshold) < 100 * (std::max(la, lb) - std::min(la, lb))) continue;
         std::uint32_t s = similarity(folded[c], n.folded);
@@ -205,10 +200,10 @@ std::vector<ColumnMatch> Mapper::map_header(const std::vector<std::string>& head
           best_field = n.field;
         }
       }
-      if (best >= kFuzzyThreshold && best_field >= 0) claim(c, best_field, "fuzzy", best);
+      if (best >= kFuzzyThreshold && best_field >= 0) claims.claim(c, best_field, "fuzzy", best);
     }
   }
-  return std::move(out);
+  return std::move(claims.out);
 }
 
 }  // namespace rowgate::detail
