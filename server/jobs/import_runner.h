@@ -34,7 +34,7 @@ struct RunnerSettings {
   std::int64_t poll_ms = 1000;           ///< how often a shared store is asked for work to claim
   /// A store that is unavailable for now (locked, restarting) is waited for: the import resumes
   /// from its checkpoint after store_retry_ms, doubled after each try up to 30 s, and fails only
-  /// once the store has been away for store_outage_seconds.
+  /// once the runner has waited store_outage_seconds in all for the store during this import.
   std::int64_t store_retry_ms = 1000;
   std::int64_t store_outage_seconds = 600;
 };

@@ -434,6 +434,7 @@ class FailingStore : public SqliteStore {
   void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
                     const Progress& progress) override {
     int call = ++calls_;
+    if (call < fail_at && slow_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms.load()));
     if (call == fail_at || (fail_after && call > fail_at)) {
       if (failure == Failure::LeaseLost) throw LeaseLost("another server holds the import now");
       if (failure == Failure::Unavailable) throw StoreUnavailable("SQLite: database is locked");
@@ -447,6 +448,7 @@ class FailingStore : public SqliteStore {
   }
   std::atomic<bool> groups_unavailable{false};
   std::atomic<int> fail_at{0};
+  std::atomic<int> slow_ms{0};  ///< each batch before `fail_at` takes this long
   std::atomic<bool> fail_after{false};
   std::atomic<Failure> failure{Failure::Unavailable};
 
@@ -478,6 +480,7 @@ class ApiStoreFails : public Api {
 
 TEST_F(ApiStoreFails, AStoreLockedForAWhileIsWaitedForAndTheImportResumesFromItsCheckpoint) {
   failing_->fail_at = 2;
+  failing_->slow_ms = 1200;  // longer than the outage limit (1 s): running time is not time waited
   json status = run_import(prospects_csv(30000), false);  // three parts: three batches
   EXPECT_EQ(status["status"], "done") << status.dump();
   EXPECT_EQ(status["summary"]["create"], 30000);
