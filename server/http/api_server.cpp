@@ -16,6 +16,7 @@
 #include "http/http_util.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
+#include "http/request_guard.h"
 #include "jobs/import_runner.h"
 #include "notify/smtp_client.h"
 #include "notify/webhook_client.h"
@@ -171,7 +172,8 @@ void ApiServer::start() {
                      .headerTimeout(settings_.header_timeout)
                      .bodyTimeout(settings_.body_timeout);
   endpoint_->init(options);
-  endpoint_->setHandler(router_->handler());
+  // Pistache gives no answer to a body over maxRequestSize: the guard refuses it first.
+  endpoint_->setHandler(std::make_shared<http::RequestGuard>(router_->handler(), settings_.max_part_bytes + (64 << 10)));
   endpoint_->serveThreaded();
 }
 
