@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -118,7 +119,7 @@ class JobSink : public Sink {
 }  // namespace
 
 ImportRunner::ImportRunner(Store& store, RunnerSettings settings, Notifier* notifier)
-    : store_(store), settings_(std::move(settings)), notifier_(notifier) {
+    : store_(store), settings_(std::move(settings)), notifier_(notifier), writer_(std::make_unique<BatchWriter>()) {
   if (settings_.owner.empty()) settings_.owner = default_owner();
   std::filesystem::create_directories(settings_.data_dir + "/imports");
 }
@@ -335,18 +336,34 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
   Session session(tmpl.value, context, options, sink);
   if (!session.status().ok) throw std::runtime_error(session.status().message);
 
+  // Valid rows are committed in batches on the writer's thread while the core validates the
+  // next batch; each batch and its checkpoint go in one transaction, in order. A cancel seen by
+  // the writer stops the batches not yet begun.
   Progress progress;
+  std::atomic<bool> cancelled_before_commit{false};
+  struct Abandon {  // leaving early: the batch in hand ends before what it refers to goes
+    BatchWriter& writer;
+    ~Abandon() { writer.abandon(); }
+  } abandon_on_exit{*writer_};
   auto flush = [&](bool force) {
     if (import.dry_run) return;  // nothing to write; live progress is in memory
     if (sink.batch.size() < settings_.batch_rows && !force) return;
     std::uint64_t checkpoint = std::max(sink.last_row, import.last_committed_row);
-    auto t0 = std::chrono::steady_clock::now();
-    store_.commit_batch(import, sink.batch, checkpoint, progress);
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-    log_info("batch committed", {{"import", import_id}, {"rows", std::to_string(sink.batch.size())},
-                                 {"checkpoint", std::to_string(checkpoint)}, {"ms", std::to_string(ms)}});
-    sink.batch.clear();
-    if (after_batch) after_batch(import_id, checkpoint);
+    auto rows = std::make_shared<std::vector<RowWrite>>(std::move(sink.batch));
+    sink.batch = {};
+    sink.batch.reserve(std::min<std::size_t>(settings_.batch_rows, 1 << 16));
+    writer_->submit([this, &import, &cancelled_before_commit, rows, checkpoint, progress] {
+      if (cancelled_before_commit || store_.cancel_requested(import.tenant_id, import.id)) {
+        cancelled_before_commit = true;
+        return;
+      }
+      auto t0 = std::chrono::steady_clock::now();
+      store_.commit_batch(import, *rows, checkpoint, progress);
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+      log_info("batch committed", {{"import", import.id}, {"rows", std::to_string(rows->size())},
+                                   {"checkpoint", std::to_string(checkpoint)}, {"ms", std::to_string(ms)}});
+      if (after_batch) after_batch(import.id, checkpoint);
+    });
   };
 
   std::unique_ptr<char[]> buffer(new char[kChunk]);
@@ -377,6 +394,7 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
       progress.rows_done = session.summary().rows;
       live_progress(import_id, progress);
       flush(false);
+      writer_->check();  // a batch that failed ends the import now
       if (lease_lost_) throw LeaseLost("the heartbeat found the lease on import " + import_id + " gone");
       if (store_.cancel_requested(tenant_id, import_id)) {
         cancelled = true;
@@ -386,6 +404,7 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
         // Shutting down: commit what is in hand and leave the import for the next start (or,
         // with a shared store, let the lease go at once so that another server takes it up).
         flush(true);
+        writer_->drain();
         if (shared) store_.renew_lease(tenant_id, import_id, settings_.owner, 0, progress);
         log_info("import checkpointed for shutdown", {{"import", import_id}, {"row", std::to_string(sink.last_row)}});
         forget_live(import_id);
@@ -396,14 +415,14 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
   }
   std::string summary;
   std::string status;
-  if (cancelled) {
-    status = "cancelled";
-  } else {
+  if (!cancelled) {
     session.finish();
     progress.rows_done = session.summary().rows;
     flush(true);
-    status = session.file_error() ? "failed" : "done";
   }
+  writer_->drain();
+  if (cancelled || cancelled_before_commit) status = "cancelled";
+  else status = session.file_error() ? "failed" : "done";
   store_.set_progress(tenant_id, import_id, progress);
   summary = summary_json(session.summary());
   if (std::fflush(errors.get()) != 0 || std::fflush(results.get()) != 0) throw std::runtime_error("writing the report files failed");

@@ -13,12 +13,14 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <thread>
 
+#include "jobs/batch_writer.h"
 #include "store/store.h"
 
 namespace rowgate::server {
@@ -101,6 +103,9 @@ class ImportRunner {
   std::deque<std::pair<std::string, std::int64_t>> queue_;
   std::atomic<bool> stopping_{false};
   std::map<std::string, Progress> live_;
+  // Commits each import's batches while the core validates the next (one thread, so one store
+  // connection, for the runner's life).
+  std::unique_ptr<BatchWriter> writer_;
   // Shared stores: the import this runner holds a lease on, and the heartbeat that renews it.
   void heartbeat();
   std::thread heartbeat_;
