@@ -4,6 +4,11 @@
 #include <pistache/transport.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <string_view>
+
 #include "http/http_util.h"
 #include "util/log.h"
 
@@ -13,14 +18,80 @@ using namespace Pistache;
 
 namespace {
 
-// Set on a connection whose request was refused: what it sends after that is discarded, up to
-// kDiscardLimit bytes, after which the connection is closed both ways.
-constexpr const char* kRefused = "rowgate.refused";
+// What the guard knows of a connection: where the request being read ends.
+constexpr const char* kFraming = "rowgate.framing";
+// A header block longer than this is refused (431) before it is all read.
+constexpr std::size_t kMaxHead = 64u << 10;
+// After a refusal what the client still sends is discarded, up to this many bytes; then the
+// connection is closed both ways.
 constexpr std::size_t kDiscardLimit = 64u << 20;
 
-struct Refused {
+struct Framing {
+  std::string head;            // the current request's bytes until the end of its headers
+  std::uint64_t body_left = 0; // bytes of the current request's body still to come
+  bool refused = false;
   std::size_t discarded = 0;
 };
+
+// How a request's header block frames its body: its Content-Length, or why it is refused.
+struct Head {
+  std::uint64_t length = 0;
+  Http::Code refuse = Http::Code::Ok;
+  std::string code, message;
+};
+
+bool named(std::string_view line, std::size_t colon, std::string_view name) {
+  std::string_view n = line.substr(0, colon);
+  while (!n.empty() && (n.back() == ' ' || n.back() == '\t')) n.remove_suffix(1);
+  if (n.size() != name.size()) return false;
+  for (std::size_t i = 0; i < n.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(n[i])) != name[i]) return false;
+  return true;
+}
+
+Head read_head(std::string_view block, std::size_t max_body) {
+  Head h;
+  bool have_length = false;
+  std::size_t at = block.find("\r\n");  // past the request line
+  while (at != std::string_view::npos && at + 2 < block.size()) {
+    std::size_t next = block.find("\r\n", at + 2);
+    std::string_view line = block.substr(at + 2, next == std::string_view::npos ? std::string_view::npos : next - at - 2);
+    at = next;
+    std::size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;  // the parser answers what is malformed
+    std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+    if (named(line, colon, "transfer-encoding")) {
+      // A chunked body's size is known only once it is all in, and Pistache buffers it until then.
+      h.refuse = Http::Code::Length_Required;
+      h.code = "length_required";
+      h.message = "Send the request body with a Content-Length, not in chunks.";
+      return h;
+    }
+    if (!named(line, colon, "content-length")) continue;
+    std::uint64_t n = 0;
+    bool digits = !value.empty() && value.size() <= 18;
+    for (char c : value) digits = digits && c >= '0' && c <= '9';
+    if (digits)
+      for (char c : value) n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    if (!digits || (have_length && n != h.length)) {
+      h.refuse = Http::Code::Bad_Request;
+      h.code = "bad_request";
+      h.message = "The request's Content-Length is not one whole number.";
+      return h;
+    }
+    have_length = true;
+    h.length = n;
+  }
+  if (h.length > max_body) {
+    h.refuse = Http::Code::Request_Entity_Too_Large;
+    h.code = "too_large";
+    h.message = "The request body is " + std::to_string(h.length) + " bytes; at most " + std::to_string(max_body) +
+                " are accepted (upload a file in parts of at most 8 MiB).";
+  }
+  return h;
+}
 
 }  // namespace
 
@@ -52,37 +123,60 @@ void RequestGuard::onConnection(const std::shared_ptr<Tcp::Peer>& peer) {
   inner_->setMaxResponseSize(getMaxResponseSize());
   inner_->setHeaderTimeout(getHeaderTimeout());
   inner_->setBodyTimeout(getBodyTimeout());
+  peer->putData(kFraming, std::make_shared<Framing>());
   inner().onConnection(peer);
 }
 
 void RequestGuard::onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) { inner().onDisconnection(peer); }
 
+// Each request's bytes go to the parser alone: Pistache resets its parser after a request and
+// would drop the bytes of the next one if they came in the same read (pipelining).
 void RequestGuard::onInput(const char* buffer, std::size_t len, const std::shared_ptr<Tcp::Peer>& peer) {
-  if (auto refused = std::static_pointer_cast<Refused>(peer->tryGetData(kRefused))) {
-    refused->discarded += len;
-    if (refused->discarded > kDiscardLimit) ::shutdown(peer->fd(), SHUT_RDWR);
-    return;
-  }
-  inner().onInput(buffer, len, peer);
-  // A request still being read whose headers are in: refuse it now if its body cannot fit.
-  std::shared_ptr<Http::RequestParser> parser = getParser(peer);
-  if (!parser) return;
-  const Http::Header::Collection& headers = parser->request.headers();
-  if (auto length = headers.tryGet<Http::Header::ContentLength>()) {
-    if (length->value() > max_body_)
-      refuse(peer, Http::Code::Request_Entity_Too_Large,
-             error_body("too_large", "The request body is " + std::to_string(length->value()) + " bytes; at most " +
-                                         std::to_string(max_body_) +
-                                         " are accepted (upload a file in parts of at most 8 MiB)."));
-  } else if (headers.tryGet<Http::Header::TransferEncoding>()) {
-    // A chunked body's size is known only once it is all in, and Pistache buffers it until then.
-    refuse(peer, Http::Code::Length_Required,
-           error_body("length_required", "Send the request body with a Content-Length, not in chunks."));
+  auto framing = std::static_pointer_cast<Framing>(peer->tryGetData(kFraming));
+  std::string_view in(buffer, len);
+  while (!in.empty()) {
+    if (framing->refused) {
+      framing->discarded += in.size();
+      if (framing->discarded > kDiscardLimit) ::shutdown(peer->fd(), SHUT_RDWR);
+      return;
+    }
+    if (framing->body_left > 0) {
+      std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(in.size(), framing->body_left));
+      inner().onInput(in.data(), n, peer);
+      framing->body_left -= n;
+      in.remove_prefix(n);
+      continue;
+    }
+    // Headers: they go to the parser as they come (its header timeout runs on them), and are
+    // kept until their end is seen.
+    std::size_t before = framing->head.size();
+    framing->head.append(in);
+    std::size_t end = framing->head.find("\r\n\r\n", before >= 3 ? before - 3 : 0);
+    if (end == std::string::npos) {
+      if (framing->head.size() > kMaxHead) {
+        refuse(peer, Http::Code::Request_Header_Fields_Too_Large,
+               error_body("headers_too_large", "The request's headers are over " + std::to_string(kMaxHead) + " bytes."));
+        return;
+      }
+      inner().onInput(in.data(), in.size(), peer);
+      return;
+    }
+    std::size_t used = end + 4 - before;
+    framing->head.resize(end + 4);
+    Head head = read_head(framing->head, max_body_);
+    framing->head.clear();
+    if (head.refuse != Http::Code::Ok) {
+      refuse(peer, head.refuse, error_body(head.code, head.message));
+      return;
+    }
+    inner().onInput(in.data(), used, peer);
+    in.remove_prefix(used);
+    framing->body_left = head.length;
   }
 }
 
 void RequestGuard::refuse(const std::shared_ptr<Tcp::Peer>& peer, Http::Code status, const std::string& body) {
-  peer->putData(kRefused, std::make_shared<Refused>());
+  std::static_pointer_cast<Framing>(peer->getData(kFraming))->refused = true;
   log_info("request refused before its body", {{"client", peer->address().host()}, {"answer", body}});
   Http::ResponseWriter response(Http::Version::Http11, transport(), inner_.get(), peer);
   response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
