@@ -208,6 +208,16 @@ void ImportRunner::loop() {
 }
 
 void ImportRunner::execute(const std::string& import_id, std::int64_t tenant) {
+  // With a shared store this server's report files are drafts of the store's: they go however
+  // the run ends (their content is in the store, or the import continues on another server).
+  struct Drafts {
+    bool shared;
+    std::string dir;
+    ~Drafts() {
+      std::error_code ec;
+      if (shared) std::filesystem::remove_all(dir, ec);
+    }
+  } drafts{store_.shared(), import_dir(import_id)};
   // Time spent waiting for the store, not running: a slow import is not an outage.
   auto delay = std::chrono::milliseconds(settings_.store_retry_ms);
   std::chrono::milliseconds waited{0};
@@ -241,8 +251,23 @@ void ImportRunner::execute(const std::string& import_id, std::int64_t tenant) {
       delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(30));
     } catch (const std::exception& e) {
       log_error("import failed", {{"import", import_id}, {"error", e.what()}});
+      if (drafts.shared) keep_drafts(import_id, tenant);
       record_failure(import_id, tenant, e.what());
       return;
+    }
+  }
+}
+
+// A failed import's report files say what was found before it stopped; with a shared store they
+// go into the store, as a finished import's do, so that any server answers them. As far as the
+// store lets them: it may be what failed.
+void ImportRunner::keep_drafts(const std::string& import_id, std::int64_t tenant) {
+  for (const auto& [name, path] : {std::pair{"errors.csv", errors_path(import_id)}, std::pair{"results.csv", results_path(import_id)}}) {
+    if (!std::filesystem::exists(path)) continue;
+    try {
+      store_.put_report(tenant, import_id, name, path);
+    } catch (const std::exception& e) {
+      log_error("cannot keep a failed import's report", {{"import", import_id}, {"file", name}, {"error", e.what()}});
     }
   }
 }
@@ -433,8 +458,6 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
     results.reset();
     store_.put_report(tenant_id, import_id, "errors.csv", errors_path(import_id));
     store_.put_report(tenant_id, import_id, "results.csv", results_path(import_id));
-    std::error_code ec;
-    std::filesystem::remove_all(import_dir(import_id), ec);
   }
   store_.finish_import(import, status, summary, top_codes_json(sink.tally), status == "failed" ? sink.file_error : "",
                        now_seconds() + settings_.files_kept_seconds);

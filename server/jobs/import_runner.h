@@ -90,6 +90,7 @@ class ImportRunner {
   void run(const std::string& import_id, std::int64_t tenant);
   void execute(const std::string& import_id, std::int64_t tenant);
   void record_failure(const std::string& import_id, std::int64_t tenant, const std::string& why);
+  void keep_drafts(const std::string& import_id, std::int64_t tenant);
   void live_progress(const std::string& import_id, const Progress& progress);
   void forget_live(const std::string& import_id);
 

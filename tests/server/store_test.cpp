@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "jobs/import_runner.h"
 #include "store/pg_connection.h"
 #include "store/pg_store.h"
 #include "store/sqlite_connection.h"
@@ -528,6 +529,51 @@ TEST_F(PgOnly, PartsAndReportFilesLiveInTheDatabase) {
   store_->forget_files(a_, r.id);
   EXPECT_FALSE(store_->read_report(a_, r.id, "results.csv", [&](std::string_view) {}));
   std::filesystem::remove(path);
+}
+
+TEST_F(PgOnly, AFailedImportsReportsGoIntoTheStoreAndItsLocalDraftsAway) {
+  // Part 2 is registered but its bytes are not in the store: the runner fails the import there,
+  // after part 1's rows have been validated and written to the report files.
+  ImportRecord r;
+  r.id = random_hex(12);
+  r.tenant_id = a_;
+  r.template_name = "prospects";
+  r.template_json = R"({"name": "prospects", "key": "Contact Email",
+                        "fields": [{"key": "Contact Email", "type": "email", "required": true}]})";
+  r.options_json = "{}";
+  r.fixed_json = "{}";
+  r.status = "uploading";
+  r.created_at = 1000;
+  store_->create_import(r);
+  std::string part1 = "Contact Email\nana@example.com\nnot an e-mail\n";
+  for (int i = 0; i < 5000; ++i) part1 += "user" + std::to_string(i) + "@example.com\n";
+  store_->put_part_data(a_, r.id, PartInfo{1, part1.size(), sha256_hex(part1)}, part1);
+  store_->put_part(a_, r.id, PartInfo{2, 10, sha256_hex("0123456789")});
+  ASSERT_TRUE(store_->set_status(a_, r.id, "queued", {}));
+
+  std::string data = (std::filesystem::temp_directory_path() / ("rowgate_runner_" + random_hex(4))).string();
+  RunnerSettings settings;
+  settings.data_dir = data;
+  settings.poll_ms = 20;
+  ImportRunner runner(*store_, settings, nullptr);
+  runner.start();
+  std::optional<ImportRecord> ended;
+  for (int i = 0; i < 500; ++i) {
+    ended = store_->import(a_, r.id);
+    if (ended && ended->status == "failed") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  runner.stop();
+  ASSERT_TRUE(ended.has_value());
+  EXPECT_EQ(ended->status, "failed");
+  EXPECT_NE(ended->error.find("part 2"), std::string::npos) << ended->error;
+  std::string errors, results;
+  EXPECT_TRUE(runner.read_report(a_, r.id, true, [&](std::string_view c) { errors += c; }));
+  EXPECT_TRUE(runner.read_report(a_, r.id, false, [&](std::string_view c) { results += c; }));
+  EXPECT_NE(errors.find("invalid_email"), std::string::npos) << errors;
+  EXPECT_NE(results.find("ana@example.com"), std::string::npos) << results;
+  EXPECT_FALSE(std::filesystem::exists(data + "/imports/" + r.id));
+  std::filesystem::remove_all(data);
 }
 
 TEST_F(PgOnly, ClaimsTakeTheOldestFreeImportOnceAndLeasesExpire) {
