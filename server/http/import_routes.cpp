@@ -1,6 +1,8 @@
 // The import routes: create, parts, start, status, history, cancel, and the report files.
 #include <pistache/http.h>
+#include <pistache/peer.h>
 #include <pistache/router.h>
+#include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +20,7 @@
 #include "rowgate/session.h"
 #include "util/clock.h"
 #include "util/crypto.h"
+#include "util/log.h"
 
 namespace rowgate::server {
 
@@ -254,16 +257,25 @@ void ApiServer::import_file(Call& call, const Request& request, Response& respon
   // From this server's disk or from the shared store; the answer starts with the first chunk, so
   // that a file no longer kept is still a 410.
   std::optional<Http::ResponseStream> stream;
-  runner_.read_report(r.tenant_id, r.id, errors, [&](std::string_view chunk) {
-    if (!stream) {
-      response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
-      add_header(response, "Content-Disposition",
-                 "attachment; filename=\"" + r.id + (errors ? "-errors.csv\"" : "-results.csv\""));
-      stream.emplace(response.stream(Http::Code::Ok));
-    }
-    stream->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    stream->flush();
-  });
+  try {
+    runner_.read_report(r.tenant_id, r.id, errors, [&](std::string_view chunk) {
+      if (!stream) {
+        response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
+        add_header(response, "Content-Disposition",
+                   "attachment; filename=\"" + r.id + (errors ? "-errors.csv\"" : "-results.csv\""));
+        stream.emplace(response.stream(Http::Code::Ok));
+      }
+      stream->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+      stream->flush();
+    });
+  } catch (const std::exception& e) {
+    if (!stream) throw;  // nothing sent yet: the usual JSON error
+    // Part of the file is sent, so an error answer now would read as more of the file. The
+    // connection ends without the last chunk instead: the client sees the download cut short.
+    log_error("report download cut short", {{"import", r.id}, {"error", e.what()}});
+    if (std::shared_ptr<Tcp::Peer> peer = response.peer()) ::shutdown(peer->fd(), SHUT_RDWR);
+    return;
+  }
   if (!stream) fail(Http::Code::Gone, "expired", "This import's files are no longer kept.");
   stream->ends();
 }

@@ -319,6 +319,8 @@ bool ImportRunner::read_report(std::int64_t tenant, const std::string& import_id
   std::vector<char> buffer(1 << 16);
   std::size_t n;
   while ((n = std::fread(buffer.data(), 1, buffer.size(), in.get())) > 0) each(std::string_view(buffer.data(), n));
+  // A read error is not the end of the file: the download must not look complete.
+  if (std::ferror(in.get())) throw std::runtime_error("reading the report file failed: " + std::string(std::strerror(errno)));
   return true;
 }
 

@@ -322,6 +322,20 @@ TEST_F(Api, CancelWhileCommitting) {
   EXPECT_EQ(call("GET", "/api/v1/imports/" + id + "/errors.csv").status, 200);
 }
 
+TEST_F(Api, AReportFileThatCannotBeReadIsAnErrorNotAnEmptyOrShortDownload) {
+  json done = run_import(prospects_csv(50), true);
+  ASSERT_EQ(done["status"], "done");
+  std::string id = done["id"];
+  ASSERT_EQ(call("GET", "/api/v1/imports/" + id + "/results.csv").status, 200);
+  // The file is there but every read of it fails (a directory in its place: EISDIR).
+  std::filesystem::remove(runner_->results_path(id));
+  std::filesystem::create_directory(runner_->results_path(id));
+  HttpResponse r = call("GET", "/api/v1/imports/" + id + "/results.csv");
+  EXPECT_EQ(r.status, 500) << r.body;
+  EXPECT_EQ(body_of(r)["error"]["code"], "internal");  // the cause goes to the log
+  EXPECT_EQ(call("GET", "/api/v1/imports/" + id + "/errors.csv").status, 200);
+}
+
 TEST_F(Api, AnInlineTemplateIsUsedEvenWhenNamedLikeABuiltIn) {
   json tmpl = {{"name", "prospects"}, {"key", "Email"}, {"fields", {{{"key", "Email"}, {"type", "email"}, {"required", true}}}}};
   std::string id = body_of(call("POST", "/api/v1/imports", json({{"template", tmpl}, {"dry_run", true}}).dump()))["id"];
