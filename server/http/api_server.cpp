@@ -167,8 +167,9 @@ void ApiServer::start() {
                      .threads(settings_.threads)
                      .flags(Tcp::Options::ReuseAddr)
                      .backlog(1024)  // a burst of connections waits in the kernel, not refused
-                     // Pistache buffers whole bodies: a part may be 8 MiB, plus room for headers.
-                     .maxRequestSize(settings_.max_part_bytes + (64 << 10))
+                     // Pistache buffers whole requests: room for the guard's largest (a part of
+                     // 8 MiB, JSON bodies are smaller) and the longest headers.
+                     .maxRequestSize(http::RequestGuard::parser_limit(settings_.max_part_bytes + (64 << 10)))
                      .headerTimeout(settings_.header_timeout)
                      .bodyTimeout(settings_.body_timeout);
   endpoint_->init(options);

@@ -20,18 +20,22 @@ namespace {
 
 // What the guard knows of a connection: where the request being read ends.
 constexpr const char* kFraming = "rowgate.framing";
-// A header block longer than this is refused (431) before it is all read.
-constexpr std::size_t kMaxHead = 64u << 10;
 // After a refusal what the client still sends is discarded, up to this many bytes; then the
 // connection is closed both ways.
 constexpr std::size_t kDiscardLimit = 64u << 20;
 
 struct Framing {
-  std::string head;            // the current request's bytes until the end of its headers
-  std::uint64_t body_left = 0; // bytes of the current request's body still to come
-  bool refused = false;
+  std::string head;             // the current request's bytes until the end of its headers
+  std::uint64_t body_left = 0;  // bytes of the current request's body still to come
+  bool closing = false;         // answered for the last time: what comes is discarded
   std::size_t discarded = 0;
 };
+
+// Where Pistache's parser of a connection is: its request line, headers or body.
+Http::Private::StepId parser_step(const std::shared_ptr<Tcp::Peer>& peer) {
+  std::shared_ptr<Http::RequestParser> parser = Http::Handler::getParser(peer);
+  return parser && parser->step() ? parser->step()->id() : Http::Private::RequestLineStep::Id;
+}
 
 // How a request's header block frames its body: its Content-Length, or why it is refused.
 struct Head {
@@ -42,7 +46,6 @@ struct Head {
 
 bool named(std::string_view line, std::size_t colon, std::string_view name) {
   std::string_view n = line.substr(0, colon);
-  while (!n.empty() && (n.back() == ' ' || n.back() == '\t')) n.remove_suffix(1);
   if (n.size() != name.size()) return false;
   for (std::size_t i = 0; i < n.size(); ++i)
     if (std::tolower(static_cast<unsigned char>(n[i])) != name[i]) return false;
@@ -52,13 +55,24 @@ bool named(std::string_view line, std::size_t colon, std::string_view name) {
 Head read_head(std::string_view block, std::size_t max_body) {
   Head h;
   bool have_length = false;
+  auto malformed = [&h](const char* why) {
+    h.refuse = Http::Code::Bad_Request;
+    h.code = "bad_request";
+    h.message = why;
+    return h;
+  };
   std::size_t at = block.find("\r\n");  // past the request line
   while (at != std::string_view::npos && at + 2 < block.size()) {
     std::size_t next = block.find("\r\n", at + 2);
     std::string_view line = block.substr(at + 2, next == std::string_view::npos ? std::string_view::npos : next - at - 2);
     at = next;
+    if (line.empty()) break;  // the blank line that ends the headers
+    // What RFC 9112 (section 5) says a server must reject, so that no reader of these headers
+    // (Pistache's parser, a proxy) can take them differently from this one.
+    if (line.front() == ' ' || line.front() == '\t') return malformed("A header line starts with white space (line folding).");
     std::size_t colon = line.find(':');
-    if (colon == std::string_view::npos) continue;  // the parser answers what is malformed
+    if (colon == std::string_view::npos || colon == 0) return malformed("A header line has no name and colon.");
+    if (line[colon - 1] == ' ' || line[colon - 1] == '\t') return malformed("A header name is followed by white space.");
     std::string_view value = line.substr(colon + 1);
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
@@ -75,12 +89,7 @@ Head read_head(std::string_view block, std::size_t max_body) {
     for (char c : value) digits = digits && c >= '0' && c <= '9';
     if (digits)
       for (char c : value) n = n * 10 + static_cast<std::uint64_t>(c - '0');
-    if (!digits || (have_length && n != h.length)) {
-      h.refuse = Http::Code::Bad_Request;
-      h.code = "bad_request";
-      h.message = "The request's Content-Length is not one whole number.";
-      return h;
-    }
+    if (!digits || (have_length && n != h.length)) return malformed("The request's Content-Length is not one whole number.");
     have_length = true;
     h.length = n;
   }
@@ -118,7 +127,8 @@ void RequestGuard::onConnection(const std::shared_ptr<Tcp::Peer>& peer) {
     transport->init(shared_from_this());
     bound_ = transport;
   }
-  // The endpoint set its limits on the guard; the inner handler's parser and timers use them.
+  // The endpoint set its limits on the guard; the inner handler's parser is made with them. (The
+  // header and body timeouts are the transport's; they are copied for completeness.)
   inner_->setMaxRequestSize(getMaxRequestSize());
   inner_->setMaxResponseSize(getMaxResponseSize());
   inner_->setHeaderTimeout(getHeaderTimeout());
@@ -130,12 +140,17 @@ void RequestGuard::onConnection(const std::shared_ptr<Tcp::Peer>& peer) {
 void RequestGuard::onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) { inner().onDisconnection(peer); }
 
 // Each request's bytes go to the parser alone: Pistache resets its parser after a request and
-// would drop the bytes of the next one if they came in the same read (pipelining).
+// would drop the bytes of the next one if they came in the same read (pipelining). After each
+// step the guard checks that the parser agrees where the request is; where it does not (it
+// refused something and answered already), nothing more is read from the connection, so that no
+// body is ever taken for a request.
 void RequestGuard::onInput(const char* buffer, std::size_t len, const std::shared_ptr<Tcp::Peer>& peer) {
+  using Http::Private::BodyStep;
+  using Http::Private::RequestLineStep;
   auto framing = std::static_pointer_cast<Framing>(peer->tryGetData(kFraming));
   std::string_view in(buffer, len);
   while (!in.empty()) {
-    if (framing->refused) {
+    if (framing->closing) {
       framing->discarded += in.size();
       if (framing->discarded > kDiscardLimit) ::shutdown(peer->fd(), SHUT_RDWR);
       return;
@@ -147,8 +162,13 @@ void RequestGuard::onInput(const char* buffer, std::size_t len, const std::share
       in.remove_prefix(n);
       continue;
     }
-    // Headers: they go to the parser as they come (its header timeout runs on them), and are
-    // kept until their end is seen.
+    if (framing->head.empty()) {
+      // Empty lines before a request line are ignored (RFC 9112, section 2.2).
+      std::size_t start = in.find_first_not_of("\r\n");
+      if (start == std::string_view::npos) return;
+      in.remove_prefix(start);
+    }
+    // Headers: they go to the parser as they come, and are kept until their end is seen.
     std::size_t before = framing->head.size();
     framing->head.append(in);
     std::size_t end = framing->head.find("\r\n\r\n", before >= 3 ? before - 3 : 0);
@@ -159,35 +179,53 @@ void RequestGuard::onInput(const char* buffer, std::size_t len, const std::share
         return;
       }
       inner().onInput(in.data(), in.size(), peer);
+      // Past its request line the parser reads headers; back at a request line, it refused one.
+      if (framing->head.find("\r\n") != std::string::npos && parser_step(peer) == RequestLineStep::Id) close(peer);
       return;
     }
     std::size_t used = end + 4 - before;
     framing->head.resize(end + 4);
     Head head = read_head(framing->head, max_body_);
-    framing->head.clear();
     if (head.refuse != Http::Code::Ok) {
       refuse(peer, head.refuse, error_body(head.code, head.message));
       return;
     }
+    if (framing->head.capacity() > (8u << 10)) std::string().swap(framing->head);  // no 64 KiB kept per connection
+    framing->head.clear();
     inner().onInput(in.data(), used, peer);
     in.remove_prefix(used);
+    // With a body to come the parser must wait for it; without, it has answered and waits for
+    // the next request.
+    if (parser_step(peer) != (head.length > 0 ? BodyStep::Id : RequestLineStep::Id)) {
+      close(peer);
+      return;
+    }
     framing->body_left = head.length;
   }
 }
 
+void RequestGuard::close(const std::shared_ptr<Tcp::Peer>& peer) {
+  std::static_pointer_cast<Framing>(peer->getData(kFraming))->closing = true;
+  transport()->flush();  // the parser's answer goes out before the connection ends this side
+  ::shutdown(peer->fd(), SHUT_WR);
+}
+
 void RequestGuard::refuse(const std::shared_ptr<Tcp::Peer>& peer, Http::Code status, const std::string& body) {
-  std::static_pointer_cast<Framing>(peer->getData(kFraming))->refused = true;
+  std::static_pointer_cast<Framing>(peer->getData(kFraming))->closing = true;
   log_info("request refused before its body", {{"client", peer->address().host()}, {"answer", body}});
   Http::ResponseWriter response(Http::Version::Http11, transport(), inner_.get(), peer);
   response.headers().add<Http::Header::Connection>(Http::ConnectionControl::Close);
   response.headers().add<Http::Header::ContentType>(MIME(Application, Json));
-  // Once the answer is written the connection ends this side: the client reads the 413, then
+  // Once the answer is written the connection ends this side: the client reads the answer, then
   // the end of the stream. What it still sends is read and discarded (above), so that its
-  // kernel does not reset the connection before it has read the answer.
-  const int fd = peer->fd();
-  response
-      .send(status, body)
-      .then([fd](ssize_t) { ::shutdown(fd, SHUT_WR); }, Async::IgnoreException);
+  // kernel does not reset the connection before it has read the answer. (The peer, not its
+  // descriptor number, is held: a closed descriptor's number may be another client's by then.)
+  std::weak_ptr<Tcp::Peer> weak = peer;
+  response.send(status, body).then(
+      [weak](ssize_t) {
+        if (std::shared_ptr<Tcp::Peer> alive = weak.lock()) ::shutdown(alive->fd(), SHUT_WR);
+      },
+      Async::IgnoreException);
 }
 
 }  // namespace rowgate::server::http

@@ -20,7 +20,13 @@ class RequestGuard : public Pistache::Http::Handler, public std::enable_shared_f
  public:
   HTTP_PROTOTYPE(RequestGuard)
 
-  /// `inner` handles every request within the limit; `max_body` is the largest body accepted.
+  /// The longest header block accepted (431 beyond).
+  static constexpr std::size_t kMaxHead = 64u << 10;
+  /// The endpoint's maxRequestSize for a guard of `max_body`: room for the longest headers and
+  /// body together, so that Pistache's buffer is never what limits a request.
+  static constexpr std::size_t parser_limit(std::size_t max_body) { return max_body + kMaxHead + 4096; }
+
+  /// `inner` handles every request within the limits; `max_body` is the largest body accepted.
   RequestGuard(std::shared_ptr<Pistache::Http::Handler> inner, std::size_t max_body);
   RequestGuard(const RequestGuard& other);  ///< a clone guards a clone of the inner handler
 
@@ -34,6 +40,8 @@ class RequestGuard : public Pistache::Http::Handler, public std::enable_shared_f
 
   /// The inner handler through its public TCP face (its HTTP overrides are private).
   Pistache::Tcp::Handler& inner() { return *inner_; }
+  /// Ends the connection after the answer already given; discards what else arrives.
+  void close(const std::shared_ptr<Pistache::Tcp::Peer>& peer);
   /// Answers `status` with `body`, then closes the connection and discards what else arrives.
   void refuse(const std::shared_ptr<Pistache::Tcp::Peer>& peer, Pistache::Http::Code status, const std::string& body);
 
