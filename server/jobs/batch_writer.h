@@ -1,6 +1,7 @@
 // One thread that runs tasks in the order they are handed over, while the caller goes on: the
 // import runner commits a batch on it while the core validates the next one. At most one task
-// waits while one runs, so an import holds at most two batches in memory.
+// waits while one runs: an import holds at most three batches in memory (one being written, one
+// waiting, and the one the core is filling, which waits in submit() when the line is full).
 //
 // A task that throws stops the line: the tasks still waiting are dropped, and the exception is
 // thrown again to the caller by its next submit(), check() or drain().
