@@ -336,6 +336,44 @@ TEST_F(Api, AReportFileThatCannotBeReadIsAnErrorNotAnEmptyOrShortDownload) {
   EXPECT_EQ(call("GET", "/api/v1/imports/" + id + "/errors.csv").status, 200);
 }
 
+TEST_F(Api, AStopWithBatchesInFlightCheckpointsAndARestartWritesEveryRowOnce) {
+  // The writer holds the first batch until the stop has begun: one batch is then being written,
+  // one waits, and the core has filled another. What the stop commits and what the restart
+  // writes must add up to every row once.
+  std::promise<void> first_batch, release;
+  std::shared_future<void> released = release.get_future().share();
+  std::atomic<bool> once{false};
+  runner_->after_batch = [&](const std::string&, std::uint64_t) {
+    if (once.exchange(true)) return;
+    first_batch.set_value();
+    released.wait();
+  };
+  std::string id = start_import(prospects_csv(30000), false, "A", 128 << 10);
+  first_batch.get_future().wait();
+  auto stopping = std::async(std::launch::async, [&] { runner_->stop(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  release.set_value();
+  stopping.get();
+  std::optional<ImportRecord> stopped = store_->import(tenant_a_, id);
+  ASSERT_TRUE(stopped.has_value());
+  EXPECT_EQ(stopped->status, "committing");  // left for the next start
+  EXPECT_GT(stopped->last_committed_row, 1u);
+  EXPECT_LT(stopped->last_committed_row, 30001u);
+  std::uint64_t stored = body_of(call("GET", "/api/v1/partners?limit=1"))["total"];
+  EXPECT_EQ(stored, stopped->last_committed_row - 1);
+
+  RunnerSettings settings;
+  settings.data_dir = (dir_ / "data").string();
+  settings.batch_rows = 100;
+  ImportRunner restarted(*store_, settings, nullptr);
+  restarted.start();
+  json done = wait_for(id);
+  restarted.stop();
+  EXPECT_EQ(done["status"], "done") << done.dump();
+  EXPECT_EQ(done["summary"]["create"], 30000);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?limit=1"))["total"], 30000);
+}
+
 TEST_F(Api, AnInlineTemplateIsUsedEvenWhenNamedLikeABuiltIn) {
   json tmpl = {{"name", "prospects"}, {"key", "Email"}, {"fields", {{{"key", "Email"}, {"type", "email"}, {"required", true}}}}};
   std::string id = body_of(call("POST", "/api/v1/imports", json({{"template", tmpl}, {"dry_run", true}}).dump()))["id"];
