@@ -260,8 +260,19 @@ void ImportRunner::execute(const std::string& import_id, std::int64_t tenant) {
 
 // A failed import's report files say what was found before it stopped; with a shared store they
 // go into the store, as a finished import's do, so that any server answers them. As far as the
-// store lets them: it may be what failed.
+// store lets them: it may be what failed. Only under the lease, renewed first: a server that
+// has lost it must not overwrite the reports of the server that took the import over (the
+// renewed lease keeps any other from claiming it while the files are copied).
 void ImportRunner::keep_drafts(const std::string& import_id, std::int64_t tenant) {
+  try {
+    if (!store_.renew_lease(tenant, import_id, settings_.owner, settings_.lease_seconds, Progress{})) {
+      log_info("a failed import's reports are not kept: its lease went to another server", {{"import", import_id}});
+      return;
+    }
+  } catch (const std::exception& e) {
+    log_error("cannot keep a failed import's reports", {{"import", import_id}, {"error", e.what()}});
+    return;
+  }
   for (const auto& [name, path] : {std::pair{"errors.csv", errors_path(import_id)}, std::pair{"results.csv", results_path(import_id)}}) {
     if (!std::filesystem::exists(path)) continue;
     try {
@@ -273,16 +284,18 @@ void ImportRunner::keep_drafts(const std::string& import_id, std::int64_t tenant
 }
 
 void ImportRunner::record_failure(const std::string& import_id, std::int64_t tenant_id, const std::string& why) {
+  forget_live(import_id);  // whatever the store says next, this server runs the import no more
   try {
     ImportRecord failed;
     failed.id = import_id;
     failed.tenant_id = tenant_id;
     if (store_.shared()) failed.lease_owner = settings_.owner;
     store_.finish_import(failed, "failed", "", "", "the import stopped: " + why, now_seconds() + settings_.files_kept_seconds);
-    forget_live(import_id);
     std::optional<Tenant> tenant = store_.tenant(tenant_id);
     std::optional<ImportRecord> ended = store_.import(tenant_id, import_id);
     if (notifier_ && tenant && ended) notifier_->import_finished(*tenant, *ended);
+  } catch (const LeaseLost& e) {
+    log_info("the failure is not recorded: the import went to another server", {{"import", import_id}, {"why", e.what()}});
   } catch (const std::exception& again) {
     log_error("cannot record the failure", {{"import", import_id}, {"error", again.what()}});
   }

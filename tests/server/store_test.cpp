@@ -576,6 +576,61 @@ TEST_F(PgOnly, AFailedImportsReportsGoIntoTheStoreAndItsLocalDraftsAway) {
   std::filesystem::remove_all(data);
 }
 
+TEST_F(PgOnly, ARunnerThatLostTheLeaseDoesNotOverwriteTheReportsOfTheServerThatTookOver) {
+  // As above, but once part 1's rows are committed another server ("B") holds the import and has
+  // stored its own reports: the failing runner must leave them as they are.
+  ImportRecord r;
+  r.id = random_hex(12);
+  r.tenant_id = a_;
+  r.template_name = "prospects";
+  r.template_json = R"({"name": "prospects", "key": "Contact Email",
+                        "fields": [{"key": "Contact Email", "type": "email", "required": true}]})";
+  r.options_json = "{}";
+  r.fixed_json = "{}";
+  r.status = "uploading";
+  r.created_at = 1000;
+  store_->create_import(r);
+  std::string part1 = "Contact Email\n";
+  for (int i = 0; i < 5000; ++i) part1 += "user" + std::to_string(i) + "@example.com\n";
+  store_->put_part_data(a_, r.id, PartInfo{1, part1.size(), sha256_hex(part1)}, part1);
+  store_->put_part(a_, r.id, PartInfo{2, 10, sha256_hex("0123456789")});
+  ASSERT_TRUE(store_->set_status(a_, r.id, "queued", {}));
+  std::string theirs = (std::filesystem::temp_directory_path() / ("rowgate_theirs_" + random_hex(4))).string();
+  std::ofstream(theirs) << "B's complete report\n";
+
+  std::string data = (std::filesystem::temp_directory_path() / ("rowgate_runner_" + random_hex(4))).string();
+  RunnerSettings settings;
+  settings.data_dir = data;
+  settings.poll_ms = 20;
+  settings.batch_rows = 1000;
+  ImportRunner runner(*store_, settings, nullptr);
+  std::atomic<bool> taken{false};
+  runner.after_batch = [&](const std::string&, std::uint64_t) {
+    if (taken.exchange(true)) return;
+    pg::Connection c(schema_->url());
+    c.script("BEGIN; SELECT set_config('app.tenant_id', '" + std::to_string(a_) + "', true)");
+    c.exec("UPDATE imports SET lease_owner = 'B', lease_until = now() + interval '1 hour' WHERE id = $1", {r.id});
+    c.script("COMMIT");
+    store_->put_report(a_, r.id, "errors.csv", theirs);
+  };
+  runner.start();
+  for (int i = 0; i < 500 && !std::filesystem::exists(data + "/imports/" + r.id); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 500 && std::filesystem::exists(data + "/imports/" + r.id); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));  // the run is over: its drafts are gone
+  runner.stop();
+  EXPECT_TRUE(taken);
+  std::string errors;
+  EXPECT_TRUE(store_->read_report(a_, r.id, "errors.csv", [&](std::string_view c) { errors += c; }));
+  EXPECT_EQ(errors, "B's complete report\n");
+  std::optional<ImportRecord> now = store_->import(a_, r.id);
+  ASSERT_TRUE(now.has_value());
+  EXPECT_NE(now->status, "failed");  // B's import: the runner that lost it records nothing
+  EXPECT_EQ(now->lease_owner, "B");
+  std::filesystem::remove_all(data);
+  std::filesystem::remove(theirs);
+}
+
 TEST_F(PgOnly, ClaimsTakeTheOldestFreeImportOnceAndLeasesExpire) {
   ImportRecord first = queued(a_);
   ImportRecord second = queued(b_);
