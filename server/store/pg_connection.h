@@ -223,8 +223,9 @@ class Connection {
 /// Both are SET LOCAL: they end with the transaction. Rolls back unless committed.
 class Transaction {
  public:
-  Transaction(Connection& c, std::int64_t tenant) : c_(c) {
-    c_.script("BEGIN; SELECT set_config('app.tenant_id', '" + std::to_string(tenant) + "', true)");
+  /// `begin` may ask for another isolation level ("BEGIN ISOLATION LEVEL REPEATABLE READ").
+  Transaction(Connection& c, std::int64_t tenant, const char* begin = "BEGIN") : c_(c) {
+    c_.script(std::string(begin) + "; SELECT set_config('app.tenant_id', '" + std::to_string(tenant) + "', true)");
   }
   Transaction(Connection& c, const char* scope) : c_(c) {
     c_.script(std::string("BEGIN; SELECT set_config('app.scope', '") + scope + "', true)");

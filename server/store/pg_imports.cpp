@@ -156,14 +156,17 @@ void PgStore::put_report(std::int64_t tenant, const std::string& import_id, cons
 bool PgStore::read_report(std::int64_t tenant, const std::string& import_id, const std::string& name,
                           const std::function<void(std::string_view)>& each) {
   Connection& c = connection();
-  Transaction t(c, tenant);
+  // One snapshot for the count and every chunk: a file replaced or expired meanwhile is read
+  // whole as it was, never half of each.
+  Transaction t(c, tenant, "BEGIN ISOLATION LEVEL REPEATABLE READ");
   Result n = c.exec("SELECT count(*) FROM import_files WHERE import_id = $1 AND tenant_id = $2 AND name = $3",
                     {import_id, Param(tenant), name});
   std::int64_t chunks = n.int64(0, 0);
   for (std::int64_t seq = 0; seq < chunks; ++seq) {
     Result r = c.exec("SELECT data FROM import_files WHERE import_id = $1 AND tenant_id = $2 AND name = $3 AND seq = $4",
                       {import_id, Param(tenant), name, Param(seq)}, true);
-    if (r.rows() == 1) each(r.view(0, 0));
+    if (r.rows() != 1) throw std::runtime_error("chunk " + std::to_string(seq) + " of " + name + " is missing from the store");
+    each(r.view(0, 0));
   }
   t.commit();
   return chunks > 0;

@@ -631,6 +631,32 @@ TEST_F(PgOnly, ARunnerThatLostTheLeaseDoesNotOverwriteTheReportsOfTheServerThatT
   std::filesystem::remove(theirs);
 }
 
+TEST_F(PgOnly, AReportReplacedWhileItIsReadIsReadWholeAsItWas) {
+  ImportRecord r = new_import(*store_, a_, "prospects");
+  auto file = [](char fill) {
+    std::string path = (std::filesystem::temp_directory_path() / ("rowgate_report_" + random_hex(4))).string();
+    std::ofstream(path, std::ios::binary) << std::string(9 << 20, fill);  // three chunks
+    return path;
+  };
+  std::string first = file('a'), second = file('b');
+  store_->put_report(a_, r.id, "results.csv", first);
+  std::string back;
+  bool replaced = false;
+  EXPECT_TRUE(store_->read_report(a_, r.id, "results.csv", [&](std::string_view c) {
+    back += c;
+    if (replaced) return;
+    replaced = true;  // another server replaces the file (a resumed import), from its own connection
+    std::thread([&] { store_->put_report(a_, r.id, "results.csv", second); }).join();
+  }));
+  EXPECT_TRUE(replaced);
+  EXPECT_EQ(back, std::string(9 << 20, 'a'));
+  back.clear();
+  EXPECT_TRUE(store_->read_report(a_, r.id, "results.csv", [&](std::string_view c) { back += c; }));
+  EXPECT_EQ(back, std::string(9 << 20, 'b'));
+  std::filesystem::remove(first);
+  std::filesystem::remove(second);
+}
+
 TEST_F(PgOnly, ClaimsTakeTheOldestFreeImportOnceAndLeasesExpire) {
   ImportRecord first = queued(a_);
   ImportRecord second = queued(b_);
