@@ -352,7 +352,12 @@ void PgStore::write_batch(Connection& c, const ImportRecord& import, const std::
           "WHERE group_name IS NOT NULL ON CONFLICT DO NOTHING",
           {Param(import.tenant_id), import.id, Param(now)});
     } else {
+      // The stage has no statistics: the planner would merge-join it with the upsert's RETURNING,
+      // sorting both sides by e-mail; a hash join sorts neither.
+      c.script("SET LOCAL enable_mergejoin = off");
       // Absent values were staged as NULL and inserted as '': an update keeps what is stored.
+      // Memberships go in partner id order, so that both indexes of partner_groups grow at their
+      // right edge.
       c.exec(
           "WITH written AS (INSERT INTO partners AS p (tenant_id, email_key, partner_id, name, email, url, first_name, "
           "last_name, description, country, created_import, updated_import, created_at, updated_at) "
@@ -368,7 +373,7 @@ void PgStore::write_batch(Connection& c, const ImportRecord& import, const std::
           "RETURNING p.id, p.email_key) "
           "INSERT INTO partner_groups (partner_row, group_name, tenant_id) SELECT w.id, s.group_name, $1 "
           "FROM written w JOIN stage_partners s ON s.record_key = w.email_key WHERE s.group_name IS NOT NULL "
-          "ON CONFLICT DO NOTHING",
+          "ORDER BY w.id ON CONFLICT DO NOTHING",
           {Param(import.tenant_id), import.id, Param(now)});
     }
   } else {
