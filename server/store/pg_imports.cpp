@@ -357,7 +357,9 @@ void PgStore::write_batch(Connection& c, const ImportRecord& import, const std::
       c.script("SET LOCAL enable_mergejoin = off");
       // Absent values were staged as NULL and inserted as '': an update keeps what is stored.
       // Memberships go in partner id order, so that both indexes of partner_groups grow at their
-      // right edge.
+      // right edge. A partner this statement created (xmax = 0; the version an update writes
+      // carries our row lock in xmax) has no memberships yet, so its membership is a plain
+      // INSERT, without ON CONFLICT's speculative insertion; only an updated partner's may exist.
       c.exec(
           "WITH written AS (INSERT INTO partners AS p (tenant_id, email_key, partner_id, name, email, url, first_name, "
           "last_name, description, country, created_import, updated_import, created_at, updated_at) "
@@ -370,10 +372,13 @@ void PgStore::write_batch(Connection& c, const ImportRecord& import, const std::
           "last_name = COALESCE(NULLIF(EXCLUDED.last_name, ''), p.last_name), "
           "description = COALESCE(NULLIF(EXCLUDED.description, ''), p.description), "
           "country = COALESCE(NULLIF(EXCLUDED.country, ''), p.country), updated_import = $2, updated_at = $3 "
-          "RETURNING p.id, p.email_key) "
-          "INSERT INTO partner_groups (partner_row, group_name, tenant_id) SELECT w.id, s.group_name, $1 "
-          "FROM written w JOIN stage_partners s ON s.record_key = w.email_key WHERE s.group_name IS NOT NULL "
-          "ORDER BY w.id ON CONFLICT DO NOTHING",
+          "RETURNING p.id, p.email_key, p.xmax = 0 AS created), "
+          "memberships AS (SELECT w.id, w.created, s.group_name FROM written w "
+          "JOIN stage_partners s ON s.record_key = w.email_key WHERE s.group_name IS NOT NULL), "
+          "new_memberships AS (INSERT INTO partner_groups (partner_row, group_name, tenant_id) "
+          "SELECT id, group_name, $1 FROM memberships WHERE created ORDER BY id) "
+          "INSERT INTO partner_groups (partner_row, group_name, tenant_id) "
+          "SELECT id, group_name, $1 FROM memberships WHERE NOT created ORDER BY id ON CONFLICT DO NOTHING",
           {Param(import.tenant_id), import.id, Param(now)});
     }
   } else {

@@ -266,6 +266,26 @@ TEST_P(StoreTest, CommitBatchCreatesThenUpdatesByKeyKeepingWhatARowDoesNotGive) 
   EXPECT_EQ(ana.status, "active");
 }
 
+// A membership the partner has already is kept once, next to a partner the same batch creates.
+TEST_P(StoreTest, CommitBatchKeepsAGroupThePartnerHasAlready) {
+  store_->add_group(a_, "Podcasts");
+  ImportRecord first = new_import(*store_, a_, "prospects");
+  store_->commit_batch(first, {prospect(2, "ana@example.com", {{"Group Name", "Podcasts"}})}, 2, Progress{1, 10});
+  ImportRecord second = new_import(*store_, a_, "prospects");
+  store_->commit_batch(second,
+                       {prospect(2, "ana@example.com", {{"Group Name", "Podcasts"}}, true),
+                        prospect(3, "bo@example.com", {{"Group Name", "Podcasts"}})},
+                       3, Progress{2, 10});
+  PartnerPage page = store_->partners(a_, PartnerFilter{}, std::nullopt, 10);
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.items[0].email, "ana@example.com");
+  EXPECT_EQ(page.items[0].groups, std::vector<std::string>{"Podcasts"});
+  EXPECT_EQ(page.items[1].groups, std::vector<std::string>{"Podcasts"});
+  PartnerFilter podcasts;
+  podcasts.group = "Podcasts";
+  EXPECT_EQ(store_->partners(a_, podcasts, std::nullopt, 10).total, 2u);
+}
+
 TEST_P(StoreTest, PartnersUpdateFindsPartnersByPartnerId) {
   ImportRecord first = new_import(*store_, a_, "prospects");
   store_->commit_batch(first, {prospect(2, "bo@example.com", {{"Partner Name", "Bo"}, {"Partner ID", "p-bo"}})}, 2,
