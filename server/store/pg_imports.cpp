@@ -12,6 +12,7 @@
 
 namespace rowgate::server {
 
+using pg::BinaryCopy;
 using pg::Connection;
 using pg::Param;
 using pg::Result;
@@ -31,11 +32,11 @@ ImportRecord read_import(const Result& r, int i) {
   return out;
 }
 
-// One COPY text field: \N (NULL) for a value the row does not give, so an update keeps the stored one.
-void copy_optional(std::string& out, const RowWrite& row, std::string_view field) {
+// One COPY field: NULL for a value the row does not give, so an update keeps the stored one.
+void copy_optional(BinaryCopy& out, const RowWrite& row, std::string_view field) {
   const std::string* v = value_of(row, field);
-  if (v && !v->empty()) Connection::append_copy_field(out, *v);
-  else out += "\\N";
+  if (v && !v->empty()) out.field(*v);
+  else out.null();
 }
 
 // The import's lease, as a condition: an owner that lost it writes nothing (and a caller that
@@ -320,26 +321,24 @@ void PgStore::write_batch(Connection& c, const ImportRecord& import, const std::
   if (rows.empty()) return;
   const std::string family = family_of(import.template_name);
   c.script("SET LOCAL work_mem = '64MB'");  // the batch's join and sort stay in memory
-  std::string data;
-  data.reserve(rows.size() * 200);
+  BinaryCopy data(rows.size() * 300);  // a prospects row takes about 280 bytes
   if (family == "partners") {
     c.script(
         "CREATE TEMP TABLE IF NOT EXISTS stage_partners (record_key text, partner_id text, name text, email text, url text, "
         "first_name text, last_name text, description text, country text, status text, group_name text) "
         "ON COMMIT DELETE ROWS");
     const bool update_only = import.template_name == "partners_update";
+    constexpr std::uint16_t kColumns = 2 + std::size(detail::kPartnerFields);  // the key, the fields, the group
     for (const RowWrite& row : rows) {
-      Connection::append_copy_field(data, row.key.empty() ? std::string_view() : std::string_view(row.key[0]));
+      data.row(kColumns);
+      data.field(row.key.empty() ? std::string_view() : std::string_view(row.key[0]));
       for (std::size_t i = 0; i < std::size(detail::kPartnerFields); ++i) {
-        data.push_back('\t');
-        if (update_only && i == 0) data += "\\N";  // the Partner ID finds the partner: it is not written
+        if (update_only && i == 0) data.null();  // the Partner ID finds the partner: it is not written
         else copy_optional(data, row, detail::kPartnerFields[i]);
       }
-      data.push_back('\t');
       copy_optional(data, row, "Group Name");
-      data.push_back('\n');
     }
-    c.copy_in("COPY stage_partners FROM STDIN", data);
+    c.copy_in("COPY stage_partners FROM STDIN (FORMAT binary)", data.finish());
     if (update_only) {
       c.exec(
           "WITH changed AS (UPDATE partners p SET name = COALESCE(s.name, p.name), email = COALESCE(s.email, p.email), "
@@ -384,12 +383,11 @@ void PgStore::write_batch(Connection& c, const ImportRecord& import, const std::
   } else {
     c.script("CREATE TEMP TABLE IF NOT EXISTS stage_records (record_key text, values_json text) ON COMMIT DELETE ROWS");
     for (const RowWrite& row : rows) {
-      Connection::append_copy_field(data, detail::record_key(import.id, row));
-      data.push_back('\t');
-      Connection::append_copy_field(data, detail::values_json(row));
-      data.push_back('\n');
+      data.row(2);
+      data.field(detail::record_key(import.id, row));
+      data.field(detail::values_json(row));
     }
-    c.copy_in("COPY stage_records FROM STDIN", data);
+    c.copy_in("COPY stage_records FROM STDIN (FORMAT binary)", data.finish());
     c.exec(
         "INSERT INTO records (tenant_id, family, record_key, values_json, created_import, updated_import, created_at, "
         "updated_at) SELECT $1, $2, record_key, values_json, $3, $3, $4, $4 FROM stage_records "
