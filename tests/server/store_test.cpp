@@ -76,12 +76,13 @@ RowWrite prospect(std::uint64_t row, const std::string& email, std::vector<std::
   return w;
 }
 
-ImportRecord new_import(Store& store, std::int64_t tenant, const std::string& template_name, std::int64_t created_at = 1000) {
+ImportRecord new_import(Store& store, std::int64_t tenant, const std::string& template_name, std::int64_t created_at = 1000,
+                        const std::string& template_json = "{}") {
   ImportRecord r;
   r.id = random_hex(12);
   r.tenant_id = tenant;
   r.template_name = template_name;
-  r.template_json = "{}";
+  r.template_json = template_json;
   r.options_json = "{}";
   r.fixed_json = "{}";
   r.status = "uploading";
@@ -518,6 +519,20 @@ class PgOnly : public ::testing::Test {
     return r;
   }
 
+  // A queued import of A's whose part 1 (a header, `rows`, then 5,000 valid e-mails) is stored and
+  // whose part 2 is registered without its bytes: a runner fails it after part 1's rows.
+  ImportRecord queued_without_part_2(const std::string& rows) {
+    ImportRecord r = new_import(*store_, a_, "prospects", 1000,
+                                R"({"name": "prospects", "key": "Contact Email",
+                                    "fields": [{"key": "Contact Email", "type": "email", "required": true}]})");
+    std::string part1 = "Contact Email\n" + rows;
+    for (int i = 0; i < 5000; ++i) part1 += "user" + std::to_string(i) + "@example.com\n";
+    store_->put_part_data(a_, r.id, PartInfo{1, part1.size(), sha256_hex(part1)}, part1);
+    store_->put_part(a_, r.id, PartInfo{2, 10, sha256_hex("0123456789")});
+    EXPECT_TRUE(store_->set_status(a_, r.id, "queued", {}));
+    return r;
+  }
+
   std::unique_ptr<PgSchema> schema_;
   std::unique_ptr<PgStore> store_;
   std::int64_t a_ = 0, b_ = 0;
@@ -554,22 +569,7 @@ TEST_F(PgOnly, PartsAndReportFilesLiveInTheDatabase) {
 TEST_F(PgOnly, AFailedImportsReportsGoIntoTheStoreAndItsLocalDraftsAway) {
   // Part 2 is registered but its bytes are not in the store: the runner fails the import there,
   // after part 1's rows have been validated and written to the report files.
-  ImportRecord r;
-  r.id = random_hex(12);
-  r.tenant_id = a_;
-  r.template_name = "prospects";
-  r.template_json = R"({"name": "prospects", "key": "Contact Email",
-                        "fields": [{"key": "Contact Email", "type": "email", "required": true}]})";
-  r.options_json = "{}";
-  r.fixed_json = "{}";
-  r.status = "uploading";
-  r.created_at = 1000;
-  store_->create_import(r);
-  std::string part1 = "Contact Email\nana@example.com\nnot an e-mail\n";
-  for (int i = 0; i < 5000; ++i) part1 += "user" + std::to_string(i) + "@example.com\n";
-  store_->put_part_data(a_, r.id, PartInfo{1, part1.size(), sha256_hex(part1)}, part1);
-  store_->put_part(a_, r.id, PartInfo{2, 10, sha256_hex("0123456789")});
-  ASSERT_TRUE(store_->set_status(a_, r.id, "queued", {}));
+  ImportRecord r = queued_without_part_2("ana@example.com\nnot an e-mail\n");
 
   std::string data = (std::filesystem::temp_directory_path() / ("rowgate_runner_" + random_hex(4))).string();
   RunnerSettings settings;
@@ -599,22 +599,7 @@ TEST_F(PgOnly, AFailedImportsReportsGoIntoTheStoreAndItsLocalDraftsAway) {
 TEST_F(PgOnly, ARunnerThatLostTheLeaseDoesNotOverwriteTheReportsOfTheServerThatTookOver) {
   // As above, but once part 1's rows are committed another server ("B") holds the import and has
   // stored its own reports: the failing runner must leave them as they are.
-  ImportRecord r;
-  r.id = random_hex(12);
-  r.tenant_id = a_;
-  r.template_name = "prospects";
-  r.template_json = R"({"name": "prospects", "key": "Contact Email",
-                        "fields": [{"key": "Contact Email", "type": "email", "required": true}]})";
-  r.options_json = "{}";
-  r.fixed_json = "{}";
-  r.status = "uploading";
-  r.created_at = 1000;
-  store_->create_import(r);
-  std::string part1 = "Contact Email\n";
-  for (int i = 0; i < 5000; ++i) part1 += "user" + std::to_string(i) + "@example.com\n";
-  store_->put_part_data(a_, r.id, PartInfo{1, part1.size(), sha256_hex(part1)}, part1);
-  store_->put_part(a_, r.id, PartInfo{2, 10, sha256_hex("0123456789")});
-  ASSERT_TRUE(store_->set_status(a_, r.id, "queued", {}));
+  ImportRecord r = queued_without_part_2("");
   std::string theirs = (std::filesystem::temp_directory_path() / ("rowgate_theirs_" + random_hex(4))).string();
   std::ofstream(theirs) << "B's complete report\n";
 
