@@ -28,11 +28,13 @@ const char* kServeUsage =
     "usage: rowgate serve [--db sqlite:PATH | --db postgresql://USER@HOST:PORT/DB] [--port N] [--address 127.0.0.1]\n"
     "                     [--web DIR] [--wasm DIR] [--data DIR] [--demo-groups CONTEXT.json] [--smtp HOST:PORT]\n"
     "                     [--mail-from ADDRESS] [--public-url URL] [--lease-seconds N] [--allow-internal-webhooks]\n"
-    "                     [--auth-failures-per-minute N] [--auth-failure-burst N]\n"
+    "                     [--auth-failures-per-minute N] [--auth-failure-burst N] [--query-timeout-ms N]\n"
     "Serves the REST API and the web pages. On an empty database it creates a demo tenant (with the\n"
     "groups of --demo-groups) and prints its API key. With PostgreSQL several servers share the\n"
     "database: each claims imports under a lease of --lease-seconds (default 15), renewed while it\n"
     "runs; when a server dies, another takes its import over once the lease has expired.\n"
+    "A request's database statement that runs past --query-timeout-ms (default 5000) is stopped and\n"
+    "answered 503 query_timeout.\n"
     "Tenants' webhooks reach only public addresses unless --allow-internal-webhooks is given.\n";
 
 const char* kAdminUsage =
@@ -145,6 +147,15 @@ int run_serve(const std::vector<std::string>& words) {
     if (words[i] == "--mail-from" && value(&mail_from)) continue;
     if (words[i] == "--allow-internal-webhooks") {
       allow_internal_webhooks = true;
+      continue;
+    }
+    std::string timeout;
+    if (words[i] == "--query-timeout-ms" && value(&timeout)) {
+      char* end = nullptr;
+      long n = std::strtol(timeout.c_str(), &end, 10);
+      if (timeout.empty() || *end != '\0' || n < 1 || n > 600000)
+        return usage(kServeUsage, "--query-timeout-ms must be 1 to 600000");
+      settings.query_timeout = std::chrono::milliseconds(n);
       continue;
     }
     std::string lease;

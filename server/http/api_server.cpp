@@ -18,6 +18,7 @@
 #include "http/rate_limiter.h"
 #include "http/request_guard.h"
 #include "jobs/import_runner.h"
+#include "store/query_deadline.h"
 #include "notify/smtp_client.h"
 #include "notify/webhook_client.h"
 #include "rowgate/checks.h"
@@ -63,6 +64,7 @@ void ApiServer::on(const char* method, const char* path, Handler handler, bool a
     call.route = route;
     int status = 200;
     try {
+      QueryDeadline deadline(settings_.query_timeout, &stopping_);
       if (authenticated) {
         call.tenant = authenticate(request);
         allow_origin(call.tenant, request, response);
@@ -80,6 +82,16 @@ void ApiServer::on(const char* method, const char* path, Handler handler, bool a
       add_header(response, "Retry-After", "5");
       send_json(response, Http::Code::Service_Unavailable,
                 error_body("store_unavailable", "The server's database is busy or restarting; nothing was changed. Try again shortly."));
+    } catch (const QueryTimeout& e) {
+      // A statement ran past the request's time limit (or the server is stopping): it was
+      // interrupted, nothing of the request was kept, and the server goes on serving.
+      status = 503;
+      log_error("query timed out", {{"route", route}, {"error", e.what()}});
+      add_header(response, "Retry-After", "5");
+      send_json(response, Http::Code::Service_Unavailable,
+                error_body("query_timeout", stopping_ ? "The server is shutting down; nothing was changed. Try again shortly."
+                                                      : "The request took too long and was stopped; nothing was changed. "
+                                                        "Narrow the filter or try again shortly."));
     } catch (const std::exception& e) {
       status = 500;
       log_error("request failed", {{"route", route}, {"error", e.what()}});
@@ -161,6 +173,7 @@ void ApiServer::routes() {
 }
 
 void ApiServer::start() {
+  stopping_ = false;
   Address address(settings_.address, Port(settings_.port));
   endpoint_ = std::make_unique<Http::Endpoint>(address);
   auto options = Http::Endpoint::options()
@@ -179,6 +192,7 @@ void ApiServer::start() {
 }
 
 void ApiServer::stop() {
+  stopping_ = true;  // requests inside a store statement are interrupted, not waited for
   if (endpoint_) {
     endpoint_->shutdown();
     endpoint_.reset();

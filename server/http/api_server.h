@@ -2,6 +2,7 @@
 // Rest::Router and binds routes to member functions. Listens on 127.0.0.1 unless told otherwise.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -39,6 +40,9 @@ struct ServerSettings {
   /// A client that has not sent its whole header (or body) by then is answered 408 and dropped.
   std::chrono::milliseconds header_timeout{10000};
   std::chrono::milliseconds body_timeout{120000};
+  /// The longest a store statement of a request may run; past it the request is answered 503
+  /// `query_timeout` and the server goes on serving (store/query_deadline.h).
+  std::chrono::milliseconds query_timeout{5000};
   /// Failed authentications per client address: a bucket of `auth_failure_burst` that refills
   /// at `auth_failures_per_minute`; an empty bucket is answered 429. 0 per minute: no limit.
   double auth_failures_per_minute = 12;
@@ -113,6 +117,7 @@ class ApiServer {
   std::unique_ptr<Pistache::Rest::Router> router_;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint_;
   std::map<std::string, std::vector<std::string>> allowed_;  // path -> its methods, for 405s
+  std::atomic<bool> stopping_{false};  // set by stop(): running store statements end at once
   std::mutex keys_mutex_;
   std::unordered_map<std::string, std::int64_t> key_cache_;  // key hash -> tenant
 };

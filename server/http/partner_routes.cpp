@@ -1,6 +1,8 @@
 // The My Partners routes: a filtered page, the streamed export, bulk group changes.
 #include <pistache/http.h>
+#include <pistache/peer.h>
 #include <pistache/router.h>
+#include <sys/socket.h>
 
 #include <nlohmann/json.hpp>
 
@@ -10,6 +12,8 @@
 #include <algorithm>
 
 #include "rowgate/report.h"
+#include "store/query_deadline.h"
+#include "util/log.h"
 
 namespace rowgate::server {
 
@@ -74,28 +78,42 @@ void ApiServer::partners_export(Call& call, const Request& request, Response& re
   PartnerFilter f = filter_from(request);
   response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
   add_header(response, "Content-Disposition", "attachment; filename=\"partners.csv\"");
-  auto stream = response.stream(Http::Code::Ok);
+  // Streamed as the store walks the partners in keyset pages, each page's statement under the
+  // request's time limit (store/partner_scan.h); the first page is read before anything is sent,
+  // so that a failure there is still an error answer.
+  std::optional<Http::ResponseStream> stream;
   std::string chunk = "Partner ID,Partner Name,Contact Email,Media Property,Groups,Contact First Name,Contact Last Name,"
                       "Description,Country,Status\r\n";
-  store_.each_partner(call.tenant, f, [&](const Partner& p) {
-    std::string groups;
-    for (std::size_t i = 0; i < p.groups.size(); ++i) groups += (i ? "|" : "") + p.groups[i];
-    const std::string* cells[] = {&p.partner_id, &p.name, &p.email, &p.url, &groups, &p.first_name,
-                                  &p.last_name, &p.description, &p.country, &p.status};
-    for (std::size_t i = 0; i < std::size(cells); ++i) {
-      if (i) chunk.push_back(',');
-      append_csv_cell(chunk, *cells[i]);
-    }
-    chunk += "\r\n";
-    if (chunk.size() >= (1 << 16)) {
-      stream.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-      stream.flush();
-      chunk.clear();
-    }
-    return true;
-  });
-  if (!chunk.empty()) stream.write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-  stream.ends();
+  auto send = [&](bool last) {
+    if (!stream) stream.emplace(response.stream(Http::Code::Ok));
+    stream->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    if (!last) stream->flush();
+    chunk.clear();
+  };
+  try {
+    store_.each_partner(call.tenant, f, [&](const Partner& p) {
+      std::string groups;
+      for (std::size_t i = 0; i < p.groups.size(); ++i) groups += (i ? "|" : "") + p.groups[i];
+      const std::string* cells[] = {&p.partner_id, &p.name, &p.email, &p.url, &groups, &p.first_name,
+                                    &p.last_name, &p.description, &p.country, &p.status};
+      for (std::size_t i = 0; i < std::size(cells); ++i) {
+        if (i) chunk.push_back(',');
+        append_csv_cell(chunk, *cells[i]);
+      }
+      chunk += "\r\n";
+      if (chunk.size() >= (1 << 16)) send(false);
+      return true;
+    });
+  } catch (const std::exception& e) {
+    if (!stream) throw;  // nothing sent yet: the usual JSON error
+    // Part of the file is sent, so an error answer now would read as more of the file. The
+    // connection ends without the last chunk instead: the client sees the download cut short.
+    log_error("partner export cut short", {{"error", e.what()}});
+    if (std::shared_ptr<Tcp::Peer> peer = response.peer()) ::shutdown(peer->fd(), SHUT_RDWR);
+    return;
+  }
+  send(true);
+  stream->ends();
 }
 
 void ApiServer::partners_groups(Call& call, const Request& request, Response& response) {
@@ -123,6 +141,8 @@ void ApiServer::partners_groups(Call& call, const Request& request, Response& re
   } else {
     fail(Http::Code::Bad_Request, "missing_field", "Give \"ids\" or a \"filter\" (an empty filter means every partner).");
   }
+  // Over a filter this may touch every partner of the tenant: a longer limit than a page's.
+  QueryDeadline bulk(std::chrono::minutes(2), &stopping_);
   std::uint64_t changed = store_.change_groups(call.tenant, ids, filter ? &*filter : nullptr, add, remove);
   send_json(response, Http::Code::Ok, json({{"changed", changed}}).dump());
 }

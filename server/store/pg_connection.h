@@ -16,9 +16,13 @@
 #include <string_view>
 #include <vector>
 
+#include "store/query_deadline.h"
 #include "store/store.h"
 
 namespace rowgate::server::pg {
+
+using server::QueryDeadline;
+using server::QueryTimeout;
 
 /// One statement parameter: text (copied, NUL-terminated for libpq), or NULL, or binary bytes
 /// (bytea; a view: the bytes must outlive the call).
@@ -141,6 +145,7 @@ class Connection {
     PQsetSingleRowMode(c_);
     bool wanted = true;
     std::string error;
+    std::string state;
     while (PGresult* raw = PQgetResult(c_)) {
       Result r(raw);
       ExecStatusType st = PQresultStatus(raw);
@@ -148,9 +153,10 @@ class Connection {
         if (wanted && !each(r)) wanted = false;
       } else if (st != PGRES_TUPLES_OK && error.empty()) {
         error = trim(PQresultErrorMessage(raw));
+        if (const char* s = PQresultErrorField(raw, PG_DIAG_SQLSTATE)) state = s;
       }
     }
-    if (!error.empty()) fail("PostgreSQL: " + error + " in " + sql.substr(0, 200));
+    if (!error.empty()) fail("PostgreSQL: " + error + " in " + sql.substr(0, 200), state);
   }
 
   /// COPY ... FROM STDIN with `data` in the format the statement names (see BinaryCopy).
@@ -194,11 +200,13 @@ class Connection {
     fail("PostgreSQL: " + trim(why) + " in " + sql.substr(0, 200), state ? state : "");
   }
   /// StoreUnavailable when the server went away or cannot serve now (connection lost, shutting
-  /// down, starting up: SQLSTATE class 08 and 57P01-57P03) and a later try may succeed; Error
-  /// otherwise.
+  /// down, starting up: SQLSTATE class 08 and 57P01-57P03) and a later try may succeed;
+  /// QueryTimeout when statement_timeout (a QueryDeadline) cancelled the statement (57014);
+  /// Error otherwise.
   [[noreturn]] void fail(const std::string& what, const std::string& sqlstate = "") {
     if (broken() || sqlstate.rfind("08", 0) == 0 || sqlstate == "57P01" || sqlstate == "57P02" || sqlstate == "57P03")
       throw StoreUnavailable(what);
+    if (sqlstate == "57014") throw QueryTimeout(what);
     throw Error(what, sqlstate);
   }
 
@@ -247,11 +255,17 @@ class BinaryCopy {
 class Transaction {
  public:
   /// `begin` may ask for another isolation level ("BEGIN ISOLATION LEVEL REPEATABLE READ").
+  /// Under a QueryDeadline (a request's thread), each statement's time is limited to what is left.
   Transaction(Connection& c, std::int64_t tenant, const char* begin = "BEGIN") : c_(c) {
-    c_.script(std::string(begin) + "; SELECT set_config('app.tenant_id', '" + std::to_string(tenant) + "', true)");
+    c_.script(std::string(begin) + "; SELECT set_config('app.tenant_id', '" + std::to_string(tenant) + "', true)" +
+              time_limit());
   }
   Transaction(Connection& c, const char* scope) : c_(c) {
-    c_.script(std::string("BEGIN; SELECT set_config('app.scope', '") + scope + "', true)");
+    c_.script(std::string("BEGIN; SELECT set_config('app.scope', '") + scope + "', true)" + time_limit());
+  }
+  /// Re-arms the time limit of the statements to come (an export renews its deadline per page).
+  void renew_time_limit() {
+    if (std::string limit = time_limit(); !limit.empty()) c_.script(limit.substr(2));
   }
   ~Transaction() {
     if (!done_) {
@@ -267,6 +281,11 @@ class Transaction {
   }
 
  private:
+  static std::string time_limit() {
+    std::optional<long long> ms = QueryDeadline::remaining_ms();
+    return ms ? "; SET LOCAL statement_timeout = " + std::to_string(*ms) : std::string();
+  }
+
   Connection& c_;
   bool done_ = false;
 };

@@ -1,4 +1,6 @@
-// My Partners in PostgreSQL: filtered pages, the export walk, bulk group changes.
+// My Partners in PostgreSQL: filtered pages, the export walk, bulk group changes. The filters'
+// SQL and the plans it gets: store/partner_scan.h.
+#include "store/partner_scan.h"
 #include "store/pg_connection.h"
 #include "store/pg_store.h"
 #include "store/store_detail.h"
@@ -10,28 +12,38 @@ using pg::Param;
 using pg::Result;
 using pg::Transaction;
 using detail::kPartnerColumns;
-using detail::like_pattern;
+using detail::PartnerScan;
 
 namespace {
 
-// The WHERE clause of a partner filter; its parameters are appended to `params` ($2 on: $1 is the tenant).
-std::string filter_sql(const PartnerFilter& f, std::vector<Param>& params) {
-  std::string where;
-  auto next = [&](const std::string& value) {
-    params.emplace_back(value);
-    return "$" + std::to_string(params.size());
-  };
-  if (!f.q.empty()) {
-    std::string p = next(like_pattern(f.q));
-    // SQLite's LIKE ignores ASCII case; ILIKE does the same here.
-    where += " AND (name ILIKE " + p + " OR partner_id ILIKE " + p + " OR url ILIKE " + p + ")";
+// A filter's scan; its parameters are appended to `params` ($2 on: $1 is the tenant).
+struct PgScan {
+  PartnerScan scan;
+  PgScan(const PartnerFilter& f, std::vector<Param>& params)
+      : scan(f, "$1", [&params](const std::string& v) {
+          params.emplace_back(v);
+          return "$" + std::to_string(params.size());
+        }, "ILIKE", "") {}  // SQLite's LIKE ignores ASCII case; ILIKE does the same here
+};
+
+// Up to `limit` partners of the scan after `cursor`, in id order, each with its groups.
+std::vector<Partner> page_of(Connection& c, const PgScan& f, std::vector<Param> params, std::int64_t cursor,
+                             std::size_t limit) {
+  const std::string& order = f.scan.order_column();
+  params.emplace_back(cursor);
+  params.emplace_back(static_cast<std::uint64_t>(limit));
+  Result r = c.exec(std::string("SELECT ") + kPartnerColumns +
+                        ", (SELECT string_agg(group_name, '|' ORDER BY group_name COLLATE \"C\") FROM partner_groups "
+                        "WHERE partner_row = partners.id)" + f.scan.from_where() + " AND " + order + " > $" +
+                        std::to_string(params.size() - 1) + " ORDER BY " + order + " LIMIT $" +
+                        std::to_string(params.size()),
+                    params);
+  std::vector<Partner> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back(detail::read_partner(r.row(i)));
+    if (!r.null(i, detail::kPartnerColumnCount)) detail::split_groups(r.view(i, detail::kPartnerColumnCount), out.back().groups);
   }
-  if (!f.country.empty()) where += " AND country = " + next(f.country);
-  if (!f.status.empty()) where += " AND status = " + next(f.status);
-  if (!f.group.empty())
-    where += " AND id IN (SELECT partner_row FROM partner_groups WHERE tenant_id = partners.tenant_id AND group_name = " +
-             next(f.group) + ")";
-  return where;
+  return out;
 }
 
 }  // namespace
@@ -39,24 +51,13 @@ std::string filter_sql(const PartnerFilter& f, std::vector<Param>& params) {
 PartnerPage PgStore::partners(std::int64_t tenant, const PartnerFilter& filter, std::optional<std::int64_t> cursor,
                               std::size_t limit) {
   Connection& c = connection();
-  Transaction t(c, tenant);
+  Transaction t(c, tenant, "BEGIN ISOLATION LEVEL REPEATABLE READ");  // the count and the page agree
   std::vector<Param> params{Param(tenant)};
-  std::string where = filter_sql(filter, params);
+  PgScan f(filter, params);
   PartnerPage page;
-  page.total = static_cast<std::uint64_t>(c.exec("SELECT count(*) FROM partners WHERE tenant_id = $1" + where, params).int64(0, 0));
-  std::vector<Param> paged = params;
-  paged.emplace_back(cursor.value_or(0));
-  paged.emplace_back(static_cast<std::uint64_t>(limit + 1));
-  Result r = c.exec(std::string("SELECT ") + kPartnerColumns +
-                        ", (SELECT string_agg(group_name, '|' ORDER BY group_name COLLATE \"C\") FROM partner_groups "
-                        "WHERE partner_row = partners.id) FROM partners WHERE tenant_id = $1" + where + " AND id > $" +
-                        std::to_string(params.size() + 1) + " ORDER BY id LIMIT $" + std::to_string(params.size() + 2),
-                    paged);
+  page.total = static_cast<std::uint64_t>(c.exec("SELECT count(*)" + f.scan.count_from_where(), params).int64(0, 0));
+  page.items = page_of(c, f, params, cursor.value_or(0), limit + 1);
   t.commit();
-  for (int i = 0; i < r.rows(); ++i) {
-    page.items.push_back(detail::read_partner(r.row(i)));
-    if (!r.null(i, detail::kPartnerColumnCount)) detail::split_groups(r.view(i, detail::kPartnerColumnCount), page.items.back().groups);
-  }
   if (page.items.size() > limit) {
     page.items.pop_back();
     page.next_cursor = page.items.back().id;
@@ -66,18 +67,22 @@ PartnerPage PgStore::partners(std::int64_t tenant, const PartnerFilter& filter, 
 
 void PgStore::each_partner(std::int64_t tenant, const PartnerFilter& filter,
                            const std::function<bool(const Partner&)>& each) {
+  constexpr std::size_t kPage = 1000;
   Connection& c = connection();
-  Transaction t(c, tenant);
+  Transaction t(c, tenant, "BEGIN ISOLATION LEVEL REPEATABLE READ");  // one snapshot for the whole walk
   std::vector<Param> params{Param(tenant)};
-  std::string where = filter_sql(filter, params);
-  c.each_row(std::string("SELECT ") + kPartnerColumns +
-                 ", (SELECT string_agg(group_name, '|' ORDER BY group_name COLLATE \"C\") FROM partner_groups "
-                 "WHERE partner_row = partners.id) FROM partners WHERE tenant_id = $1" + where + " ORDER BY id",
-             params, [&](const Result& r) {
-               Partner p = detail::read_partner(r.row(0));
-               if (!r.null(0, detail::kPartnerColumnCount)) detail::split_groups(r.view(0, detail::kPartnerColumnCount), p.groups);
-               return each(p);
-             });
+  PgScan f(filter, params);
+  std::int64_t cursor = 0;
+  for (;;) {
+    if (QueryDeadline::stopping()) throw QueryTimeout("the server is stopping");
+    QueryDeadline::renew_current();  // each page's statement has the whole limit
+    t.renew_time_limit();
+    std::vector<Partner> page = page_of(c, f, params, cursor, kPage);
+    for (const Partner& p : page)
+      if (!each(p)) return;
+    if (page.size() < kPage) break;
+    cursor = page.back().id;
+  }
   t.commit();
 }
 
@@ -88,8 +93,8 @@ std::uint64_t PgStore::change_groups(std::int64_t tenant, const std::vector<std:
   std::vector<std::int64_t> targets;
   if (filter) {
     std::vector<Param> params{Param(tenant)};
-    std::string where = filter_sql(*filter, params);
-    Result r = c.exec("SELECT id FROM partners WHERE tenant_id = $1" + where + " ORDER BY id", params);
+    PgScan f(*filter, params);
+    Result r = c.exec("SELECT partners.id" + f.scan.from_where() + " ORDER BY " + f.scan.order_column(), params);
     for (int i = 0; i < r.rows(); ++i) targets.push_back(r.int64(i, 0));
   } else {
     for (std::int64_t id : ids) {

@@ -198,6 +198,11 @@ ALTER TABLE tenant_origins FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_rows ON tenant_origins USING (tenant_id = rowgate_tenant()) WITH CHECK (tenant_id = rowgate_tenant());
 CREATE POLICY cors_scope ON tenant_origins FOR SELECT USING (rowgate_scope() = 'cors');
 )sql",
+    // 3: My Partners pages in id order from an index, not by sorting the tenant's partners for
+    // every page (store/partner_scan.h).
+    R"sql(
+CREATE INDEX partners_by_tenant ON partners (tenant_id, id);
+)sql",
 };
 
 }  // namespace rowgate::server::pg

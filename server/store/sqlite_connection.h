@@ -23,6 +23,9 @@ class SqliteStore::Connection {
       throw std::runtime_error("cannot open the SQLite store " + path + ": " + why);
     }
     sqlite3_busy_timeout(db_, 10000);
+    // Every 1,000 virtual machine steps (some microseconds), a statement run under a
+    // QueryDeadline past its time is interrupted; threads without one never are.
+    sqlite3_progress_handler(db_, 1000, [](void*) { return QueryDeadline::expired() ? 1 : 0; }, nullptr);
     try {
       exec("PRAGMA journal_mode=WAL");  // the first read: a file that is not a database fails here
       exec("PRAGMA synchronous=FULL");
@@ -83,6 +86,23 @@ class Transaction {
  private:
   SqliteStore::Connection& c_;
   bool done_ = false;
+};
+
+// A read transaction: the statements in it see one snapshot of the store (WAL: the writer goes on
+// meanwhile). Ends when destroyed.
+class ReadTransaction {
+ public:
+  explicit ReadTransaction(SqliteStore::Connection& c) : c_(c) { c_.exec("BEGIN DEFERRED"); }
+  ~ReadTransaction() {
+    // Never left open on this thread's connection, even after an interrupted statement.
+    if (!sqlite3_get_autocommit(c_.db())) sqlite3_exec(c_.db(), "COMMIT", nullptr, nullptr, nullptr);
+    if (!sqlite3_get_autocommit(c_.db())) sqlite3_exec(c_.db(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+  ReadTransaction(const ReadTransaction&) = delete;
+  ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+ private:
+  SqliteStore::Connection& c_;
 };
 
 }  // namespace rowgate::server

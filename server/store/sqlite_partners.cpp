@@ -1,6 +1,9 @@
-// My Partners in SQLite: filtered pages, the export walk, bulk group changes.
+// My Partners in SQLite: filtered pages, the export walk, bulk group changes. The filters' SQL
+// and the plans it gets: store/partner_scan.h.
 #include <sqlite3.h>
 
+#include "store/partner_scan.h"
+#include "store/query_deadline.h"
 #include "store/sqlite_connection.h"
 #include "store/sqlite_store.h"
 #include "store/store_detail.h"
@@ -8,35 +11,44 @@
 namespace rowgate::server {
 
 using detail::kPartnerColumns;
-using detail::like_pattern;
+using detail::PartnerScan;
 using detail::read_partner;
 
 namespace {
 
-// The WHERE clause of a partner filter, and its parameters in order.
-struct FilterSql {
-  std::string where;
+// A filter's scan with its parameters in order ("?" placeholders; ?1 is the tenant).
+struct SqliteScan {
   std::vector<std::string> texts;
+  PartnerScan scan;
+  explicit SqliteScan(const PartnerFilter& f)
+      : scan(f, "?1", [this](const std::string& v) {
+          texts.push_back(v);
+          return "?" + std::to_string(texts.size() + 1);
+        }, "LIKE", " ESCAPE '\\'") {}
+  int bind(Statement& s, std::int64_t tenant) const {
+    s.bind(1, tenant);
+    for (std::size_t i = 0; i < texts.size(); ++i) s.bind(static_cast<int>(2 + i), texts[i]);
+    return static_cast<int>(texts.size()) + 2;  // the next free parameter
+  }
 };
 
-FilterSql filter_sql(const PartnerFilter& f) {
-  FilterSql out;
-  if (!f.q.empty()) {
-    out.where += " AND (name LIKE ? ESCAPE '\\' OR partner_id LIKE ? ESCAPE '\\' OR url LIKE ? ESCAPE '\\')";
-    std::string p = like_pattern(f.q);
-    out.texts.insert(out.texts.end(), {p, p, p});
-  }
-  if (!f.country.empty()) {
-    out.where += " AND country = ?";
-    out.texts.push_back(f.country);
-  }
-  if (!f.status.empty()) {
-    out.where += " AND status = ?";
-    out.texts.push_back(f.status);
-  }
-  if (!f.group.empty()) {
-    out.where += " AND id IN (SELECT partner_row FROM partner_groups WHERE tenant_id = partners.tenant_id AND group_name = ?)";
-    out.texts.push_back(f.group);
+// Up to `limit` partners of the scan after `cursor`, in id order, each with its groups.
+std::vector<Partner> page_of(SqliteStore::Connection& c, std::int64_t tenant, const SqliteScan& f, std::int64_t cursor,
+                             std::size_t limit) {
+  const std::string& order = f.scan.order_column();
+  std::string at = std::to_string(f.texts.size() + 2);
+  Statement s = c.prepare(std::string("SELECT ") + kPartnerColumns + f.scan.from_where() + " AND " + order + " > ?" +
+                          at + " ORDER BY " + order + " LIMIT ?" + std::to_string(f.texts.size() + 3));
+  int next = f.bind(s, tenant);
+  s.bind(next, cursor);
+  s.bind(next + 1, static_cast<std::int64_t>(limit));
+  std::vector<Partner> out;
+  while (s.step()) out.push_back(read_partner(s));
+  Statement g = c.prepare("SELECT group_name FROM partner_groups WHERE partner_row = ? ORDER BY group_name");
+  for (Partner& p : out) {
+    g.reset();
+    g.bind(1, p.id);
+    while (g.step()) p.groups.push_back(g.text(0));
   }
   return out;
 }
@@ -48,50 +60,38 @@ FilterSql filter_sql(const PartnerFilter& f) {
 PartnerPage SqliteStore::partners(std::int64_t tenant, const PartnerFilter& filter, std::optional<std::int64_t> cursor,
                                   std::size_t limit) {
   Connection& c = connection();
-  FilterSql f = filter_sql(filter);
+  SqliteScan f(filter);
+  ReadTransaction snapshot(c);  // the count and the page agree
   PartnerPage page;
   {
-    Statement count = c.prepare("SELECT COUNT(*) FROM partners WHERE tenant_id = ?" + f.where);
-    count.bind(1, tenant);
-    for (std::size_t i = 0; i < f.texts.size(); ++i) count.bind(static_cast<int>(2 + i), f.texts[i]);
+    Statement count = c.prepare("SELECT COUNT(*)" + f.scan.count_from_where());
+    f.bind(count, tenant);
     count.step();
     page.total = static_cast<std::uint64_t>(count.int64(0));
   }
-  Statement s = c.prepare(std::string("SELECT ") + kPartnerColumns + " FROM partners WHERE tenant_id = ?" + f.where +
-                          " AND id > ? ORDER BY id LIMIT ?");
-  int at = 1;
-  s.bind(at++, tenant);
-  for (const std::string& t : f.texts) s.bind(at++, t);
-  s.bind(at++, cursor.value_or(0));
-  s.bind(at++, static_cast<std::int64_t>(limit + 1));
-  while (s.step()) page.items.push_back(read_partner(s));
+  page.items = page_of(c, tenant, f, cursor.value_or(0), limit + 1);
   if (page.items.size() > limit) {
     page.items.pop_back();
     page.next_cursor = page.items.back().id;
-  }
-  Statement g = c.prepare("SELECT group_name FROM partner_groups WHERE partner_row = ? ORDER BY group_name");
-  for (Partner& p : page.items) {
-    g.reset();
-    g.bind(1, p.id);
-    while (g.step()) p.groups.push_back(g.text(0));
   }
   return page;
 }
 
 void SqliteStore::each_partner(std::int64_t tenant, const PartnerFilter& filter,
                                const std::function<bool(const Partner&)>& each) {
+  constexpr std::size_t kPage = 1000;
   Connection& c = connection();
-  FilterSql f = filter_sql(filter);
-  Statement s = c.prepare(std::string("SELECT ") + kPartnerColumns +
-                          ", (SELECT group_concat(group_name, '|') FROM (SELECT group_name FROM partner_groups "
-                          "WHERE partner_row = partners.id ORDER BY group_name)) FROM partners WHERE tenant_id = ?" +
-                          f.where + " ORDER BY id");
-  s.bind(1, tenant);
-  for (std::size_t i = 0; i < f.texts.size(); ++i) s.bind(static_cast<int>(2 + i), f.texts[i]);
-  while (s.step()) {
-    Partner p = read_partner(s);
-    detail::split_groups(s.text_view(detail::kPartnerColumnCount), p.groups);
-    if (!each(p)) break;
+  SqliteScan f(filter);
+  ReadTransaction snapshot(c);  // one snapshot for the whole walk
+  std::int64_t cursor = 0;
+  for (;;) {
+    if (QueryDeadline::stopping()) throw QueryTimeout("the server is stopping");
+    QueryDeadline::renew_current();  // each page's statement has the whole limit
+    std::vector<Partner> page = page_of(c, tenant, f, cursor, kPage);
+    for (const Partner& p : page)
+      if (!each(p)) return;
+    if (page.size() < kPage) return;
+    cursor = page.back().id;
   }
 }
 
@@ -102,10 +102,9 @@ std::uint64_t SqliteStore::change_groups(std::int64_t tenant, const std::vector<
   Transaction t(c);
   std::vector<std::int64_t> targets;
   if (filter) {
-    FilterSql f = filter_sql(*filter);
-    Statement s = c.prepare("SELECT id FROM partners WHERE tenant_id = ?" + f.where);
-    s.bind(1, tenant);
-    for (std::size_t i = 0; i < f.texts.size(); ++i) s.bind(static_cast<int>(2 + i), f.texts[i]);
+    SqliteScan f(*filter);
+    Statement s = c.prepare("SELECT partners.id" + f.scan.from_where());
+    f.bind(s, tenant);
     while (s.step()) targets.push_back(s.int64(0));
   } else {
     Statement s = c.prepare("SELECT id FROM partners WHERE tenant_id = ? AND id = ?");

@@ -10,15 +10,18 @@
 #include <string>
 #include <string_view>
 
+#include "store/query_deadline.h"
 #include "store/store.h"
 
 namespace rowgate::server {
 
 /// Throws the error of a failed SQLite call: StoreUnavailable when another connection holds the
-/// lock past the busy timeout (a later try may succeed), std::runtime_error otherwise.
+/// lock past the busy timeout (a later try may succeed), QueryTimeout when the thread's
+/// QueryDeadline interrupted the statement, std::runtime_error otherwise.
 [[noreturn]] inline void throw_sqlite_error(int rc, const std::string& why) {
   int primary = rc & 0xff;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) throw StoreUnavailable("SQLite: " + why);
+  if (primary == SQLITE_INTERRUPT) throw QueryTimeout("SQLite: " + why);
   throw std::runtime_error("SQLite: " + why);
 }
 

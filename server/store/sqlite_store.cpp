@@ -145,6 +145,11 @@ CREATE TABLE tenant_origins (
 ) WITHOUT ROWID;
 CREATE INDEX tenant_origins_by_origin ON tenant_origins (origin);
 )sql",
+    // 3: My Partners pages in id order from an index (the rowid is the index's last column), not
+    // by sorting the tenant's partners for every page (store/partner_scan.h).
+    R"sql(
+CREATE INDEX partners_by_tenant ON partners (tenant_id);
+)sql",
 };
 
 // SQL NULL for a field the row does not give, so that an update keeps the stored value.

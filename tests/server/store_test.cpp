@@ -21,6 +21,8 @@
 
 #include "jobs/import_runner.h"
 #include "store/pg_connection.h"
+#include "store/partner_scan.h"
+#include "store/query_deadline.h"
 #include "store/pg_store.h"
 #include "store/sqlite_connection.h"
 #include "store/sqlite_store.h"
@@ -495,6 +497,40 @@ TEST_P(SqliteOnly, AStoreFromANewerServerIsRefused) {
   EXPECT_NE(why_open_fails("sqlite:" + path("store.db")).find("schema version 99, newer than this server"), std::string::npos);
 }
 
+// Every My Partners statement walks an index: a plan that scans the tenant once per partner
+// (a correlated subquery) froze the whole server at 500,000 partners. Each filter and their
+// combination, the count and a page, as store/partner_scan.h builds them.
+TEST_P(SqliteOnly, EveryPartnerFilterIsServedFromAnIndex) {
+  open_store("sqlite:" + path("store.db"));
+  SqliteStore::Connection c(path("store.db"));
+  std::vector<PartnerFilter> filters;
+  for (int mask = 0; mask < 16; ++mask)
+    filters.push_back(PartnerFilter{mask & 1 ? "acme" : "", mask & 2 ? "Podcasts" : "", mask & 4 ? "DE" : "",
+                                    mask & 8 ? "active" : ""});
+  for (const PartnerFilter& f : filters) {
+    int n = 1;
+    detail::PartnerScan scan(f, "?1", [&](const std::string&) { return "?" + std::to_string(++n); }, "LIKE",
+                             " ESCAPE '\\'");
+    const std::string& order = scan.order_column();
+    for (const std::string& sql :
+         {"SELECT COUNT(*)" + scan.count_from_where(),
+          std::string("SELECT ") + detail::kPartnerColumns + scan.from_where() + " AND " + order + " > ? ORDER BY " +
+              order + " LIMIT ?"}) {
+      Statement plan = c.prepare("EXPLAIN QUERY PLAN " + sql);
+      std::string steps;
+      while (plan.step()) steps += plan.text(3) + "\n";
+      SCOPED_TRACE(sql + "\n" + steps);
+      EXPECT_NE(steps.find(f.group.empty() ? "partners_by_tenant (tenant_id=?" : "partner_groups_by_group (tenant_id=? AND group_name=?"),
+                std::string::npos);
+      bool joined = !f.group.empty() && sql.find("JOIN") != std::string::npos;
+      if (joined) EXPECT_NE(steps.find("rowid=?)"), std::string::npos);  // each partner by its id
+      EXPECT_EQ(steps.find("SCAN"), std::string::npos);
+      EXPECT_EQ(steps.find("CORRELATED"), std::string::npos);
+      EXPECT_EQ(steps.find("TEMP B-TREE"), std::string::npos);
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, SqliteOnly, ::testing::Values("sqlite"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
@@ -537,6 +573,22 @@ class PgOnly : public ::testing::Test {
   std::unique_ptr<PgStore> store_;
   std::int64_t a_ = 0, b_ = 0;
 };
+
+// A request's statements run under statement_timeout set from its QueryDeadline; one past it is
+// a QueryTimeout (SQLSTATE 57014), the connection stays usable, and a thread without a deadline
+// (the import runner's) has no limit.
+TEST_F(PgOnly, AStatementPastTheRequestsDeadlineIsAQueryTimeout) {
+  pg::Connection c(schema_->url());
+  {
+    QueryDeadline deadline(std::chrono::milliseconds(100));
+    pg::Transaction t(c, a_);
+    EXPECT_THROW(c.exec("SELECT pg_sleep(5)"), QueryTimeout);
+  }
+  pg::Transaction t(c, a_);
+  EXPECT_EQ(c.exec("SHOW statement_timeout").text(0, 0), "0");
+  EXPECT_EQ(c.exec("SELECT pg_sleep(0.3), 1").int64(0, 1), 1);
+  t.commit();
+}
 
 TEST_F(PgOnly, PartsAndReportFilesLiveInTheDatabase) {
   ImportRecord r = new_import(*store_, a_, "prospects");
