@@ -466,8 +466,13 @@ TEST_F(Api, Notifications) {
   EXPECT_EQ(call("PUT", "/api/v1/notifications", R"({"webhook_url": "http://127.0.0.1:9/x"})").status, 422);
   EXPECT_EQ(body_of(call("GET", "/api/v1/notifications"))["email"], "ops@example.com");
   json status = run_import(prospects_csv(2), true);
-  // The end of the import was written to the outbox for e-mail.
-  std::vector<OutboxItem> items = store_->outbox(tenant_a_);
+  // The end of the import is written to the outbox for e-mail, by the runner just after the
+  // status says "done" (so the status can be seen a moment before the item).
+  std::vector<OutboxItem> items;
+  for (int i = 0; i < 500 && items.empty(); ++i) {
+    items = store_->outbox(tenant_a_);
+    if (items.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   ASSERT_EQ(items.size(), 1u);
   EXPECT_EQ(items[0].channel, "email");
   EXPECT_EQ(items[0].import_id, status["id"]);
