@@ -725,7 +725,12 @@ export class RowgateImporter extends HTMLElement {
     const done = FINISHED.includes(job.status);
     const percent = done ? 100 : total ? (100 * bytes) / total : 0;
     this.setBar('server-progress', percent, `${job.status}, ${number(rows)} rows`);
-    if (!done) this.$('import-phase').textContent = `The server is ${job.status === 'committing' ? 'storing' : job.status} the rows: ${number(rows)} so far…`;
+    if (done) return;
+    const phase = this.$('import-phase');
+    if (job.status === 'queued') phase.textContent = 'The import is queued; the server starts it shortly…';
+    else if (job.status === 'validating' || job.status === 'committing') {
+      phase.textContent = `The server is ${job.status === 'committing' ? 'storing' : 'validating'} the rows: ${number(rows)} so far…`;
+    } else phase.textContent = `The import is ${job.status}…`;
   }
 
   showImportResult(job) {
