@@ -379,7 +379,7 @@ test('leads: the flow and source the template marks fixed are given once for the
   assert.deepEqual([counts.create, counts.error], [2, 1]);
 });
 
-test('a server that cannot be reached, and an upload part the server fails, say what to do', async () => {
+test('a server that cannot be reached, and an upload part the server fails, say what to do; the retry continues the same import', async () => {
   await page.route('**/api/v1/templates', (route) => route.abort('connectionrefused'));
   try {
     await openImportPage();
@@ -396,28 +396,38 @@ test('a server that cannot be reached, and an upload part the server fails, say 
   await page.getByRole('button', { name: 'Next: map the columns' }).click();
   assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 0, warnings: 0 });
   let refused = 0;
-  const busy = { error: { code: 'unavailable', message: 'The server is busy.' } };
+  const busy = { error: { code: 'store_unavailable', message: 'The database is busy.' } };
+  const broken = { error: { code: 'internal', message: 'The disk failed.' } };
   await page.route('**/api/v1/imports/*/parts/1', (route) => {
     refused += 1;
-    return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify(busy) });
+    // Twice unavailable for now (the page tries again by itself), then a fault no retry mends.
+    const [status, body] = refused <= 2 ? [503, busy] : [500, broken];
+    return route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
   });
   try {
     await page.getByRole('button', { name: 'Import 1 valid row' }).click();
+    await page.getByRole('status').filter({ hasText: /^The server is unavailable for now \(503\); trying again in \d+ s \(attempt \d+\)…$/ })
+      .waitFor({ timeout: 10_000 });
     const error = page.getByRole('alert').filter({ hasText: 'The server failed' });
     await error.waitFor({ timeout: 15_000 });
-    assert.equal(await error.innerText(),
-      'The server failed (The server is busy.) Try again in a moment. "Try the import again" uploads the file anew.');
+    assert.equal(await error.innerText(), 'The server failed (The disk failed.) Try again in a moment. '
+      + '"Try the import again" picks up this import where it stopped; no row is imported twice.');
     assert.equal(await page.getByText('The import did not complete.').count(), 1);
-    assert.equal(refused, 1);
+    assert.equal(refused, 3);
     // The one way on: trying again (not a second button that starts over).
     assert.equal(await page.getByRole('button', { name: 'Import another file' }).isVisible(), false);
     await shot('15-upload-failed');
   } finally {
     await page.unroute('**/api/v1/imports/*/parts/1');
   }
+  const imports = (await api('/api/v1/imports?limit=500')).items;
+  assert.equal(imports[0].status, 'uploading');
   await page.getByRole('button', { name: 'Try the import again' }).click();
   await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
   assert.match(await page.getByLabel('Import summary').innerText(), /Created\s+1/);
+  // The import created before is the one done: no second import.
+  const after = (await api('/api/v1/imports?limit=500')).items;
+  assert.deepEqual([after.length, after[0].id, after[0].status], [imports.length, imports[0].id, 'done']);
 });
 
 test('a worker that cannot start says so at the file step', async () => {
