@@ -13,6 +13,13 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
   }
+
+  /// Whether the same request may succeed if sent again later as it is: the server could not be
+  /// reached (restarting, say), a gateway or the server is unavailable for now, or the same
+  /// idempotent request is still being served.
+  get transient() {
+    return [0, 502, 503, 504].includes(this.status) || this.code === 'idempotency_in_progress';
+  }
 }
 
 function advice(status, code, message, base) {

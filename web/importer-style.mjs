@@ -37,6 +37,7 @@ button:disabled { opacity: 0.55; cursor: not-allowed; }
 .alert { color: var(--error); background: #fdf0f0; border: 1px solid #efc2c2; border-radius: 6px; padding: 0.6rem 0.75rem; margin: 0.5rem 0; }
 .alert:empty { display: none; }
 .note { color: var(--ok); }
+.waiting { color: #7a5200; background: #fff8e6; border: 1px solid #ecd9a6; border-radius: 6px; padding: 0.6rem 0.75rem; }
 table.mapping { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
 table.mapping caption { text-align: left; font-weight: 600; padding-bottom: 0.35rem; }
 table.mapping th, table.mapping td { text-align: left; padding: 0.35rem 0.5rem; border-bottom: 1px solid #e3e7ed; vertical-align: top; }

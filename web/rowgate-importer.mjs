@@ -12,6 +12,8 @@
 // Steps: choose (template, values fixed for the file) → file (sniffed format, encoding and
 // delimiter, with overrides) → map (columns to fields) → dry run (in a worker, on the
 // WebAssembly core: nothing leaves the browser) → import (uploaded in parts, then followed).
+// A server that cannot be reached during the import (a restart) is waited for, and the same
+// import is picked up again: never a second one.
 // Events: `rowgate-dry-run` (detail: the summary) and `rowgate-imported` (detail: the import).
 
 import { ApiError, KEY_STORAGE, RowgateApi, saveBlob } from './api.mjs';
@@ -24,6 +26,11 @@ import './rowgate-findings-table.mjs';
 
 const PART_BYTES = 8 * 1024 * 1024; // the API's largest part
 const POLL_MS = 400;
+// A step of the import that fails for want of the server (a restart, a gateway) is tried again
+// after 0.5 s, then twice as long each time up to 10 s apart, for up to 5 minutes in a row.
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 10_000;
+const RETRY_FOR_MS = 5 * 60_000;
 const STEPS = [
   ['choose', 'Choose'],
   ['file', 'File'],
@@ -42,6 +49,11 @@ function megabytes(bytes) {
   if (bytes < 1e6) return `${(bytes / 1e3).toLocaleString('en-US', { maximumFractionDigits: 1 })} kB`;
   return `${(bytes / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
 }
+
+const alreadyStarted = (error) => error instanceof ApiError && error.status === 409 && error.code === 'already_started';
+
+/// Thrown to end the following of an import that the widget has left (reloaded or started again).
+class Superseded extends Error {}
 
 function newIdempotencyKey() {
   if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
@@ -70,6 +82,7 @@ export class RowgateImporter extends HTMLElement {
   /// Starts again from the first step (after the API key changed, for instance).
   reload() {
     this.run?.cancel();
+    this.following = null;
     this.state = {
       templateName: '',
       template: null,
@@ -661,11 +674,18 @@ export class RowgateImporter extends HTMLElement {
 
   // ---- Step 5: import -----------------------------------------------------------------------
 
+  /// Imports the file on the server. Called again ("Try the import again"), it picks up the same
+  /// import where it stopped: one attempt per import, so that neither a retry nor a restart of
+  /// the server makes a second import.
   async commit() {
     const state = this.state;
+    // The attempt: its Idempotency-Key (a create sent again after a lost answer replays the
+    // first one), the import's id once known, the parts the server confirmed, whether it started.
+    state.attempt ??= { idempotencyKey: newIdempotencyKey(), id: '', uploaded: new Set(), started: false };
+    const attempt = state.attempt;
+    const follow = {};
+    this.following = follow;
     this.go('import');
-    // One per import attempt: a create sent again (a lost answer) cannot make a second import.
-    const idempotencyKey = newIdempotencyKey();
     this.$('import-error').textContent = '';
     this.$('import-summary').hidden = true;
     this.$('retry-import').hidden = true;
@@ -673,43 +693,127 @@ export class RowgateImporter extends HTMLElement {
     this.setBar('upload-progress', 0, 'not started');
     this.setBar('server-progress', 0, 'waiting for the upload');
     const phase = this.$('import-phase');
+    phase.classList.remove('waiting');
     try {
-      const body = { template: state.templateName, dry_run: false, options: this.fileOptions(state.options) };
-      if (Object.keys(state.map).length) body.mapping = state.map;
-      if (Object.keys(state.fixed).length) body.fixed = state.fixed;
-      phase.textContent = 'Creating the import…';
-      const { id } = await this.api.createImport(body, idempotencyKey);
-      await this.upload(id);
-      phase.textContent = 'Uploaded; the server is validating and storing the rows…';
-      let job = await this.api.startImport(id);
-      while (!FINISHED.includes(job.status)) {
-        this.showServerProgress(job);
-        await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-        job = await this.api.importStatus(id);
+      let job = null;
+      if (attempt.id) {
+        phase.textContent = 'Looking up the import…';
+        job = await this.retrying(follow, () => this.api.importStatus(attempt.id));
+        if (job.status === 'uploading') job = null;
+        else attempt.started = true;
+      } else {
+        const body = { template: state.templateName, dry_run: false, options: this.fileOptions(state.options) };
+        if (Object.keys(state.map).length) body.mapping = state.map;
+        if (Object.keys(state.fixed).length) body.fixed = state.fixed;
+        phase.textContent = 'Creating the import…';
+        attempt.id = (await this.retrying(follow, () => this.api.createImport(body, attempt.idempotencyKey))).id;
       }
-      this.showServerProgress(job);
+      if (!attempt.started) await this.upload(follow, attempt);
+      if (!attempt.started) {
+        phase.textContent = 'Uploaded; starting the import…';
+        try {
+          job = await this.retrying(follow, () => this.api.startImport(attempt.id));
+        } catch (error) {
+          if (!alreadyStarted(error)) throw error;
+        }
+        attempt.started = true;
+      }
+      this.setBar('upload-progress', 100, 'uploaded');
+      for (;;) {
+        if (job) {
+          this.showServerProgress(job);
+          if (FINISHED.includes(job.status)) break;
+          await this.pause(follow, POLL_MS);
+        }
+        job = await this.retrying(follow, () => this.api.importStatus(attempt.id));
+      }
       this.showImportResult(job);
     } catch (error) {
+      if (error instanceof Superseded) return;
+      phase.classList.remove('waiting');
       phase.textContent = 'The import did not complete.';
-      this.$('import-error').textContent = `${this.failure(error)} "Try the import again" uploads the file anew.`;
+      this.$('import-error').textContent =
+        `${this.failure(error)} "Try the import again" picks up this import where it stopped; no row is imported twice.`;
       this.$('retry-import').hidden = false;
       this.$('retry-import').focus();
     }
   }
 
-  async upload(id) {
+  /// Uploads the parts the server has not confirmed yet. Stops, the import marked started, when
+  /// the server says it has started already (a start whose answer was lost).
+  async upload(follow, attempt) {
     const { file } = this.state;
     const parts = Math.max(1, Math.ceil(file.size / PART_BYTES));
+    const slice = (n) => file.slice((n - 1) * PART_BYTES, Math.min(file.size, n * PART_BYTES));
     const show = (bytes) => this.setBar('upload-progress', file.size ? (100 * bytes) / file.size : 100, `${megabytes(bytes)} of ${megabytes(file.size)}`);
     let sent = 0;
+    for (const n of attempt.uploaded) sent += slice(n).size;
+    show(sent);
     for (let n = 1; n <= parts; n++) {
-      const blob = file.slice((n - 1) * PART_BYTES, Math.min(file.size, n * PART_BYTES));
+      if (attempt.uploaded.has(n)) continue;
+      const blob = slice(n);
       this.$('import-phase').textContent = `Uploading part ${n} of ${parts}…`;
-      await this.api.putPart(id, n, blob, (loaded) => show(sent + loaded));
+      try {
+        await this.retrying(follow, () => this.api.putPart(attempt.id, n, blob, (loaded) => show(sent + loaded)));
+      } catch (error) {
+        if (!alreadyStarted(error)) throw error;
+        attempt.started = true;
+        return;
+      }
+      attempt.uploaded.add(n);
       sent += blob.size;
       show(sent);
     }
-    this.setBar('upload-progress', 100, 'uploaded');
+  }
+
+  /// Answers what `call()` answers, calling it again (as the RETRY_ constants say) while it fails
+  /// in a way that may pass, with a countdown in the phase line; other failures are thrown at once.
+  async retrying(follow, call) {
+    const phase = this.$('import-phase');
+    let failingSince = 0;
+    let before = '';
+    for (let tries = 1; ; tries++) {
+      try {
+        const value = await call();
+        if (this.following !== follow) throw new Superseded();
+        if (failingSince) {
+          phase.classList.remove('waiting');
+          phase.textContent = before;
+        }
+        return value;
+      } catch (error) {
+        if (this.following !== follow) throw new Superseded();
+        if (!(error instanceof ApiError) || !error.transient) throw error;
+        if (!failingSince) {
+          failingSince = Date.now();
+          before = phase.textContent;
+        }
+        if (Date.now() - failingSince > RETRY_FOR_MS) throw error;
+        const what = error.status === 0 ? 'The server cannot be reached; reconnecting'
+          : error.code === 'idempotency_in_progress' ? 'The server is still creating the import; asking again'
+            : `The server is unavailable for now (${error.status}); trying again`;
+        await this.countDown(follow, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (tries - 1)),
+          (seconds) => `${what} in ${seconds} s (attempt ${tries + 1})…`);
+      }
+    }
+  }
+
+  /// Waits `ms`, showing `text(seconds left)` in the phase line, marked as waiting.
+  async countDown(follow, ms, text) {
+    const phase = this.$('import-phase');
+    phase.classList.add('waiting');
+    const end = performance.now() + ms;
+    for (let left = ms; left > 0; left = end - performance.now()) {
+      const seconds = Math.ceil(left / 1000);
+      phase.textContent = text(seconds);
+      await this.pause(follow, left - (seconds - 1) * 1000);
+    }
+  }
+
+  /// Waits `ms`; throws Superseded if meanwhile the widget moved on to another import.
+  async pause(follow, ms) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (this.following !== follow) throw new Superseded();
   }
 
   setBar(name, percent, text) {
@@ -725,7 +829,12 @@ export class RowgateImporter extends HTMLElement {
     const done = FINISHED.includes(job.status);
     const percent = done ? 100 : total ? (100 * bytes) / total : 0;
     this.setBar('server-progress', percent, `${job.status}, ${number(rows)} rows`);
-    if (!done) this.$('import-phase').textContent = `The server is ${job.status === 'committing' ? 'storing' : job.status} the rows: ${number(rows)} so far…`;
+    if (done) return;
+    const phase = this.$('import-phase');
+    if (job.status === 'queued') phase.textContent = 'The import is queued; the server starts it shortly…';
+    else if (job.status === 'validating' || job.status === 'committing') {
+      phase.textContent = `The server is ${job.status === 'committing' ? 'storing' : 'validating'} the rows: ${number(rows)} so far…`;
+    } else phase.textContent = `The import is ${job.status}…`;
   }
 
   showImportResult(job) {

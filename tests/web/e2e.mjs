@@ -1,23 +1,30 @@
 // End-to-end tests of the import page (<rowgate-importer>) and My Partners, in Debian's
 // Chromium driven by playwright-core. tests/web/run.sh starts the server and sets:
 //   ROWGATE_URL, ROWGATE_KEY (a tenant with the sample groups), ROWGATE_BIN (rowgate, for
-//   `rowgate check`), ROWGATE_FILES (generated files), ROWGATE_SCREENSHOTS, ROWGATE_PROFILE.
+//   `rowgate check` and for a server of a test's own), ROWGATE_WASM (the WebAssembly build that
+//   server serves), ROWGATE_FILES (generated files), ROWGATE_SCREENSHOTS, ROWGATE_PROFILE.
 // Controls are found by role and label, as a person finds them. The tests run in order and
 // build on each other (what one imports, the next finds on My Partners).
 
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const URL_BASE = process.env.ROWGATE_URL;
 const KEY = process.env.ROWGATE_KEY;
 const BIN = process.env.ROWGATE_BIN;
+const WASM = process.env.ROWGATE_WASM;
 const FILES = process.env.ROWGATE_FILES;
 const SHOTS = process.env.ROWGATE_SCREENSHOTS;
 const PROFILE = process.env.ROWGATE_PROFILE;
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'];
 const HEADER = 'Partner Name,Contact Email,Media Property,Group Name,Country\n';
@@ -67,8 +74,8 @@ async function until(probe, ms = 15_000, what = 'the condition') {
   }
 }
 
-async function openImportPage(key = KEY) {
-  await page.goto(`${URL_BASE}/`);
+async function openImportPage(key = KEY, base = URL_BASE) {
+  await page.goto(`${base}/`);
   await page.getByRole('textbox', { name: 'API key' }).fill(key);
   await page.getByRole('button', { name: 'Use this key' }).click();
 }
@@ -117,6 +124,38 @@ async function shownCounts() {
 async function api(path, init = {}) {
   const response = await fetch(`${URL_BASE}${path}`, { ...init, headers: { Authorization: `Bearer ${KEY}`, ...init.headers } });
   return response.json();
+}
+
+/// A port no one listens on now.
+async function freePort() {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address();
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/// `rowgate serve` of a test's own on `port`, with its database and data folder in `dir` (the
+/// same each time: a server started again finds what the one before left). Answers the child
+/// process once /healthz answers.
+async function serve(dir, port) {
+  const log = openSync(join(dir, 'server.log'), 'a');
+  const child = spawn(BIN, ['serve', '--db', `sqlite:${join(dir, 'rowgate.db')}`, '--data', join(dir, 'data'),
+    '--web', join(REPO, 'web'), '--wasm', WASM, '--port', String(port)], { stdio: ['ignore', log, log] });
+  closeSync(log);
+  const healthy = () => fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+  await until(async () => (await healthy()) || child.exitCode !== null, 15_000, 'rowgate serve to start');
+  assert.equal(child.exitCode, null, `rowgate serve exited: ${readFileSync(join(dir, 'server.log'), 'utf8').slice(-2000)}`);
+  return child;
+}
+
+async function stop(child) {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGKILL');
+  await exited;
 }
 
 async function download(click) {
@@ -379,7 +418,7 @@ test('leads: the flow and source the template marks fixed are given once for the
   assert.deepEqual([counts.create, counts.error], [2, 1]);
 });
 
-test('a server that cannot be reached, and an upload part the server fails, say what to do', async () => {
+test('a server that cannot be reached, and an upload part the server fails, say what to do; the retry continues the same import', async () => {
   await page.route('**/api/v1/templates', (route) => route.abort('connectionrefused'));
   try {
     await openImportPage();
@@ -396,28 +435,38 @@ test('a server that cannot be reached, and an upload part the server fails, say 
   await page.getByRole('button', { name: 'Next: map the columns' }).click();
   assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 0, warnings: 0 });
   let refused = 0;
-  const busy = { error: { code: 'unavailable', message: 'The server is busy.' } };
+  const busy = { error: { code: 'store_unavailable', message: 'The database is busy.' } };
+  const broken = { error: { code: 'internal', message: 'The disk failed.' } };
   await page.route('**/api/v1/imports/*/parts/1', (route) => {
     refused += 1;
-    return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify(busy) });
+    // Twice unavailable for now (the page tries again by itself), then a fault no retry mends.
+    const [status, body] = refused <= 2 ? [503, busy] : [500, broken];
+    return route.fulfill({ status, contentType: 'application/json', body: JSON.stringify(body) });
   });
   try {
     await page.getByRole('button', { name: 'Import 1 valid row' }).click();
+    await page.getByRole('status').filter({ hasText: /^The server is unavailable for now \(503\); trying again in \d+ s \(attempt \d+\)…$/ })
+      .waitFor({ timeout: 10_000 });
     const error = page.getByRole('alert').filter({ hasText: 'The server failed' });
     await error.waitFor({ timeout: 15_000 });
-    assert.equal(await error.innerText(),
-      'The server failed (The server is busy.) Try again in a moment. "Try the import again" uploads the file anew.');
+    assert.equal(await error.innerText(), 'The server failed (The disk failed.) Try again in a moment. '
+      + '"Try the import again" picks up this import where it stopped; no row is imported twice.');
     assert.equal(await page.getByText('The import did not complete.').count(), 1);
-    assert.equal(refused, 1);
+    assert.equal(refused, 3);
     // The one way on: trying again (not a second button that starts over).
     assert.equal(await page.getByRole('button', { name: 'Import another file' }).isVisible(), false);
     await shot('15-upload-failed');
   } finally {
     await page.unroute('**/api/v1/imports/*/parts/1');
   }
+  const imports = (await api('/api/v1/imports?limit=500')).items;
+  assert.equal(imports[0].status, 'uploading');
   await page.getByRole('button', { name: 'Try the import again' }).click();
   await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
   assert.match(await page.getByLabel('Import summary').innerText(), /Created\s+1/);
+  // The import created before is the one done: no second import.
+  const after = (await api('/api/v1/imports?limit=500')).items;
+  assert.deepEqual([after.length, after[0].id, after[0].status], [imports.length, imports[0].id, 'done']);
 });
 
 test('a worker that cannot start says so at the file step', async () => {
@@ -497,6 +546,62 @@ test('50,000 findings: only the visible rows are in the page, and it stays respo
   const longest = await page.evaluate(() => window.longestTask);
   assert.ok(longest < 250, `longest main-thread task ${longest} ms`);
   await shot('13-many-findings');
+});
+
+test('a server restarted during an import: the page reconnects and the same import ends, each row stored once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rowgate-restart-'));
+  const db = `sqlite:${join(dir, 'rowgate.db')}`;
+  const out = execFileSync(BIN, ['admin', 'create-tenant', 'Restart', '--groups-from', join(REPO, 'examples/prospects_context.json'), '--db', db]);
+  const key = out.toString().trim().split('\n').pop();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const call = async (path) => (await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${key}` } })).json();
+  let server = await serve(dir, port);
+  try {
+    await openImportPage(key, base);
+    await chooseTemplate('Prospect import');
+    await pickFile(join(FILES, 'prospects_200000.csv'));
+    await page.getByRole('button', { name: 'Next: map the columns' }).click();
+    const counts = await dryRun();
+    await page.getByRole('button', { name: /^Import [\d,]+ valid rows$/ }).click();
+
+    // Killed while it stores the rows: the page shows them coming, a checkpoint is stored, and
+    // rows are left to store.
+    await page.getByRole('status').filter({ hasText: /^The server is storing the rows: [1-9][\d,]* so far…$/ })
+      .waitFor({ timeout: 60_000 });
+    const running = await until(async () => {
+      const [job] = (await call('/api/v1/imports?limit=1')).items;
+      return job?.status === 'committing' && job.progress.committed_row > 0 && job;
+    }, 60_000, 'a checkpoint of the import');
+    await stop(server);
+
+    const phase = page.getByRole('status').filter({ hasText: /reconnecting/ });
+    await phase.waitFor({ timeout: 10_000 });
+    assert.match(await phase.innerText(), /^The server cannot be reached; reconnecting in \d+ s \(attempt \d+\)…$/);
+    await shot('17-restart-reconnecting');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.equal(await page.getByRole('button', { name: 'Try the import again' }).isVisible(), false, 'the page gave up');
+    assert.equal(await phase.count(), 1, 'the page still says it is reconnecting');
+
+    server = await serve(dir, port);
+    // Back to normal once the server answers: the rows stored go on, or the import is done.
+    const back = page.getByRole('status').filter({ hasText: /^(The server is storing the rows: [\d,]+ so far…|The import is done\.)$/ });
+    await back.waitFor({ timeout: 60_000 });
+    await shot('18-restart-back');
+    await page.getByText('The import is done.').waitFor({ timeout: 180_000 });
+    assert.equal(await page.getByText(/reconnecting/).count(), 0);
+    const summary = await page.getByLabel('Import summary').innerText();
+    const created = Number(/Created\s+([\d,]+)/.exec(summary)[1].replaceAll(',', ''));
+    assert.equal(created, counts.create);
+    await shot('19-restart-done');
+
+    const { items } = await call('/api/v1/imports');
+    assert.deepEqual(items.map((job) => [job.id, job.status]), [[running.id, 'done']], 'one import, the one running before the restart');
+    assert.equal((await call('/api/v1/partners?limit=1')).total, created, 'each valid row stored once');
+  } finally {
+    await stop(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('no script error on any page', () => {

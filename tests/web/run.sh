@@ -4,7 +4,8 @@
 #   installs Chromium (apt) and playwright-core (npm ci) when missing;
 #   builds the native server and the wasm preset unless they are there and newer than their sources;
 #   starts `rowgate serve` on a free port with a fresh SQLite database and data folder, makes a
-#   tenant, generates small import files, runs the tests, stops the server.
+#   tenant, generates the import files, runs the tests, stops the server. (One test starts and
+#   restarts a server of its own.)
 # Screenshots of each step go to build/web-screenshots/. The last line is "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -67,11 +68,15 @@ curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$scratch/server.l
 mkdir -p "$scratch/files"
 python3 ../shared/data/gen_import_files.py 3000 7 "$scratch/files/prospects_3000.csv" --kind csv >/dev/null ||
   setup_failed "generate prospects_3000.csv"
+# Big enough that the server takes a few seconds to store it (the restart test kills it meanwhile).
+python3 ../shared/data/gen_import_files.py 200000 11 "$scratch/files/prospects_200000.csv" --kind csv >/dev/null ||
+  setup_failed "generate prospects_200000.csv"
 
 # ---- Tests ------------------------------------------------------------------------------------
 mkdir -p build/web-screenshots
 log="$scratch/e2e.tap"
-ROWGATE_URL="http://127.0.0.1:$port" ROWGATE_KEY="$key" ROWGATE_BIN="$root/$native" ROWGATE_FILES="$scratch/files" \
+ROWGATE_URL="http://127.0.0.1:$port" ROWGATE_KEY="$key" ROWGATE_BIN="$root/$native" ROWGATE_WASM="$root/build/wasm" \
+  ROWGATE_FILES="$scratch/files" \
   ROWGATE_SCREENSHOTS="$root/build/web-screenshots" ROWGATE_PROFILE="$scratch/profile" \
   node --test --test-reporter=tap --test-concurrency=1 tests/web/e2e.mjs >"$log" 2>&1
 status=$?
