@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
-#include "check_run.h"
 #include "rowgate/check_args.h"
+#include "rowgate/check_run.h"
 #include "rowgate/report.h"
 #include "session_adapter.h"
 
@@ -56,16 +56,17 @@ std::vector<std::string> string_array(const val& words) {
   return out;
 }
 
-// Copies a Uint8Array into `buffer` one slice at a time and feeds each slice: one memcpy by the
-// engine, no allocation once the buffer has its size, and memory bounded by kSlice.
-void feed_from_js(SessionAdapter& adapter, std::vector<unsigned char>& buffer, const val& bytes) {
+// Copies a Uint8Array into `buffer` one slice at a time and feeds each slice to `feed`: one
+// memcpy by the engine, no allocation once the buffer has its size, and memory bounded by kSlice.
+template <typename Feed>
+void feed_from_js(std::vector<unsigned char>& buffer, const val& bytes, Feed&& feed) {
   auto total = bytes["length"].as<unsigned>();
   for (unsigned at = 0; at < total;) {
     unsigned n = std::min<unsigned>(total - at, kSlice);
     if (buffer.size() < n) buffer.resize(n);
     val slice = (at == 0 && n == total) ? bytes : bytes.call<val>("subarray", at, at + n);
     val(emscripten::typed_memory_view(n, buffer.data())).call<void>("set", slice);
-    adapter.feed(std::string_view(reinterpret_cast<const char*>(buffer.data()), n));
+    feed(std::string_view(reinterpret_cast<const char*>(buffer.data()), n));
     at += n;
   }
 }
@@ -79,7 +80,7 @@ val counts(const Session& session) {
   out.set("create", num(s.create));
   out.set("update", num(s.update));
   out.set("duplicate", num(s.duplicate));
-  out.set("error", num(s.invalid - s.duplicate));
+  out.set("error", num(error_rows(s)));
   out.set("warnings", num(s.warnings));
   return out;
 }
@@ -94,16 +95,11 @@ val input_info(const InputInfo& in) {
   return out;
 }
 
-/// Adds the pending errors and results bytes to `out` (when there are any) and clears them.
-void take_file_bytes(SessionAdapter& adapter, val& out) {
-  if (!adapter.errors_bytes().empty()) {
-    out.set("errors", byte_array(adapter.errors_bytes()));
-    adapter.errors_bytes().clear();
-  }
-  if (!adapter.results_bytes().empty()) {
-    out.set("results", byte_array(adapter.results_bytes()));
-    adapter.results_bytes().clear();
-  }
+/// Sets `out[name]` to the pending bytes of a file (when there are any) and clears them.
+void take_bytes(std::string& pending, const char* name, val& out) {
+  if (pending.empty()) return;
+  out.set(name, byte_array(pending));
+  pending.clear();
 }
 
 val status_object(bool ok, std::string_view code, const std::string& message) {
@@ -161,7 +157,9 @@ Inputs load_inputs(const std::string& tmpl, const std::string& context, const st
 class JsSession {
  public:
   /// `tmpl`: a template's JSON text or a built-in name; `context`, `options`: JSON text ("" for
-  /// none); `settings`: {report: true, findings: true, values: false, errorValues: false}.
+  /// none); `settings`: {report: true, findings: true, errors: false, values: false,
+  /// errorValues: false}; with `errors`, each push hands back the next bytes of the errors CSV
+  /// (as `rowgate check --errors` writes it) in `errors`.
   JsSession(const std::string& tmpl, const std::string& context, const std::string& options, const val& settings) {
     Inputs in = load_inputs(tmpl, context, options);
     if (!in.code.empty()) {
@@ -173,6 +171,7 @@ class JsSession {
     Outputs outputs;
     outputs.report = setting(settings, "report", true);
     outputs.batches = setting(settings, "findings", true);
+    outputs.errors_csv = setting(settings, "errors", false);
     adapter_ = std::make_unique<SessionAdapter>(std::move(in.tmpl), in.context, std::move(in.options), outputs);
     if (!adapter_->status().ok) fail("invalid_options", adapter_->status().message);
   }
@@ -181,14 +180,16 @@ class JsSession {
   val status() const { return status_object(code_.empty(), code_, message_); }
 
   /// Feeds bytes; returns the running counts, plus `findingsJson` and `recordsJson` (JSON arrays
-  /// of what completed since the last call: findings, and error and duplicate records) if any.
+  /// of what completed since the last call: findings, and error and duplicate records) and
+  /// `errors` (bytes of the errors CSV) if any.
   val push(const val& bytes) {
     if (!usable()) return val::object();
-    feed_from_js(*adapter_, buffer_, bytes);
+    feed_from_js(buffer_, bytes, [this](std::string_view b) { adapter_->feed(b); });
     return batch();
   }
 
-  /// Ends the input: the last batch, plus summary, input, mapping, fileError and the report.
+  /// Ends the input: the last batch, plus summary, input, mapping, fileError (with
+  /// fileErrorMessage, the first file-level error's message) and the report.
   val finish() {
     if (!usable()) return val::object();
     adapter_->finish();
@@ -198,6 +199,7 @@ class JsSession {
     out.set("input", input_info(s.input()));
     out.set("mapping", json_parse(mapping_json(s.mapping())));
     out.set("fileError", s.file_error());
+    out.set("fileErrorMessage", adapter_->writer().file_error_message());
     out.set("report", js_string(adapter_->report()));
     return out;
   }
@@ -216,6 +218,7 @@ class JsSession {
     if (!findings.empty()) out.set("findingsJson", js_string(findings));
     std::string records = adapter_->take_records_json();
     if (!records.empty()) out.set("recordsJson", js_string(records));
+    take_bytes(adapter_->errors_bytes(), "errors", out);
     return out;
   }
 
@@ -309,31 +312,36 @@ class JsCheckRun {
     std::string error;
     bool ok = run_.start(&error);
     val out = status_object(ok, ok ? "" : "invalid_options", error);
-    take_file_bytes(run_.adapter(), out);
+    take_files(out);
     return out;
   }
 
   /// {bytes, rows, ..., errors?, results?}: counts, and the bytes for the output files.
   val push(const val& bytes) {
     if (!run_.started()) return val::object();
-    feed_from_js(run_.adapter(), buffer_, bytes);
-    val out = counts(run_.adapter().session());
-    take_file_bytes(run_.adapter(), out);
+    feed_from_js(buffer_, bytes, [this](std::string_view b) { run_.feed(b); });
+    val out = counts(run_.session());
+    take_files(out);
     return out;
   }
 
   /// {stdout, exitStatus, errors?, results?}
   val finish() {
     if (!run_.started()) return val::object();
-    run_.adapter().finish();
-    val out = counts(run_.adapter().session());
-    take_file_bytes(run_.adapter(), out);
+    run_.finish();
+    val out = counts(run_.session());
+    take_files(out);
     out.set("stdout", byte_array(run_.output()));
     out.set("exitStatus", run_.exit_status());
     return out;
   }
 
  private:
+  void take_files(val& out) {
+    take_bytes(run_.errors_bytes(), "errors", out);
+    take_bytes(run_.results_bytes(), "results", out);
+  }
+
   CheckRun run_;
   std::vector<unsigned char> buffer_;
 };

@@ -4,7 +4,8 @@
 //   const run = rowgate.dryRun(file, {template: 'prospects', context, mapping, options});
 //   run.onProgress((p) => ...);   // {bytes, total, rows, create, update, duplicate, error, warnings}
 //   run.onFindings((b) => ...);   // {findings: [...], records: [...]} as they come
-//   const result = await run.done; // {counts, summary, input, mapping, fileError, report}
+//   const result = await run.done; // {counts, summary, input, mapping, fileError,
+//                                  //  fileErrorMessage, report, errorsFile?}
 //   run.cancel();                 // done then rejects with an AbortError
 //
 //   const head = await rowgate.preview(file, {template, options});
@@ -13,7 +14,8 @@
 //
 // `file` is a Blob or File (the worker reads file.stream()), or the bytes themselves: a
 // Uint8Array, an ArrayBuffer, a ReadableStream or an async iterable of Uint8Array, which are
-// posted to the worker chunk by chunk.
+// posted to the worker chunk by chunk. With `errors: true`, done also gives `errorsFile`: a
+// Blob of the errors CSV, the very bytes `rowgate check --errors` writes for the same input.
 
 const CHUNK = 1 << 20;
 
@@ -118,7 +120,7 @@ export class Rowgate {
   }
 
   /// Starts a dry run of `file`; see the top of this file.
-  dryRun(file, { template, context, mapping, options, values = false, errorValues = false, report = true } = {}) {
+  dryRun(file, { template, context, mapping, options, values = false, errorValues = false, report = true, errors = false } = {}) {
     const id = this.nextId++;
     const run = new DryRun(id, this);
     if (this.broken) {
@@ -132,7 +134,7 @@ export class Rowgate {
       template: jsonText(template),
       context: jsonText(context),
       options: Object.keys(opts).length ? JSON.stringify(opts) : '',
-      settings: { values, errorValues, report, findings: true },
+      settings: { values, errorValues, report, errors, findings: true },
     };
     const isBlob = typeof file?.stream === 'function' && typeof file?.size === 'number';
     if (isBlob) data.file = file;

@@ -1,6 +1,7 @@
-// The adapter between the core's Session and JavaScript: bytes go in, and what comes out was
-// written by the core's own serializers (finding_json, result_jsonl, errors_csv_line, ...).
-// It holds no rule of its own. Nothing here knows of Embind; bindings.cpp does the JS side.
+// The adapter between the core's Session and the browser worker: bytes go in, and what comes
+// out was written by the core: its ReportWriter (tally, errors CSV, report) and its serializers
+// (finding_json, result_jsonl) for the batches the page shows as they come. It holds no rule of
+// its own. Nothing here knows of Embind; bindings.cpp does the JS side.
 #pragma once
 
 #include <cstdint>
@@ -10,27 +11,26 @@
 #include <vector>
 
 #include "rowgate/report.h"
+#include "rowgate/report_writer.h"
 #include "rowgate/session.h"
 
 namespace rowgate::wasm {
 
-enum class ResultsFormat { None, Jsonl, Csv };
-
-/// What a session hands back besides its counts; chosen when it is created.
+/// What a dry run hands back besides its counts; chosen when it is created.
 struct Outputs {
-  bool report = true;    ///< keep every finding, for report_json at the end (as --json does)
-  bool batches = true;   ///< after each push: the new findings, and the new error and duplicate records
-  bool errors_csv = false;                      ///< the errors CSV, as --errors writes it
-  ResultsFormat results = ResultsFormat::None;  ///< the results file, as --results writes it
+  bool report = true;      ///< keep every finding, for the report at the end (as --json does)
+  bool batches = true;     ///< after each push: the new findings, and the new error and duplicate records
+  bool errors_csv = false; ///< the errors CSV, as `rowgate check --errors` writes it
 };
 
 class SessionAdapter : public Sink {
  public:
-  /// The headers of the errors and results files (when asked for) are the first pending bytes.
+  /// The errors file's header (when asked for) is the first pending bytes.
   SessionAdapter(Template tmpl, const Context& context, Options options, Outputs outputs);
 
   const Status& status() const { return session_->status(); }
   const Session& session() const { return *session_; }
+  const ReportWriter& writer() const { return writer_; }
 
   void feed(std::string_view bytes) { session_->feed(bytes); }
   void finish() { session_->finish(); }
@@ -39,15 +39,13 @@ class SessionAdapter : public Sink {
   /// result_jsonl objects (error and duplicate records only), "" when there is none.
   std::string take_findings_json() { return take_array(findings_batch_); }
   std::string take_records_json() { return take_array(records_batch_); }
-  /// Pending bytes of the errors and results files; the caller writes and then clears them.
-  std::string& errors_bytes() { return errors_; }
-  std::string& results_bytes() { return results_; }
+  /// Pending bytes of the errors file; the caller takes them and clears them.
+  std::string& errors_bytes() { return writer_.errors_bytes(); }
 
   /// The report of `rowgate check --json` (findings only when Outputs::report).
-  std::string report() const { return report_json(*session_, findings_); }
-  /// The human summary of `rowgate check` without --json.
-  std::string summary_text(std::string_view file_name) const;
+  std::string report() const { return writer_.report(*session_); }
 
+  // The batches, after the writer has seen each finding and record.
   void on_finding(const Finding& finding) override;
   void on_record(const RecordResult& record) override;
 
@@ -55,14 +53,9 @@ class SessionAdapter : public Sink {
   static std::string take_array(std::string& items);
 
   Outputs outputs_;
-  std::size_t value_columns_;
-  CodeTally tally_;
-  std::vector<Finding> file_level_;
-  std::vector<Finding> findings_;
+  ReportWriter writer_;
   std::string findings_batch_;
   std::string records_batch_;
-  std::string errors_;
-  std::string results_;
   std::unique_ptr<Session> session_;
 };
 

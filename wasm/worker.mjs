@@ -20,7 +20,8 @@
 //   progress {bytes, total, rows, create, update, duplicate, error, warnings}
 //   findings {findings: [finding...], records: [{row, line, outcome, key, values}...]}
 //            findings as the report has them; records only for error and duplicate rows
-//   done     {counts, summary, input, mapping, fileError, report}
+//   done     {counts, summary, input, mapping, fileError, fileErrorMessage, report, errorsFile?}
+//            errorsFile (with settings.errors): a Blob of the core's errors CSV
 //   error    {name, message, code?}
 
 const POST_EVERY_MS = 100;
@@ -98,6 +99,7 @@ class Run {
     this.counts = null;
     this.findings = [];
     this.records = [];
+    this.errorsParts = null; // the errors CSV's bytes as the core writes them (settings.errors)
     this.lastPost = 0;
     this.cancelled = false;
     this.settled = false;
@@ -108,6 +110,7 @@ class Run {
   start(rowgate, data) {
     const text = (value) => (value === undefined || value === null ? '' : value);
     this.session = new rowgate.Session(text(data.template), text(data.context), text(data.options), data.settings ?? {});
+    if (data.settings?.errors) this.errorsParts = [];
     const status = this.session.status();
     if (!status.ok) throw named('RowgateError', status.message, status.code);
   }
@@ -123,13 +126,16 @@ class Run {
     const end = this.session.finish();
     this.take(end);
     this.postBatch(true);
-    const { summary, input, mapping, fileError, report } = end;
-    this.settle('done', { counts: this.counts, summary, input, mapping, fileError, report });
+    const { summary, input, mapping, fileError, fileErrorMessage, report } = end;
+    const done = { counts: this.counts, summary, input, mapping, fileError, fileErrorMessage, report };
+    if (this.errorsParts) done.errorsFile = new Blob(this.errorsParts, { type: 'text/csv;charset=utf-8' });
+    this.settle('done', done);
   }
 
   take(out) {
-    const { bytes, rows, create, update, duplicate, error, warnings, findingsJson, recordsJson } = out;
+    const { bytes, rows, create, update, duplicate, error, warnings, findingsJson, recordsJson, errors } = out;
     this.counts = { bytes, rows, create, update, duplicate, error, warnings };
+    if (errors && this.errorsParts) this.errorsParts.push(errors);
     if (findingsJson) for (const f of JSON.parse(findingsJson)) this.findings.push(f);
     if (recordsJson) for (const r of JSON.parse(recordsJson)) this.records.push(r);
   }

@@ -1,6 +1,6 @@
-// CSV as the widget writes it (the errors download, sample files): RFC 4180 quoting, CRLF line
-// ends, and formula injection neutralised as ARCHITECTURE.md asks of every CSV written for users
-// (a cell that starts with =, +, -, @, tab or carriage return gets a leading ').
+// CSV as the widget writes it for sample files (reports such as the errors file come from the
+// core): RFC 4180 quoting, CRLF line ends, and formula injection neutralised as ARCHITECTURE.md
+// asks of every CSV written for users (a cell starting with =, +, -, @, tab or CR gets a ').
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 

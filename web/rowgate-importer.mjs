@@ -17,7 +17,6 @@
 // Events: `rowgate-dry-run` (detail: the summary) and `rowgate-imported` (detail: the import).
 
 import { ApiError, KEY_STORAGE, RowgateApi, saveBlob } from './api.mjs';
-import { csvLine } from './csv.mjs';
 import { IMPORTER_STYLE } from './importer-style.mjs';
 import { recallMapping, rememberMapping } from './mapping-memory.mjs';
 import { sampleCsv, templateColumns } from './template-samples.mjs';
@@ -547,6 +546,7 @@ export class RowgateImporter extends HTMLElement {
       options: this.fileOptions(state.options),
       errorValues: true, // for the Value column, without normalising every row's values
       report: false,
+      errors: true, // the core's errors CSV, for "Download errors"
     });
     this.run = run;
     run.onProgress((counts) => {
@@ -594,7 +594,6 @@ export class RowgateImporter extends HTMLElement {
       state.findings.push(finding);
       state.codes.set(f.code, (state.codes.get(f.code) ?? 0) + 1);
       if (state.filter && f.code === state.filter) state.shown.push(finding);
-      if (f.row === 0 && f.severity === 'error') state.fileErrorText ||= f.message;
     }
   }
 
@@ -656,20 +655,18 @@ export class RowgateImporter extends HTMLElement {
     const commit = this.$('commit');
     commit.disabled = result.fileError || valid === 0;
     commit.textContent = `Import ${number(valid)} valid row${valid === 1 ? '' : 's'}`;
-    if (result.fileError && !state.fileErrorText) {
-      const first = state.findings.find((f) => f.severity === 'error');
-      state.fileErrorText = first?.message ?? 'the file could not be read';
-    }
+    // Which finding makes the file unusable is the core's to say.
+    if (result.fileError && !state.fileErrorText) state.fileErrorText = result.fileErrorMessage || 'the file could not be read';
     if (result.fileError) this.paintDryRun();
     this.dispatchEvent(new CustomEvent('rowgate-dry-run', { detail: { summary: result.summary, counts: result.counts }, bubbles: true, composed: true }));
   }
 
+  /// The errors file as the core wrote it during the dry run: the same bytes as
+  /// `rowgate check --errors` and the server's errors.csv for the same file.
   downloadErrors() {
-    const { findings, file } = this.state;
-    const lines = [csvLine(['row', 'line', 'column', 'field', 'code', 'severity', 'value', 'message'])];
-    for (const f of findings) lines.push(csvLine([f.row, f.line, f.column, f.field, f.code, f.severity, f.value, f.message]));
+    const { result, file } = this.state;
     const base = file.name.replace(/\.[^.]*$/, '');
-    saveBlob(new Blob(lines, { type: 'text/csv;charset=utf-8' }), `${base}-errors.csv`);
+    saveBlob(result.errorsFile, `${base}-errors.csv`);
   }
 
   // ---- Step 5: import -----------------------------------------------------------------------

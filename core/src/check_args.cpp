@@ -93,23 +93,4 @@ Status parse_check_args(const std::vector<std::string>& words, CheckArgs* out) {
   return {};
 }
 
-std::string check_template_failure(const CheckArgs& args, const std::string& error, bool* to_stdout) {
-  // A bad template is a file-level finding of its own, reported like any other.
-  Finding f = template_error(args.template_arg, error);
-  *to_stdout = args.json;
-  if (args.json) return file_error_report(f);
-  return "rowgate check: " + f.message + " (invalid_template)\n";
-}
-
-std::string check_context_failure(const CheckArgs& args, const std::string& error) {
-  return "the context " + args.context_file + " cannot be used: " + error;
-}
-
-std::string check_file_name(const CheckArgs& args) { return args.file == "-" ? "stdin" : args.file; }
-
-int check_exit_status(const Session& session) {
-  if (session.file_error()) return 2;
-  return session.summary().invalid > 0 ? 1 : 0;
-}
-
 }  // namespace rowgate

@@ -397,7 +397,7 @@ std::string summary_text(const Session& session, const CodeTally& tally, const s
     out += ")";
   }
   out += "\n";
-  std::uint64_t errors = s.invalid - s.duplicate;
+  std::uint64_t errors = error_rows(s);
   const std::pair<const char*, std::uint64_t> lines[] = {
       {"create", s.create}, {"update", s.update}, {"duplicate", s.duplicate}, {"error", errors}, {"warnings", s.warnings}};
   std::size_t width = 1;

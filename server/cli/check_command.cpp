@@ -10,48 +10,12 @@
 #include <memory>
 
 #include "cli/files.h"
-#include "rowgate/check_args.h"
-#include "rowgate/report.h"
+#include "rowgate/check_run.h"
 
 namespace rowgate::cli {
 namespace {
 
 constexpr std::size_t kChunk = 1 << 20;
-
-// Streams what the session finds: errors and results go to their files as they come, findings
-// are kept only for --json, and a tally feeds the human summary.
-class CheckSink : public Sink {
- public:
-  CheckSink(bool keep_findings, std::FILE* errors, std::FILE* results, bool results_jsonl, std::size_t value_columns)
-      : keep_(keep_findings), errors_(errors), results_(results), jsonl_(results_jsonl), columns_(value_columns) {}
-
-  void on_finding(const Finding& f) override {
-    tally.add(f);
-    if (is_file_level(f)) file_level.push_back(f);
-    if (keep_) findings.push_back(f);
-    if (errors_) {
-      std::string line = errors_csv_line(f);
-      std::fwrite(line.data(), 1, line.size(), errors_);
-    }
-  }
-
-  void on_record(const RecordResult& r) override {
-    if (!results_) return;
-    std::string line = jsonl_ ? result_jsonl(r) + "\n" : results_csv_line(r, columns_);
-    std::fwrite(line.data(), 1, line.size(), results_);
-  }
-
-  CodeTally tally;
-  std::vector<Finding> findings;
-  std::vector<Finding> file_level;
-
- private:
-  bool keep_;
-  std::FILE* errors_;
-  std::FILE* results_;
-  bool jsonl_;
-  std::size_t columns_;
-};
 
 struct FileCloser {
   void operator()(std::FILE* f) const {
@@ -98,38 +62,35 @@ int fail(const std::string& message) {
 }  // namespace
 
 int run_check(const std::vector<std::string>& words) {
-  CheckArgs args;
-  Status parsed = parse_check_args(words, &args);
+  // The command is the core's CheckRun; this moves bytes between it and the files.
+  CheckRun run(words);
+  const CheckArgs& args = run.args();
   if (args.help) {
     std::fputs(check_usage(), stdout);
     return 0;
   }
-  if (!parsed.ok) {
-    std::fprintf(stderr, "rowgate check: %s\n%s", parsed.message.c_str(), check_usage());
+  if (!run.parsed().ok) {
+    std::fprintf(stderr, "rowgate check: %s\n%s", run.parsed().message.c_str(), check_usage());
     return 2;
   }
 
-  TemplateLoad tmpl;
+  std::string template_text;
   if (args.template_is_file) {
-    std::string text, error;
-    if (!read_small_file(args.template_arg, &text, &error)) return fail(error);
-    tmpl = parse_template(text);
-  } else {
-    tmpl = builtin_template(args.template_arg);
+    std::string error;
+    if (!read_small_file(args.template_arg, &template_text, &error)) return fail(error);
   }
-  if (!tmpl.ok) {
-    bool to_stdout = false;
-    std::string text = check_template_failure(args, tmpl.error, &to_stdout);
-    std::fputs(text.c_str(), to_stdout ? stdout : stderr);
-    return 2;
+  {
+    std::string out, err;
+    if (!run.load_template(template_text, &out, &err)) {
+      std::fputs(out.c_str(), stdout);
+      std::fputs(err.c_str(), stderr);
+      return 2;
+    }
   }
-  Context context;
   if (!args.context_file.empty()) {
     std::string text, error;
     if (!read_small_file(args.context_file, &text, &error)) return fail(error);
-    ContextLoad loaded = parse_context(text);
-    if (!loaded.ok) return fail(check_context_failure(args, loaded.error));
-    context = std::move(loaded.value);
+    if (!run.load_context(text, &error)) return fail(error);
   }
 
   int fd = args.file == "-" ? STDIN_FILENO : ::open(args.file.c_str(), O_RDONLY);
@@ -142,20 +103,18 @@ int run_check(const std::vector<std::string>& words) {
   if (!error.empty()) return fail(error);
   File results = open_output(args.results_file, &error);
   if (!error.empty()) return fail(error);
-  bool results_jsonl = args.results_jsonl;
-  std::size_t value_columns = tmpl.value.fields.size();
-  if (errors) std::fputs(std::string(errors_csv_header()).c_str(), errors.get());
-  if (results && !results_jsonl) {
-    std::vector<std::string_view> names;
-    for (const Field& f : tmpl.value.fields) names.push_back(f.key);
-    std::fputs(results_csv_header(names).c_str(), results.get());
-  }
+  auto write_files = [&] {
+    for (auto [file, bytes] : {std::pair{errors.get(), &run.errors_bytes()}, std::pair{results.get(), &run.results_bytes()}}) {
+      if (file && !bytes->empty()) std::fwrite(bytes->data(), 1, bytes->size(), file);
+      bytes->clear();
+    }
+  };
 
-  CheckSink sink(args.json, errors.get(), results.get(), results_jsonl, value_columns);
-  Session session(std::move(tmpl.value), context, args.options, sink);
-  if (!session.status().ok) {
+  bool started = run.start(&error);
+  write_files();  // the files' headers, also when the options turn out not to fit
+  if (!started) {
     if (fd != STDIN_FILENO) ::close(fd);
-    return fail(session.status().message);
+    return fail(error);
   }
   Progress progress(total);
   std::unique_ptr<char[]> buffer(new char[kChunk]);
@@ -168,23 +127,20 @@ int run_check(const std::vector<std::string>& words) {
       return fail("cannot read " + args.file + ": " + why);
     }
     if (n == 0) break;
-    session.feed(std::string_view(buffer.get(), static_cast<std::size_t>(n)));
-    progress.update(session.bytes_in(), session.summary().rows);
+    run.feed(std::string_view(buffer.get(), static_cast<std::size_t>(n)));
+    write_files();
+    progress.update(run.session().bytes_in(), run.session().summary().rows);
   }
   if (fd != STDIN_FILENO) ::close(fd);
-  session.finish();
+  run.finish();
+  write_files();
   progress.done();
 
-  if (args.json) {
-    std::string out = report_json(session, sink.findings);
-    std::fwrite(out.data(), 1, out.size(), stdout);
-  } else {
-    std::string out = summary_text(session, sink.tally, sink.file_level, check_file_name(args));
-    std::fwrite(out.data(), 1, out.size(), stdout);
-  }
+  std::string out = run.output();
+  std::fwrite(out.data(), 1, out.size(), stdout);
   if ((errors && std::ferror(errors.get())) || (results && std::ferror(results.get())))
     return fail("writing the errors or results file failed");
-  return check_exit_status(session);
+  return run.exit_status();
 }
 
 }  // namespace rowgate::cli

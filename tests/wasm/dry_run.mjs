@@ -8,11 +8,12 @@
 //   node --test-reporter=tap tests/wasm/dry_run.mjs    (ROWGATE_WASM_DIR: where rowgate.wasm is)
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-import { wasmDir } from '../../wasm/cli.mjs';
+import { loadRowgate, runCheck, wasmDir } from '../../wasm/cli.mjs';
 import { Rowgate } from '../../wasm/rowgate.mjs';
 import { serve } from '../../wasm/worker.mjs';
 
@@ -125,6 +126,32 @@ describe('rowgate.dryRun over the shared vectors', () => {
     });
   }
   test('close', () => close());
+});
+
+// The widget's "Download errors" is the dry run's errorsFile: it must be the very bytes that
+// `rowgate check --errors` writes (here through wasm/cli.mjs, which parity.mjs holds to the
+// native binary's bytes).
+describe('the dry run\'s errors file is rowgate check --errors', () => {
+  const { rowgate, close } = connect();
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rowgate-errors-'));
+  let module;
+  for (const name of names) {
+    test(name, async () => {
+      const { dir, input, bytes, run } = caseRun(name);
+      if (JSON.parse(fs.readFileSync(path.join(dir, 'expected.json'), 'utf8')).findings.some((f) => f.code === 'invalid_template')) return;
+      const { result } = await collect(rowgate.dryRun(new File([bytes], input), { ...run, errors: true }));
+      module ??= await loadRowgate();
+      const errorsFile = path.join(scratch, `${name}.csv`);
+      const args = fs.readFileSync(path.join(dir, 'args'), 'utf8').split('\n').filter((line) => line !== '');
+      runCheck(module, [input, ...args, '--errors', errorsFile], { cwd: dir, stdout: () => {}, stderr: () => {} });
+      assert.ok(result.errorsFile instanceof Blob, 'errorsFile is a Blob');
+      assert.deepEqual(Buffer.from(await result.errorsFile.arrayBuffer()), fs.readFileSync(errorsFile));
+    });
+  }
+  test('close', () => {
+    close();
+    fs.rmSync(scratch, { recursive: true, force: true });
+  });
 });
 
 describe('Session', () => {

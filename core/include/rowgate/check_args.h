@@ -1,5 +1,6 @@
 // The arguments of `rowgate check`, parsed once here so that the native command and the
-// WebAssembly one (wasm/cli.mjs) accept exactly the same command line.
+// WebAssembly one (wasm/cli.mjs) accept exactly the same command line; the command itself is
+// rowgate/check_run.h.
 #pragma once
 
 #include <string>
@@ -28,18 +29,5 @@ Status parse_check_args(const std::vector<std::string>& words, CheckArgs* out);
 
 /// The usage text of `rowgate check`.
 const char* check_usage();
-
-// The decisions of `rowgate check` that are not I/O, made once here for the native command
-// (server/cli/check_command.cpp) and the WebAssembly one (wasm/check_run.cpp).
-
-/// What the command prints when the template cannot be used: with --json, a report holding the
-/// invalid_template finding on stdout (`to_stdout` true); otherwise a line for stderr.
-std::string check_template_failure(const CheckArgs& args, const std::string& error, bool* to_stdout);
-/// The stderr message when the context cannot be used (the command prefixes "rowgate check: ").
-std::string check_context_failure(const CheckArgs& args, const std::string& error);
-/// The name the summary gives the file ("stdin" for "-").
-std::string check_file_name(const CheckArgs& args);
-/// 2 for a file-level error, 1 when some row is invalid, else 0.
-int check_exit_status(const Session& session);
 
 }  // namespace rowgate

@@ -72,6 +72,9 @@ struct Summary {
   std::uint64_t warnings = 0;   ///< warning findings, file-level ones included
 };
 
+/// Rows that failed their checks, in-file duplicates left out: what every count calls "error".
+inline std::uint64_t error_rows(const Summary& s) { return s.invalid - s.duplicate; }
+
 /// What the reader detected about the bytes.
 struct InputInfo {
   std::string format;     ///< "csv" or "jsonl" ("" before any byte was seen)

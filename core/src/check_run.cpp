@@ -1,10 +1,14 @@
-#include "check_run.h"
+#include "rowgate/check_run.h"
 
 #include <utility>
 
-namespace rowgate::wasm {
+#include "rowgate/report.h"
+
+namespace rowgate {
 
 CheckRun::CheckRun(const std::vector<std::string>& words) { parsed_ = parse_check_args(words, &args_); }
+
+CheckRun::~CheckRun() = default;
 
 bool CheckRun::load_template(std::string_view file_text, std::string* out, std::string* err) {
   TemplateLoad loaded = args_.template_is_file ? parse_template(file_text) : builtin_template(args_.template_arg);
@@ -12,16 +16,17 @@ bool CheckRun::load_template(std::string_view file_text, std::string* out, std::
     template_ = std::move(loaded.value);
     return true;
   }
-  bool to_stdout = false;
-  std::string text = check_template_failure(args_, loaded.error, &to_stdout);
-  *(to_stdout ? out : err) = std::move(text);
+  // A bad template is a file-level finding of its own, reported like any other.
+  Finding f = template_error(args_.template_arg, loaded.error);
+  if (args_.json) *out = file_error_report(f);
+  else *err = "rowgate check: " + f.message + " (invalid_template)\n";
   return false;
 }
 
 bool CheckRun::load_context(std::string_view text, std::string* error) {
   ContextLoad loaded = parse_context(text);
   if (!loaded.ok) {
-    *error = check_context_failure(args_, loaded.error);
+    *error = "the context " + args_.context_file + " cannot be used: " + loaded.error;
     return false;
   }
   context_ = std::move(loaded.value);
@@ -29,27 +34,22 @@ bool CheckRun::load_context(std::string_view text, std::string* error) {
 }
 
 bool CheckRun::start(std::string* error) {
-  Outputs outputs;
-  outputs.report = args_.json;
-  outputs.batches = false;
+  ReportOutputs outputs;
+  outputs.keep_findings = args_.json;
   outputs.errors_csv = !args_.errors_file.empty();
-  // The core's arguments decide the results format, for both commands alike.
   outputs.results = args_.results_file.empty() ? ResultsFormat::None
                     : args_.results_jsonl      ? ResultsFormat::Jsonl
                                                : ResultsFormat::Csv;
-  adapter_ = std::make_unique<SessionAdapter>(std::move(template_), context_, args_.options, outputs);
-  if (!adapter_->status().ok) {
-    *error = adapter_->status().message;
-    return false;
-  }
-  return true;
+  writer_ = std::make_unique<ReportWriter>(template_, outputs);
+  session_ = std::make_unique<Session>(std::move(template_), context_, args_.options, *writer_);
+  if (session_->status().ok) return true;
+  *error = session_->status().message;
+  return false;
 }
 
 std::string CheckRun::output() const {
-  if (args_.json) return adapter_->report();
-  return adapter_->summary_text(check_file_name(args_));
+  if (args_.json) return writer_->report(*session_);
+  return writer_->summary(*session_, args_.file == "-" ? "stdin" : args_.file);
 }
 
-int CheckRun::exit_status() const { return check_exit_status(adapter_->session()); }
-
-}  // namespace rowgate::wasm
+}  // namespace rowgate
