@@ -132,21 +132,21 @@ Inputs load_inputs(const std::string& tmpl, const std::string& context, const st
   bool is_json = first != std::string::npos && tmpl[first] == '{';
   TemplateLoad loaded = is_json ? parse_template(tmpl) : builtin_template(tmpl);
   if (!loaded.ok) {
-    in.code = code::invalid_template;
+    in.code = std::string(loaded.status().code);
     in.message = template_error(is_json ? "given as JSON" : tmpl, loaded.error).message;
     return in;
   }
   in.tmpl = std::move(loaded.value);
   ContextLoad ctx = parse_context(context);
   if (!ctx.ok) {
-    in.code = "invalid_context";
+    in.code = std::string(ctx.status().code);
     in.message = "The context cannot be used: " + ctx.error + ".";
     return in;
   }
   in.context = std::move(ctx.value);
   Status parsed = parse_options_json(options, &in.options);
   if (!parsed.ok) {
-    in.code = "invalid_options";
+    in.code = std::string(parsed.code);
     in.message = "The options cannot be used: " + parsed.message + ".";
   }
   return in;
@@ -173,7 +173,7 @@ class JsSession {
     outputs.batches = setting(settings, "findings", true);
     outputs.errors_csv = setting(settings, "errors", false);
     adapter_ = std::make_unique<SessionAdapter>(std::move(in.tmpl), in.context, std::move(in.options), outputs);
-    if (!adapter_->status().ok) fail("invalid_options", adapter_->status().message);
+    if (!adapter_->status().ok) fail(adapter_->status().code, adapter_->status().message);
   }
 
   /// {ok, code, message}: whether the template, context and options can be used.
@@ -246,7 +246,7 @@ val preview(const std::string& tmpl, const std::string& options, const val& head
   in.options.sample_rows = sample_rows;
   NullSink sink;
   Session session(std::move(in.tmpl), in.context, std::move(in.options), sink);
-  if (!session.status().ok) return status_object(false, "invalid_options", session.status().message);
+  if (!session.status().ok) return status_object(false, session.status().code, session.status().message);
   std::vector<unsigned char> buffer(head["length"].as<unsigned>());
   val(emscripten::typed_memory_view(buffer.size(), buffer.data())).call<void>("set", head);
   session.feed(std::string_view(reinterpret_cast<const char*>(buffer.data()), buffer.size()));
@@ -304,14 +304,14 @@ class JsCheckRun {
   val loadContext(const std::string& text) {
     std::string error;
     bool ok = run_.load_context(text, &error);
-    return status_object(ok, ok ? "" : "invalid_context", error);
+    return status_object(ok, ok ? "" : code::invalid_context, error);
   }
 
   /// {ok, message, errors?, results?}: the file headers come back even when not ok.
   val start() {
     std::string error;
     bool ok = run_.start(&error);
-    val out = status_object(ok, ok ? "" : "invalid_options", error);
+    val out = status_object(ok, ok ? "" : run_.session().status().code, error);
     take_files(out);
     return out;
   }

@@ -13,7 +13,7 @@ bool ends_with(const std::string& s, std::string_view suffix) {
   return tail == suffix;
 }
 
-Status usage(std::string message) { return Status{false, std::move(message)}; }
+Status usage(std::string message) { return Status::failure(code::invalid_arguments, std::move(message)); }
 
 }  // namespace
 

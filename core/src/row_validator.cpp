@@ -105,7 +105,7 @@ RowValidator::RowValidator(const Template& tmpl, const Context& context, const O
   for (const auto& [field, value] : context.fixed) {
     int idx = tmpl.find_field(field);
     if (idx < 0) {
-      status_ = Status{false, "the context fixes \"" + field + "\", which is not a field of the template \"" + tmpl.name + "\""};
+      status_ = Status::failure(code::invalid_context, "the context fixes \"" + field + "\", which is not a field of the template \"" + tmpl.name + "\"");
       return;
     }
     slots_[static_cast<std::size_t>(idx)].has_fixed = true;

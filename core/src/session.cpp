@@ -90,7 +90,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
     status = validator.status();
     if (status.ok) {
       std::string problem = mapper.check_overrides();
-      if (!problem.empty()) status = Status{false, problem};
+      if (!problem.empty()) status = Status::failure(code::invalid_mapping, problem);
     }
   }
 

@@ -207,6 +207,23 @@ TEST_F(Api, TenantsSeeOnlyTheirOwn) {
   EXPECT_EQ(body_of(call("GET", "/api/v1/context?template=prospects", "", "B"))["existing_count"], 5);
 }
 
+// The setup errors of tests/setup_errors/cases.json: 422 with the core's code, the code the
+// WebAssembly module gives for the same input (tests/wasm/dry_run.mjs runs the same table).
+TEST_F(Api, WhatTheCoreCannotUseIs422WithTheCoresCode) {
+  std::ifstream in(ROWGATE_SETUP_ERRORS);
+  json cases = json::parse(in);
+  ASSERT_GT(cases.size(), 5u);
+  for (const json& c : cases) {
+    SCOPED_TRACE(c["name"].get<std::string>());
+    json body = {{"template", c["template"]}, {"dry_run", true}};
+    for (const char* part : {"options", "mapping", "fixed"})
+      if (c.contains(part)) body[part] = c[part];
+    HttpResponse r = call("POST", "/api/v1/imports", body.dump());
+    EXPECT_EQ(r.status, 422) << r.body;
+    EXPECT_EQ(body_of(r)["error"]["code"], c["code"]) << r.body;
+  }
+}
+
 TEST_F(Api, IdempotencyReplays422And409) {
   std::string body = json({{"template", "prospects"}, {"dry_run", true}}).dump();
   HttpResponse first = call("POST", "/api/v1/imports", body, "A", {{"Idempotency-Key", "k1"}});

@@ -154,6 +154,25 @@ describe('the dry run\'s errors file is rowgate check --errors', () => {
   });
 });
 
+// The setup errors of tests/setup_errors/cases.json: the worker rejects with the core's code,
+// the code the REST API answers for the same input (tests/server/api_test.cpp runs the table).
+describe('what the core cannot use is rejected with the core\'s code', () => {
+  const cases = JSON.parse(fs.readFileSync(path.resolve(HERE, '..', 'setup_errors', 'cases.json'), 'utf8'));
+  const { rowgate, close } = connect();
+  for (const c of cases) {
+    test(c.name, async () => {
+      const run = rowgate.dryRun(new File(['Partner Name,Contact Email,Site\n'], 'a.csv'), {
+        template: c.template,
+        options: c.options,
+        mapping: c.mapping,
+        context: c.fixed ? { fixed: c.fixed } : undefined,
+      });
+      await assert.rejects(within(run.done, 20000, 'dry run'), (error) => error.code === c.code);
+    });
+  }
+  test('close', () => close());
+});
+
 describe('Session', () => {
   test('memory does not grow with the file beyond the de-duplication set', async () => {
     const { loadRowgate } = await import('../../wasm/cli.mjs');
@@ -254,7 +273,7 @@ describe('rowgate.dryRun', () => {
       const cases = [
         [{ template: 'no_such_template' }, 'invalid_template'],
         [{ template: 'prospects', options: { format: 'xlsx' } }, 'invalid_options'],
-        [{ template: 'prospects', mapping: { Site: 'no such field' } }, 'invalid_options'],
+        [{ template: 'prospects', mapping: { Site: 'no such field' } }, 'invalid_mapping'],
       ];
       for (const [options, code] of cases) {
         await assert.rejects(within(rowgate.preview(file, options), 20000, code), (error) => {
@@ -318,7 +337,7 @@ describe('rowgate.dryRun', () => {
         [{ template: 'no_such_template' }, 'invalid_template'],
         [{ template: 'prospects', context: '{"sets": 3}' }, 'invalid_context'],
         [{ template: 'prospects', options: { format: 'xlsx' } }, 'invalid_options'],
-        [{ template: 'prospects', mapping: { Site: 'no such field' } }, 'invalid_options'],
+        [{ template: 'prospects', mapping: { Site: 'no such field' } }, 'invalid_mapping'],
       ];
       for (const [options, code] of cases) {
         await assert.rejects(within(rowgate.dryRun(new Uint8Array(1), options).done, 20000, code), (error) => {

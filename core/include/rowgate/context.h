@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "rowgate/status.h"
+
 namespace rowgate {
 
 struct Context {
@@ -26,6 +28,8 @@ struct ContextLoad {
   bool ok = false;
   Context value;
   std::string error;
+  /// The Status of the load: code::invalid_context with `error` when not ok.
+  Status status() const { return ok ? Status{} : Status::failure(code::invalid_context, error); }
 };
 
 /// Parses the context JSON of ARCHITECTURE.md. Empty text is an empty context. Never throws.

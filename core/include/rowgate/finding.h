@@ -34,6 +34,12 @@ inline constexpr std::string_view unknown_reference = "unknown_reference";
 inline constexpr std::string_view not_scalar = "not_scalar";
 inline constexpr std::string_view duplicate_in_file = "duplicate_in_file";
 inline constexpr std::string_view not_found = "not_found";
+// Why a run cannot start (a Status), the same through every adapter: the command line, the
+// WebAssembly module and the REST API (which answers them 422, usage errors 400).
+inline constexpr std::string_view invalid_context = "invalid_context";
+inline constexpr std::string_view invalid_options = "invalid_options";
+inline constexpr std::string_view invalid_mapping = "invalid_mapping";
+inline constexpr std::string_view invalid_arguments = "invalid_arguments";
 }  // namespace code
 
 enum class Severity { Error, Warning };

@@ -11,6 +11,7 @@
 
 #include "rowgate/context.h"
 #include "rowgate/finding.h"
+#include "rowgate/status.h"
 #include "rowgate/template.h"
 
 namespace rowgate {
@@ -38,12 +39,6 @@ struct Options {
   /// Keep the raw text of the first this many records, per column (Session::samples): what a
   /// mapping screen shows beside each column.
   std::uint32_t sample_rows = 0;
-};
-
-/// Success, or a message saying what is wrong (a bad option, an unknown field in a --map).
-struct Status {
-  bool ok = true;
-  std::string message;
 };
 
 /// The hash the de-duplication and existing-key sets use for a record's key: the parts in the

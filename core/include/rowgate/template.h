@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rowgate/status.h"
+
 namespace rowgate {
 
 enum class FieldType {
@@ -65,6 +67,8 @@ struct TemplateLoad {
   bool ok = false;
   Template value;
   std::string error;
+  /// The Status of the load: code::invalid_template with `error` when not ok.
+  Status status() const { return ok ? Status{} : Status::failure(code::invalid_template, error); }
 };
 
 /// Parses a template from JSON text. A template may say `"extends": "NAME"` to start from a
