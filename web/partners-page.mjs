@@ -41,16 +41,34 @@ function readFilter() {
   return filter;
 }
 
+// Each request for a page gets a number; an answer that comes after a newer request was sent
+// (the filter changed meanwhile) is dropped, so the table never shows rows of an old filter
+// under the new one. While a request is out the table says it is waiting.
+let latestRequest = 0;
+
+function showWaiting(waiting) {
+  $('partners-table').setAttribute('aria-busy', String(waiting));
+  $('partners-table').classList.toggle('loading', waiting);
+  if (waiting) $('match-count').textContent = 'Finding the partners that match…';
+}
+
 async function loadPage() {
+  const request = ++latestRequest;
+  showWaiting(true);
   try {
     const limit = Number($('page-size').value);
     const page = await api.partners(state.filter, state.cursors[state.page], limit);
+    if (request !== latestRequest) return;
     state.items = page.items;
     state.total = page.total;
     state.nextCursor = page.next_cursor;
+    showWaiting(false);
     renderPartners();
     say('');
   } catch (error) {
+    if (request !== latestRequest) return;
+    showWaiting(false);
+    $('match-count').textContent = '';
     say(failure(error));
   }
 }

@@ -345,6 +345,39 @@ test('the generated file is imported and its rows are on My Partners', async () 
   assert.ok(await history.getByRole('link', { name: /^Errors file/ }).count() >= 2);
 });
 
+test('My Partners says it is waiting while a filter loads, and drops an answer to a filter changed since', async () => {
+  await page.goto(`${URL_BASE}/partners`);
+  const matchCount = page.getByText(/partners? match|Finding the partners/);
+  await until(async () => /^[\d,]+ partners match/.test(await matchCount.innerText()), 10_000, 'the partners');
+  const table = page.getByRole('table', { name: /Partners/ });
+  // The answer for Podcasts is held back 2 s; the one for Mass Media is not.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(/\/api\/v1\/partners\?.*group=Podcasts/, async (route) => {
+    await Promise.race([held, new Promise((resolve) => setTimeout(resolve, 2000))]);
+    await route.continue();
+  });
+  try {
+    const group = page.getByRole('combobox', { name: 'Group', exact: true });
+    await group.selectOption('Podcasts');
+    await until(async () => (await matchCount.innerText()) === 'Finding the partners that match…', 5000, 'the waiting text');
+    assert.equal(await table.getAttribute('aria-busy'), 'true');
+    await shot('10a-partners-waiting');
+    await group.selectOption('Mass Media');
+    const massMedia = (await api('/api/v1/partners?group=Mass%20Media&limit=1')).total;
+    const expected = `${massMedia.toLocaleString('en-US')} partner${massMedia === 1 ? '' : 's'} match`;
+    await until(async () => (await matchCount.innerText()).startsWith(expected), 10_000, 'the Mass Media page');
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // the Podcasts answer arrives, late
+    assert.ok((await matchCount.innerText()).startsWith(expected), await matchCount.innerText());
+    assert.equal(await table.getAttribute('aria-busy'), 'false');
+    const rows = await table.getByRole('row').allInnerTexts();
+    assert.ok(rows.slice(1).every((row) => row.includes('Mass Media')), 'every row is in Mass Media');
+  } finally {
+    await page.unroute(/\/api\/v1\/partners\?.*group=Podcasts/);
+  }
+});
+
 test('bulk edit on My Partners with the partners_update template', async () => {
   const page1 = await api('/api/v1/partners?limit=500');
   const withId = page1.items.find((p) => p.partner_id);
