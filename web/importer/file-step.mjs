@@ -1,0 +1,164 @@
+// Step 2 of <rowgate-importer>, file: the file picked or dropped, what the worker detects in
+// its first bytes (format, encoding, delimiter, columns) with overrides, and for a person who
+// has no file yet, a sample file and the template's columns for the clipboard. Reading the
+// file's start again ("the preview") also feeds the map step, whenever an option or a choice
+// of field changes.
+
+import { saveBlob } from '../api.mjs';
+import { sampleCsv, templateColumns } from '../template-samples.mjs';
+import { megabytes } from './display.mjs';
+import { coreOptions, defaultOptions } from './state.mjs';
+
+const OPTION_NAMES = ['format', 'encoding', 'delimiter'];
+const DELIMITER_NAMES = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+
+export class FileStep {
+  static id = 'file';
+  static title = 'File';
+
+  static markup() {
+    return `
+  <section data-step="file" aria-labelledby="rg-h-file" hidden>
+    <h2 id="rg-h-file" tabindex="-1">Choose the file</h2>
+    <div class="drop" data-ref="drop">
+      <span>Drag a CSV or JSONL file here, or</span>
+      <label class="button" for="rg-file">Choose a file</label>
+      <input id="rg-file" type="file" data-ref="file-input" accept=".csv,.tsv,.txt,.jsonl,.ndjson,.json,text/csv">
+    </div>
+    <div class="actions">
+      <button data-ref="sample">Download a sample file</button>
+      <button data-ref="copy-columns">Copy columns to clipboard</button>
+      <span role="status" class="note" data-ref="copy-status"></span>
+    </div>
+    <div class="detected" data-ref="detected" hidden>
+      <p data-ref="detected-text" role="status"></p>
+      <div class="row">
+        <div class="field"><label for="rg-format">Format</label>
+          <select id="rg-format" data-ref="format"><option value="auto">Detect</option><option value="csv">CSV</option><option value="jsonl">JSONL</option></select></div>
+        <div class="field"><label for="rg-encoding">Encoding</label>
+          <select id="rg-encoding" data-ref="encoding"><option value="auto">Detect</option><option value="utf-8">UTF-8</option>
+            <option value="windows-1252">Windows-1252</option><option value="utf-16le">UTF-16 LE</option><option value="utf-16be">UTF-16 BE</option></select></div>
+        <div class="field"><label for="rg-delimiter">Delimiter</label>
+          <select id="rg-delimiter" data-ref="delimiter"><option value="">Detect</option><option value=",">Comma</option>
+            <option value=";">Semicolon</option><option value="tab">Tab</option><option value="|">Pipe</option></select></div>
+      </div>
+    </div>
+    <div class="actions">
+      <button data-ref="back-choose">Back</button>
+      <button class="primary" data-ref="to-map" disabled>Next: map the columns</button>
+    </div>
+  </section>`;
+  }
+
+  /// `widget`: the <rowgate-importer> whose section this step runs.
+  constructor(widget) {
+    this.widget = widget;
+    const { $ } = widget;
+    $('back-choose').addEventListener('click', () => widget.go('choose'));
+    $('file-input').addEventListener('change', () => {
+      const file = $('file-input').files[0];
+      if (file) this.chooseFile(file);
+    });
+    const drop = $('drop');
+    drop.addEventListener('dragover', (event) => {
+      event.preventDefault();
+      drop.classList.add('over');
+    });
+    drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+    drop.addEventListener('drop', (event) => {
+      event.preventDefault();
+      drop.classList.remove('over');
+      const file = event.dataTransfer?.files?.[0];
+      if (file) this.chooseFile(file);
+    });
+    $('sample').addEventListener('click', () => this.downloadSample());
+    $('copy-columns').addEventListener('click', () => this.copyColumns());
+    for (const name of OPTION_NAMES) {
+      $(name).addEventListener('change', () => {
+        widget.state.options[name] = $(name).value;
+        this.refreshPreview();
+      });
+    }
+    $('to-map').addEventListener('click', () => widget.go('map'));
+  }
+
+  /// Back to this step to choose another file (after a dry run).
+  chooseAgain() {
+    this.widget.$('file-input').value = '';
+    this.widget.go('file');
+  }
+
+  downloadSample() {
+    const { template, context, templateName } = this.widget.state;
+    if (!template) return;
+    saveBlob(new Blob([sampleCsv(template, context)], { type: 'text/csv' }), `${templateName}-sample.csv`);
+  }
+
+  async copyColumns() {
+    const { template } = this.widget.state;
+    if (!template) return;
+    const status = this.widget.$('copy-status');
+    const text = templateColumns(template).join('\t');
+    try {
+      await navigator.clipboard.writeText(text);
+      status.textContent = 'Columns copied: paste them into the first row of a spreadsheet.';
+    } catch {
+      status.textContent = `The clipboard is not available; the columns are: ${templateColumns(template).join(', ')}`;
+    }
+  }
+
+  async chooseFile(file) {
+    const { widget } = this;
+    const state = widget.state;
+    Object.assign(state, { file, map: {}, options: defaultOptions() });
+    for (const name of OPTION_NAMES) widget.$(name).value = state.options[name];
+    widget.steps.map.forget();
+    await this.refreshPreview(true);
+  }
+
+  /// Reads the file's start again with the current options and mapping, and shows what was
+  /// detected here and the columns in the map step. With `recall`, a mapping confirmed before
+  /// for the same header is used again.
+  async refreshPreview(recall = false) {
+    const { widget } = this;
+    const state = widget.state;
+    const map = widget.steps.map;
+    if (!state.file) return;
+    widget.$('to-map').disabled = true;
+    try {
+      let preview = await this.preview();
+      if (recall && map.recall(preview)) {
+        preview = await this.preview();
+        map.sayRecalled();
+      }
+      state.preview = preview;
+      this.showDetected();
+      map.render();
+      widget.$('to-map').disabled = false;
+      widget.say('');
+    } catch (error) {
+      widget.$('detected').hidden = true;
+      // A worker or module that failed to start is no fault of the file.
+      const engine = error.name === 'WorkerError' || error.name === 'ModuleError';
+      widget.say(engine ? widget.failure(error) : `The file cannot be read: ${error.message}`);
+    }
+  }
+
+  preview() {
+    const { file, templateName, options, map } = this.widget.state;
+    return this.widget.worker().preview(file, { template: templateName, options: coreOptions(options), mapping: map });
+  }
+
+  showDetected() {
+    const { $, state } = this.widget;
+    const { file, preview } = state;
+    const input = preview.input;
+    const parts = [(input.format || 'unknown').toUpperCase(), (input.encoding || 'unknown').toUpperCase()];
+    if (input.bom) parts[1] += ' with BOM';
+    if (input.format === 'csv') parts.push(`delimiter ${DELIMITER_NAMES[input.delimiter] ?? JSON.stringify(input.delimiter)}`);
+    const columns = preview.mapping.length;
+    $('detected-text').textContent =
+      `${file.name} (${megabytes(file.size)}): detected ${parts.join(', ')}; ${columns} column${columns === 1 ? '' : 's'}.`;
+    $('detected').hidden = false;
+  }
+}

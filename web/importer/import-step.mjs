@@ -1,0 +1,266 @@
+// Step 5 of <rowgate-importer>, import: the file uploaded in parts, the import started on the
+// server and followed to its summary and files. One attempt per import: "Try the import again"
+// and a server that cannot be reached for a while (a restart, a gateway) pick up the same
+// import where it stopped, never a second one.
+
+import { ApiError } from '../api.mjs';
+import { megabytes, number, setBar } from './display.mjs';
+import { coreOptions } from './state.mjs';
+
+const PART_BYTES = 8 * 1024 * 1024; // the API's largest part
+const POLL_MS = 400;
+// A step of the import that fails for want of the server (a restart, a gateway) is tried again
+// after 0.5 s, then twice as long each time up to 10 s apart, for up to 5 minutes in a row.
+const RETRY_FIRST_MS = 500;
+const RETRY_MAX_MS = 10_000;
+const RETRY_FOR_MS = 5 * 60_000;
+const FINISHED = ['done', 'failed', 'cancelled']; // an import's statuses that do not change again
+
+const alreadyStarted = (error) => error instanceof ApiError && error.status === 409 && error.code === 'already_started';
+
+/// Thrown to end the following of an import that the widget has left (reloaded or started again).
+class Superseded extends Error {}
+
+function newIdempotencyKey() {
+  if (globalThis.crypto?.randomUUID) return crypto.randomUUID();
+  return `rg-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+export class ImportStep {
+  static id = 'import';
+  static title = 'Import';
+
+  static markup() {
+    return `
+  <section data-step="import" aria-labelledby="rg-h-import" hidden>
+    <h2 id="rg-h-import" tabindex="-1">Import</h2>
+    <p role="status" data-ref="import-phase"></p>
+    <p class="muted" id="rg-upload-label">Upload</p>
+    <div class="progress" role="progressbar" aria-labelledby="rg-upload-label" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0" data-ref="upload-progress"><div></div></div>
+    <p class="muted" id="rg-server-label">Validation and commit on the server</p>
+    <div class="progress" role="progressbar" aria-labelledby="rg-server-label" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0" data-ref="server-progress"><div></div></div>
+    <p class="alert" role="alert" data-ref="import-error"></p>
+    <div data-ref="import-summary" hidden>
+      <h3>Summary</h3>
+      <dl class="counts" aria-label="Import summary" data-ref="import-counts"></dl>
+      <p class="links" data-ref="import-links"></p>
+    </div>
+    <div class="actions">
+      <button data-ref="retry-import" hidden>Try the import again</button>
+      <button class="primary" data-ref="again" hidden>Import another file</button>
+    </div>
+  </section>`;
+  }
+
+  /// `widget`: the <rowgate-importer> whose section this step runs.
+  constructor(widget) {
+    this.widget = widget;
+    widget.$('retry-import').addEventListener('click', () => this.commit());
+    widget.$('again').addEventListener('click', () => widget.reload());
+  }
+
+  /// Imports the file on the server. Called again ("Try the import again"), it picks up the same
+  /// import where it stopped: one attempt per import, so that neither a retry nor a restart of
+  /// the server makes a second import.
+  async commit() {
+    const { widget } = this;
+    const { $ } = widget;
+    const state = widget.state;
+    // The attempt: its Idempotency-Key (a create sent again after a lost answer replays the
+    // first one), the import's id once known, the parts the server confirmed, whether it started.
+    state.attempt ??= { idempotencyKey: newIdempotencyKey(), id: '', uploaded: new Set(), started: false };
+    const attempt = state.attempt;
+    const follow = {};
+    state.following = follow;
+    widget.go('import');
+    $('import-error').textContent = '';
+    $('import-summary').hidden = true;
+    $('retry-import').hidden = true;
+    $('again').hidden = true;
+    setBar($('upload-progress'), 0, 'not started');
+    setBar($('server-progress'), 0, 'waiting for the upload');
+    const phase = $('import-phase');
+    phase.classList.remove('waiting');
+    try {
+      let job = null;
+      if (attempt.id) {
+        phase.textContent = 'Looking up the import…';
+        job = await this.retrying(follow, () => widget.api.importStatus(attempt.id));
+        if (job.status === 'uploading') job = null;
+        else attempt.started = true;
+      } else {
+        const body = { template: state.templateName, dry_run: false, options: coreOptions(state.options) };
+        if (Object.keys(state.map).length) body.mapping = state.map;
+        if (Object.keys(state.fixed).length) body.fixed = state.fixed;
+        phase.textContent = 'Creating the import…';
+        attempt.id = (await this.retrying(follow, () => widget.api.createImport(body, attempt.idempotencyKey))).id;
+      }
+      if (!attempt.started) await this.upload(follow, attempt);
+      if (!attempt.started) {
+        phase.textContent = 'Uploaded; starting the import…';
+        try {
+          job = await this.retrying(follow, () => widget.api.startImport(attempt.id));
+        } catch (error) {
+          if (!alreadyStarted(error)) throw error;
+        }
+        attempt.started = true;
+      }
+      setBar($('upload-progress'), 100, 'uploaded');
+      for (;;) {
+        if (job) {
+          this.showServerProgress(job);
+          if (FINISHED.includes(job.status)) break;
+          await this.pause(follow, POLL_MS);
+        }
+        job = await this.retrying(follow, () => widget.api.importStatus(attempt.id));
+      }
+      this.showResult(job);
+    } catch (error) {
+      if (error instanceof Superseded) return;
+      phase.classList.remove('waiting');
+      phase.textContent = 'The import did not complete.';
+      $('import-error').textContent =
+        `${widget.failure(error)} "Try the import again" picks up this import where it stopped; no row is imported twice.`;
+      $('retry-import').hidden = false;
+      $('retry-import').focus();
+    }
+  }
+
+  /// Uploads the parts the server has not confirmed yet. Stops, the import marked started, when
+  /// the server says it has started already (a start whose answer was lost).
+  async upload(follow, attempt) {
+    const { widget } = this;
+    const { $ } = widget;
+    const { file } = widget.state;
+    const parts = Math.max(1, Math.ceil(file.size / PART_BYTES));
+    const slice = (n) => file.slice((n - 1) * PART_BYTES, Math.min(file.size, n * PART_BYTES));
+    const show = (bytes) => setBar($('upload-progress'), file.size ? (100 * bytes) / file.size : 100, `${megabytes(bytes)} of ${megabytes(file.size)}`);
+    let sent = 0;
+    for (const n of attempt.uploaded) sent += slice(n).size;
+    show(sent);
+    for (let n = 1; n <= parts; n++) {
+      if (attempt.uploaded.has(n)) continue;
+      const blob = slice(n);
+      $('import-phase').textContent = `Uploading part ${n} of ${parts}…`;
+      try {
+        await this.retrying(follow, () => widget.api.putPart(attempt.id, n, blob, (loaded) => show(sent + loaded)));
+      } catch (error) {
+        if (!alreadyStarted(error)) throw error;
+        attempt.started = true;
+        return;
+      }
+      attempt.uploaded.add(n);
+      sent += blob.size;
+      show(sent);
+    }
+  }
+
+  /// Answers what `call()` answers, calling it again (as the RETRY_ constants say) while it fails
+  /// in a way that may pass, with a countdown in the phase line; other failures are thrown at once.
+  async retrying(follow, call) {
+    const phase = this.widget.$('import-phase');
+    let failingSince = 0;
+    let before = '';
+    for (let tries = 1; ; tries++) {
+      try {
+        const value = await call();
+        if (this.widget.state.following !== follow) throw new Superseded();
+        if (failingSince) {
+          phase.classList.remove('waiting');
+          phase.textContent = before;
+        }
+        return value;
+      } catch (error) {
+        if (this.widget.state.following !== follow) throw new Superseded();
+        if (!(error instanceof ApiError) || !error.transient) throw error;
+        if (!failingSince) {
+          failingSince = Date.now();
+          before = phase.textContent;
+        }
+        if (Date.now() - failingSince > RETRY_FOR_MS) throw error;
+        const what = error.status === 0 ? 'The server cannot be reached; reconnecting'
+          : error.code === 'idempotency_in_progress' ? 'The server is still creating the import; asking again'
+            : `The server is unavailable for now (${error.status}); trying again`;
+        await this.countDown(follow, Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** (tries - 1)),
+          (seconds) => `${what} in ${seconds} s (attempt ${tries + 1})…`);
+      }
+    }
+  }
+
+  /// Waits `ms`, showing `text(seconds left)` in the phase line, marked as waiting.
+  async countDown(follow, ms, text) {
+    const phase = this.widget.$('import-phase');
+    phase.classList.add('waiting');
+    const end = performance.now() + ms;
+    for (let left = ms; left > 0; left = end - performance.now()) {
+      const seconds = Math.ceil(left / 1000);
+      phase.textContent = text(seconds);
+      await this.pause(follow, left - (seconds - 1) * 1000);
+    }
+  }
+
+  /// Waits `ms`; throws Superseded if meanwhile the widget moved on to another import.
+  async pause(follow, ms) {
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    if (this.widget.state.following !== follow) throw new Superseded();
+  }
+
+  showServerProgress(job) {
+    const { $ } = this.widget;
+    const { bytes = 0, bytes_total: total = 0, rows = 0 } = job.progress ?? {};
+    const done = FINISHED.includes(job.status);
+    const percent = done ? 100 : total ? (100 * bytes) / total : 0;
+    setBar($('server-progress'), percent, `${job.status}, ${number(rows)} rows`);
+    if (done) return;
+    const phase = $('import-phase');
+    if (job.status === 'queued') phase.textContent = 'The import is queued; the server starts it shortly…';
+    else if (job.status === 'validating' || job.status === 'committing') {
+      phase.textContent = `The server is ${job.status === 'committing' ? 'storing' : 'validating'} the rows: ${number(rows)} so far…`;
+    } else phase.textContent = `The import is ${job.status}…`;
+  }
+
+  showResult(job) {
+    const { widget } = this;
+    const { $ } = widget;
+    const phase = $('import-phase');
+    if (job.status === 'done') phase.textContent = 'The import is done.';
+    else if (job.status === 'cancelled') phase.textContent = 'The import was cancelled; rows stored before the cancel stay stored.';
+    else {
+      phase.textContent = 'The import failed.';
+      $('import-error').textContent = `${job.error || 'The server could not read the file.'} Correct the file and import it again.`;
+    }
+    const summary = job.summary;
+    if (summary) {
+      const items = [
+        ['create', 'Created', summary.create],
+        ['update', 'Updated', summary.update],
+        ['duplicate', 'Duplicates skipped', summary.duplicate],
+        ['error', 'Errors (not imported)', summary.invalid - summary.duplicate],
+        ['warnings', 'Warnings', summary.warnings],
+      ];
+      $('import-counts').innerHTML = items
+        .map(([cls, title, n]) => `<div class="${cls}"><dt>${title}</dt><dd>${number(n)}</dd></div>`)
+        .join('');
+    }
+    const links = $('import-links');
+    links.replaceChildren();
+    if (job.files) {
+      for (const [which, title] of [['errors', 'Download the errors file'], ['results', 'Download the results file']]) {
+        const link = document.createElement('a');
+        link.href = new URL(job.files[which], widget.server).href;
+        link.textContent = title;
+        link.addEventListener('click', (event) => {
+          event.preventDefault();
+          widget.api.download(job.files[which], `${job.id}-${which}.csv`).catch((error) => {
+            $('import-error').textContent = widget.failure(error);
+          });
+        });
+        links.append(link);
+      }
+    }
+    $('import-summary').hidden = !summary && !job.files;
+    $('again').hidden = false;
+    $('again').focus();
+    widget.dispatchEvent(new CustomEvent('rowgate-imported', { detail: job, bubbles: true, composed: true }));
+  }
+}

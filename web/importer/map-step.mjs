@@ -1,0 +1,119 @@
+// Step 3 of <rowgate-importer>, map: each column of the file with sample values, the field it
+// feeds and how sure the match is; the person's choices, and whether the file has a header row.
+// A mapping confirmed by starting the dry run is remembered for the same header.
+
+import { recallMapping, rememberMapping } from '../mapping-memory.mjs';
+
+const MATCH_NAMES = { exact: 'exact name', normalized: 'same name', alias: 'known alias', fuzzy: 'similar name', position: 'by position', pattern: 'dynamic column' };
+
+export class MapStep {
+  static id = 'map';
+  static title = 'Map';
+
+  static markup() {
+    return `
+  <section data-step="map" aria-labelledby="rg-h-map" hidden>
+    <h2 id="rg-h-map" tabindex="-1">Map the columns</h2>
+    <p class="note" role="status" data-ref="remembered"></p>
+    <div class="field"><label><input type="checkbox" data-ref="no-header"> The file has no header row (columns are named A, B, C… and feed the fields in order unless you choose)</label></div>
+    <table class="mapping">
+      <caption>Columns of the file and the fields they feed</caption>
+      <thead><tr><th scope="col">Column</th><th scope="col">Sample values</th><th scope="col">Field</th><th scope="col">Match</th></tr></thead>
+      <tbody data-ref="mapping-rows"></tbody>
+    </table>
+    <div class="actions">
+      <button data-ref="back-file">Back</button>
+      <button class="primary" data-ref="start-dry-run">Start the dry run</button>
+    </div>
+  </section>`;
+  }
+
+  /// `widget`: the <rowgate-importer> whose section this step runs.
+  constructor(widget) {
+    this.widget = widget;
+    const { $ } = widget;
+    $('back-file').addEventListener('click', () => widget.go('file'));
+    $('no-header').addEventListener('change', () => {
+      widget.state.options.no_header = $('no-header').checked;
+      widget.state.map = {}; // choices were made for the other kind of column names (headers or letters)
+      widget.steps.file.refreshPreview();
+    });
+    $('start-dry-run').addEventListener('click', () => {
+      this.remember();
+      widget.steps.dryrun.start();
+    });
+  }
+
+  /// Clears what this step showed about the file before (another file was chosen).
+  forget() {
+    this.widget.$('no-header').checked = false;
+    this.widget.$('remembered').textContent = '';
+  }
+
+  /// Takes the mapping remembered for the columns of `preview`, if any; answers whether it did.
+  recall(preview) {
+    const { $, state } = this.widget;
+    const saved = recallMapping(state.templateName, preview.mapping.map((m) => m.column));
+    if (!saved) return false;
+    state.map = saved.map ?? {};
+    state.options.no_header = Boolean(saved.noHeader);
+    $('no-header').checked = state.options.no_header;
+    return true;
+  }
+
+  /// Says that the mapping was taken from memory (once the file was read again with it).
+  sayRecalled() {
+    this.widget.$('remembered').textContent = 'This header was mapped before: your confirmed mapping is used again.';
+  }
+
+  remember() {
+    const { state } = this.widget;
+    const columns = state.preview.mapping.map((m) => m.column);
+    rememberMapping(state.templateName, columns, { map: state.map, noHeader: state.options.no_header });
+  }
+
+  /// The table of columns, from the latest preview.
+  render() {
+    const { widget } = this;
+    const { preview, template } = widget.state;
+    const body = widget.$('mapping-rows');
+    body.replaceChildren();
+    const fieldOptions = template.fields.map((f) => [f.key, f.label && f.label !== f.key ? `${f.label} (${f.key})` : f.key]);
+    preview.mapping.forEach((entry, i) => {
+      const tr = document.createElement('tr');
+      const column = document.createElement('th');
+      column.scope = 'row';
+      column.textContent = entry.column;
+      const samples = document.createElement('td');
+      samples.className = 'samples';
+      const values = preview.samples[i] ?? [];
+      samples.textContent = values.length ? values.slice(0, 3).join(' · ') : '(empty)';
+      samples.title = values.join('\n');
+      const fieldCell = document.createElement('td');
+      const select = document.createElement('select');
+      select.setAttribute('aria-label', `Field for column ${entry.column}`);
+      select.append(new Option('Ignore this column', ''));
+      for (const [key, title] of fieldOptions) select.append(new Option(title, key));
+      if (entry.field && !template.fields.some((f) => f.key === entry.field)) select.append(new Option(entry.field, entry.field));
+      select.value = entry.field ?? '';
+      select.addEventListener('change', () => {
+        widget.state.map[entry.column] = select.value;
+        widget.steps.file.refreshPreview();
+      });
+      fieldCell.append(select);
+      const match = document.createElement('td');
+      match.textContent = matchText(entry);
+      match.className = entry.field ? (entry.confidence >= 90 ? 'sure-high' : 'sure-mid') : 'sure-none';
+      tr.append(column, samples, fieldCell, match);
+      body.append(tr);
+    });
+  }
+}
+
+/// How a column was matched to its field, in words.
+function matchText(entry) {
+  if (entry.match === 'override') return entry.field ? 'chosen by you' : 'ignored by you';
+  if (!entry.field) return 'no field matched';
+  const how = MATCH_NAMES[entry.match] ?? entry.match;
+  return `${how}, ${entry.confidence}% sure`;
+}
