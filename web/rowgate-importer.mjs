@@ -11,16 +11,16 @@
 // Events: `rowgate-dry-run` (detail: the summary) and `rowgate-imported` (detail: the import).
 //
 // This element holds the shadow root, the state of one pass through the steps (its fields are
-// declared in importer/state.mjs) and the navigation between the steps; each step is a module
-// of importer/ with its markup, its events and what it does:
+// declared once, in importer/state.mjs) and the navigation between the steps. Each step is a
+// module of importer/ with its markup, its events and its work:
 //   choose-step.mjs   the template, and values fixed for the whole file
 //   file-step.mjs     the file (sniffed format, encoding and delimiter, with overrides)
-//   map-step.mjs      columns to fields
+//   map-step.mjs      columns to fields (remembered per header: mapping-memory.mjs)
 //   dry-run-step.mjs  the dry run in a worker, on the WebAssembly core: nothing leaves the browser
-//   import-step.mjs   uploaded in parts, then followed; a server that cannot be reached meanwhile
-//                     (a restart) is waited for, and the same import is picked up: never a second
-// The steps reach the core through the worker (worker-connection.mjs) and the server through
-// the REST API (api.mjs).
+//   import-step.mjs   uploaded in parts, then followed; a server that cannot be reached
+//                     meanwhile (a restart) is waited for, and the same import is picked up
+// The steps reach the core through the worker (worker-connection.mjs, which imports
+// wasm/rowgate.mjs) and the server through the REST API (api.mjs).
 
 import { ApiError, KEY_STORAGE, RowgateApi } from './api.mjs';
 import { ChooseStep } from './importer/choose-step.mjs';
@@ -29,7 +29,7 @@ import { FileStep } from './importer/file-step.mjs';
 import { ImportStep } from './importer/import-step.mjs';
 import { MapStep } from './importer/map-step.mjs';
 import { newState } from './importer/state.mjs';
-import { IMPORTER_STYLE } from './importer-style.mjs';
+import { IMPORTER_STYLE } from './importer/style.mjs';
 import { workerConnection } from './worker-connection.mjs';
 
 const STEPS = [ChooseStep, FileStep, MapStep, DryRunStep, ImportStep];

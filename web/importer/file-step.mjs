@@ -5,7 +5,7 @@
 // of field changes.
 
 import { saveBlob } from '../api.mjs';
-import { sampleCsv, templateColumns } from '../template-samples.mjs';
+import { sampleCsv, templateColumns } from './template-samples.mjs';
 import { megabytes } from './display.mjs';
 import { coreOptions, defaultOptions } from './state.mjs';
 

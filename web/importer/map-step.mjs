@@ -2,7 +2,7 @@
 // feeds and how sure the match is; the person's choices, and whether the file has a header row.
 // A mapping confirmed by starting the dry run is remembered for the same header.
 
-import { recallMapping, rememberMapping } from '../mapping-memory.mjs';
+import { recallMapping, rememberMapping } from './mapping-memory.mjs';
 
 const MATCH_NAMES = { exact: 'exact name', normalized: 'same name', alias: 'known alias', fuzzy: 'similar name', position: 'by position', pattern: 'dynamic column' };
 
