@@ -110,6 +110,17 @@ val status_object(bool ok, std::string_view code, const std::string& message) {
   return out;
 }
 
+/// settings.hints: "command-line" (rowgate check's words) or {map, encoding}, the words that
+/// complete a finding's message with the control that fixes it; none when not given.
+HintWords hint_words(const val& settings) {
+  if (settings.isUndefined() || settings.isNull()) return {};
+  val h = settings["hints"];
+  if (h.isString()) return h.as<std::string>() == "command-line" ? command_line_hints() : HintWords{};
+  if (h.isUndefined() || h.isNull()) return {};
+  auto text = [&](const char* name) { return h[name].isString() ? h[name].as<std::string>() : std::string(); };
+  return HintWords{text("map"), text("encoding")};
+}
+
 bool setting(const val& settings, const char* name, bool fallback) {
   if (settings.isUndefined() || settings.isNull()) return fallback;
   val v = settings[name];
@@ -158,7 +169,7 @@ class JsSession {
  public:
   /// `tmpl`: a template's JSON text or a built-in name; `context`, `options`: JSON text ("" for
   /// none); `settings`: {report: true, findings: true, errors: false, values: false,
-  /// errorValues: false}; with `errors`, each push hands back the next bytes of the errors CSV
+  /// errorValues: false, hints: none}; with `errors`, each push hands back the next bytes of the errors CSV
   /// (as `rowgate check --errors` writes it) in `errors`.
   JsSession(const std::string& tmpl, const std::string& context, const std::string& options, const val& settings) {
     Inputs in = load_inputs(tmpl, context, options);
@@ -172,6 +183,7 @@ class JsSession {
     outputs.report = setting(settings, "report", true);
     outputs.batches = setting(settings, "findings", true);
     outputs.errors_csv = setting(settings, "errors", false);
+    outputs.hints = hint_words(settings);
     adapter_ = std::make_unique<SessionAdapter>(std::move(in.tmpl), in.context, std::move(in.options), outputs);
     if (!adapter_->status().ok) fail(adapter_->status().code, adapter_->status().message);
   }

@@ -16,6 +16,8 @@
 // Uint8Array, an ArrayBuffer, a ReadableStream or an async iterable of Uint8Array, which are
 // posted to the worker chunk by chunk. With `errors: true`, done also gives `errorsFile`: a
 // Blob of the errors CSV, the very bytes `rowgate check --errors` writes for the same input.
+// `hints` completes messages with the control that fixes them: 'command-line' (" with --map",
+// as rowgate check says it) or the page's own words {map: ' in the Map step', encoding: '...'}.
 
 const CHUNK = 1 << 20;
 
@@ -120,7 +122,7 @@ export class Rowgate {
   }
 
   /// Starts a dry run of `file`; see the top of this file.
-  dryRun(file, { template, context, mapping, options, values = false, errorValues = false, report = true, errors = false } = {}) {
+  dryRun(file, { template, context, mapping, options, values = false, errorValues = false, report = true, errors = false, hints } = {}) {
     const id = this.nextId++;
     const run = new DryRun(id, this);
     if (this.broken) {
@@ -134,7 +136,7 @@ export class Rowgate {
       template: jsonText(template),
       context: jsonText(context),
       options: Object.keys(opts).length ? JSON.stringify(opts) : '',
-      settings: { values, errorValues, report, errors, findings: true },
+      settings: { values, errorValues, report, errors, hints, findings: true },
     };
     const isBlob = typeof file?.stream === 'function' && typeof file?.size === 'number';
     if (isBlob) data.file = file;

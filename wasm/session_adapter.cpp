@@ -9,6 +9,7 @@ ReportOutputs report_outputs(const Outputs& o) {
   ReportOutputs r;
   r.keep_findings = o.report;
   r.errors_csv = o.errors_csv;
+  r.hints = o.hints;
   return r;
 }
 }  // namespace

@@ -21,6 +21,7 @@ struct Outputs {
   bool report = true;      ///< keep every finding, for the report at the end (as --json does)
   bool batches = true;     ///< after each push: the new findings, and the new error and duplicate records
   bool errors_csv = false; ///< the errors CSV, as `rowgate check --errors` writes it
+  HintWords hints;         ///< the page's words for the controls that fix a finding
 };
 
 class SessionAdapter : public Sink {

@@ -37,6 +37,7 @@ bool CheckRun::start(std::string* error) {
   ReportOutputs outputs;
   outputs.keep_findings = args_.json;
   outputs.errors_csv = !args_.errors_file.empty();
+  outputs.hints = command_line_hints();
   outputs.results = args_.results_file.empty() ? ResultsFormat::None
                     : args_.results_jsonl      ? ResultsFormat::Jsonl
                                                : ResultsFormat::Csv;
@@ -44,6 +45,7 @@ bool CheckRun::start(std::string* error) {
   session_ = std::make_unique<Session>(std::move(template_), context_, args_.options, *writer_);
   if (session_->status().ok) return true;
   *error = session_->status().message;
+  if (session_->status().code == code::invalid_mapping) *error += " (--map)";
   return false;
 }
 

@@ -69,7 +69,7 @@ std::string Mapper::check_overrides() const {
     if (target.empty()) continue;
     std::string dynamic;
     if (find_target(target) < 0 && match_pattern(target, &dynamic) < 0)
-      return "--map \"" + header + "=" + target + "\" names \"" + target + "\", which is not a field of the template \"" +
+      return "the column \"" + header + "\" is mapped to \"" + target + "\", which is not a field of the template \"" +
              tmpl_.name + "\"";
   }
   return {};

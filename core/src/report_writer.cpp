@@ -17,7 +17,14 @@ ReportWriter::ReportWriter(const Template& tmpl, ReportOutputs outputs, Sink* ne
   }
 }
 
-void ReportWriter::on_finding(const Finding& f) {
+void ReportWriter::on_finding(const Finding& given) {
+  // The message in the adapter's words, for every output alike.
+  Finding worded;
+  if (!given.hint.empty()) {
+    worded = given;
+    worded.message = message_with_hint(given, outputs_.hints);
+  }
+  const Finding& f = given.hint.empty() ? given : worded;
   tally_.add(f);
   if (is_file_level(f)) {
     file_level_.push_back(f);

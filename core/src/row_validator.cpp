@@ -187,7 +187,7 @@ void RowValidator::set_bad_encoding(int index, int column, std::size_t offset, b
 void RowValidator::duplicate_key(int index) { slots_[static_cast<std::size_t>(index)].repeated = true; }
 
 void RowValidator::report(const Slot& s, std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping,
-                          std::string_view code, std::string message, Severity severity) {
+                          std::string_view code, std::string message, Severity severity, std::string_view hint) {
   Finding f;
   f.row = row;
   f.line = line;
@@ -197,6 +197,7 @@ void RowValidator::report(const Slot& s, std::uint64_t row, std::uint64_t line, 
   f.code = code;
   f.severity = severity;
   f.message = std::move(message);
+  f.hint = hint;
   out_.emit(std::move(f));
 }
 
@@ -211,9 +212,12 @@ bool RowValidator::check(Slot& s, std::uint64_t row, std::uint64_t line, const s
   if (s.repeated) return fail(code::invalid_json, "The key " + quote_value(s.key) + " appears more than once in this record.");
   if (s.bad_encoding) {
     if (s.nul) return fail(code::invalid_encoding, s.label + " contains a NUL byte, which text never holds; remove it.");
-    return fail(code::invalid_encoding, s.label + " is not valid UTF-8 (the bad byte is byte " +
-                                            to_decimal(s.bad_offset + 1) +
-                                            " of the value); save the file as UTF-8, or give its encoding with --encoding.");
+    report(s, row, line, mapping, code::invalid_encoding,
+           s.label + " is not valid UTF-8 (the bad byte is byte " + to_decimal(s.bad_offset + 1) +
+               " of the value); save the file as UTF-8, or give its encoding.",
+           Severity::Error, hint::encoding);
+    s.valid = false;
+    return false;
   }
   std::string_view text = s.present ? s.raw : std::string_view();
   JsonKind kind = s.present ? s.kind : JsonKind::String;

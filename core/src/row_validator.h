@@ -87,7 +87,8 @@ class RowValidator {
 
   bool check(Slot& s, std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping);
   void report(const Slot& s, std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping,
-              std::string_view code, std::string message, Severity severity = Severity::Error);
+              std::string_view code, std::string message, Severity severity = Severity::Error,
+              std::string_view hint = {});
   /// Builds the row's key from its (checked) key fields; false when one is missing or invalid.
   bool build_key();
 

@@ -101,9 +101,9 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
   }
 
   void file_finding(std::uint64_t row, std::uint64_t line, std::string column, std::string_view code,
-                    Severity severity, std::string message, std::string field = {}) {
+                    Severity severity, std::string message, std::string field = {}, std::string_view hint = {}) {
     if (severity == Severity::Error) stopped = file_error = true;
-    emit(Finding{row, line, std::move(column), std::move(field), code, severity, std::move(message)});
+    emit(Finding{row, line, std::move(column), std::move(field), code, severity, std::move(message), hint});
   }
 
   void count(Outcome outcome) {
@@ -315,8 +315,8 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
                      "Columns " + column_letters(static_cast<std::uint64_t>(m.duplicate_of)) + " (" +
                          detail::quote_value(first.column) + ") and " + column_letters(c) + " (" +
                          detail::quote_value(mapping[c].column) + ") both map to " + mapping[c].field +
-                         "; remove one, or map it elsewhere with --map.",
-                     mapping[c].field);
+                         "; remove one, or map it elsewhere.",
+                     mapping[c].field, hint::map);
       }
     }
     if (duplicates > kColumnFindings)
@@ -345,8 +345,9 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
       std::string name = mapping[c].column.empty() ? "Column " + column_letters(c) + " has no header"
                                                    : "Column " + detail::quote_value(mapping[c].column) +
                                                          " matches no field of the template";
+      bool error = sev == Severity::Error;
       file_finding(row, line, mapping[c].column, code::unknown_column, sev,
-                   name + (sev == Severity::Error ? "; remove it or map it with --map." : "; its values are ignored."));
+                   name + (error ? "; remove it or map it." : "; its values are ignored."), {}, error ? hint::map : "");
     }
     if (unknown > kColumnFindings)
       file_finding(row, line, {}, code::unknown_column,
@@ -360,8 +361,8 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
       if (!held)
         file_finding(row, line, {}, code::missing_column, Severity::Error,
                      "The file has no column for " + field.label + ", which is required; add a column headed " +
-                         detail::quote_value(field.label) + " or map one to it with --map.",
-                     field.key);
+                         detail::quote_value(field.label) + " or map one to it.",
+                     field.key, hint::map);
     }
   }
 

@@ -7,6 +7,7 @@
 
 #include "rowgate/check_args.h"
 #include "rowgate/report.h"
+#include "rowgate/report_writer.h"
 
 namespace rowgate::testing {
 
@@ -65,8 +66,14 @@ VectorOutput run_vector(const std::string& name, std::size_t chunk) {
     }
     context = std::move(c.value);
   }
-  CollectingSink sink(true);
-  Session session(std::move(tmpl.value), context, a.options, sink);
+  // As `rowgate check --json --results R.jsonl` writes them: the core's ReportWriter with the
+  // command line's words.
+  ReportOutputs outputs;
+  outputs.keep_findings = true;
+  outputs.results = ResultsFormat::Jsonl;
+  outputs.hints = command_line_hints();
+  ReportWriter writer(tmpl.value, outputs);
+  Session session(std::move(tmpl.value), context, a.options, writer);
   if (!session.status().ok) {
     out.error = session.status().message;
     return out;
@@ -75,8 +82,8 @@ VectorOutput run_vector(const std::string& name, std::size_t chunk) {
   std::size_t step = chunk ? chunk : std::max<std::size_t>(bytes.size(), 1);
   for (std::size_t i = 0; i < bytes.size(); i += step) session.feed(std::string_view(bytes).substr(i, step));
   session.finish();
-  out.report = report_json(session, sink.findings);
-  for (const auto& line : sink.results) out.results += line + "\n";
+  out.report = writer.report(session);
+  out.results = writer.results_bytes();
   return out;
 }
 

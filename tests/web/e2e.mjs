@@ -414,6 +414,10 @@ test('a malformed file says what is wrong and what to do', async () => {
   const alert = page.getByRole('alert').filter({ hasText: 'The file cannot be imported' });
   await alert.waitFor({ timeout: 15_000 });
   assert.match(await alert.innerText(), /no column for Contact Email.*Correct the file and choose it again/s);
+  // The page names its own control, never a command-line flag.
+  const problems = await page.getByRole('table', { name: 'Problem rows' }).innerText();
+  assert.match(problems, /or map one to it in the Map step\./);
+  assert.doesNotMatch(problems, /--map|--encoding/);
   assert.equal(await page.getByRole('button', { name: /^Import/ }).isDisabled(), true);
   await shot('12-malformed');
 

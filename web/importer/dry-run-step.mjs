@@ -8,6 +8,10 @@ import '../rowgate-findings-table.mjs';
 import { megabytes, number, setBar } from './display.mjs';
 import { coreOptions, dryRunStart } from './state.mjs';
 
+// The words that complete a finding's message with the control on these pages that fixes it
+// (the core names no control; `rowgate check` says "with --map").
+const PAGE_HINTS = { map: ' in the Map step', encoding: ' with the Encoding choice in the File step' };
+
 const OUTCOMES = ['create', 'update', 'duplicate', 'error', 'warnings'];
 const OUTCOME_TITLES = { create: 'Create', update: 'Update', duplicate: 'Duplicate', error: 'Error', warnings: 'Warnings' };
 
@@ -72,6 +76,7 @@ export class DryRunStep {
       errorValues: true, // for the Value column, without normalising every row's values
       report: false,
       errors: true, // the core's errors CSV, for "Download errors"
+      hints: PAGE_HINTS,
     });
     state.run = run;
     run.onProgress((counts) => {

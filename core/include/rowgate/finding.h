@@ -42,6 +42,23 @@ inline constexpr std::string_view invalid_mapping = "invalid_mapping";
 inline constexpr std::string_view invalid_arguments = "invalid_arguments";
 }  // namespace code
 
+/// The control a person uses to fix a finding, when there is one: each adapter names it in its
+/// own words (the command line's --map, the page's mapping step, the REST API's "mapping"), the
+/// core never does. The message ends in a clause that the adapter's words complete.
+namespace hint {
+inline constexpr std::string_view map = "map";            ///< choosing the field a column feeds
+inline constexpr std::string_view encoding = "encoding";  ///< choosing the file's encoding
+}  // namespace hint
+
+/// Each adapter's words for the hints, inserted before a message's final period.
+struct HintWords {
+  std::string map;
+  std::string encoding;
+};
+
+/// `rowgate check`'s words: " with --map", " with --encoding".
+const HintWords& command_line_hints();
+
 enum class Severity { Error, Warning };
 
 /// One problem: where it is (row, line, column), what it is (code) and what to do (message).
@@ -54,7 +71,12 @@ struct Finding {
   std::string_view code;
   Severity severity = Severity::Error;
   std::string message;  ///< one English sentence a spreadsheet user can act on
+  std::string_view hint;  ///< hint::map or hint::encoding when the adapter may name its control; else empty
 };
+
+/// `finding.message` with the adapter's words for its hint before the final period (the message
+/// as it is when the finding has no hint, or the words are empty).
+std::string message_with_hint(const Finding& finding, const HintWords& words);
 
 /// "error" or "warning".
 std::string_view severity_name(Severity severity);

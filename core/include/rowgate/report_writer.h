@@ -23,6 +23,8 @@ struct ReportOutputs {
   bool keep_findings = false;  ///< every finding, for report_json at the end (`--json`)
   bool errors_csv = false;     ///< the errors CSV, as `--errors` writes it
   ResultsFormat results = ResultsFormat::None;  ///< the results file, as `--results` writes it
+  /// The adapter's words for the controls that fix a finding (Finding::hint); none by default.
+  HintWords hints;
 };
 
 /// 2 for a file-level error, 1 when some row is invalid, else 0: `rowgate check`'s exit status.
@@ -31,7 +33,8 @@ int exit_status(const Session& session);
 class ReportWriter : public Sink {
  public:
   /// The headers of the files asked for are the first pending bytes. `next`, when given, gets
-  /// every finding and record after this writer (a server's batches, a worker's table).
+  /// every finding and record after this writer (a server's batches, a worker's table), each
+  /// finding's message completed with the adapter's hint words.
   ReportWriter(const Template& tmpl, ReportOutputs outputs, Sink* next = nullptr);
 
   void on_finding(const Finding& finding) override;
