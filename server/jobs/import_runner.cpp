@@ -140,7 +140,7 @@ void ImportRunner::start() {
     heartbeat_ = std::thread([this] { heartbeat(); });
   } else {
     for (const ImportRecord& r : store_.unfinished_imports()) {
-      log_info("resuming import", {{"import", r.id}, {"status", r.status}, {"checkpoint", std::to_string(r.last_committed_row)}});
+      log_info("resuming import", {{"import", r.id}, {"status", std::string(status_name(r.status))}, {"checkpoint", std::to_string(r.last_committed_row)}});
       enqueue(r.id, r.tenant_id);
     }
   }
@@ -290,7 +290,7 @@ void ImportRunner::record_failure(const std::string& import_id, std::int64_t ten
     failed.id = import_id;
     failed.tenant_id = tenant_id;
     if (store_.shared()) failed.lease_owner = settings_.owner;
-    store_.finish_import(failed, "failed", "", "", "the import stopped: " + why, now_seconds() + settings_.files_kept_seconds);
+    store_.finish_import(failed, ImportStatus::Failed, "", "", "the import stopped: " + why, now_seconds() + settings_.files_kept_seconds);
     std::optional<Tenant> tenant = store_.tenant(tenant_id);
     std::optional<ImportRecord> ended = store_.import(tenant_id, import_id);
     if (notifier_ && tenant && ended) notifier_->import_finished(*tenant, *ended);
@@ -343,8 +343,8 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
   ImportRecord import = *found;
   const bool shared = store_.shared();
   if (shared) import.lease_owner = settings_.owner;
-  const std::string phase = import.dry_run ? "validating" : "committing";
-  if (!store_.set_status(tenant_id, import_id, phase, {"queued", "validating", "committing"})) return;  // cancelled meanwhile
+  const ImportStatus phase = running_phase(import.dry_run);
+  if (!store_.set_status(tenant_id, import_id, phase, sources_of(phase))) return;  // cancelled meanwhile
 
   TemplateLoad tmpl = parse_template(import.template_json);
   if (!tmpl.ok) throw std::runtime_error("its template cannot be used: " + tmpl.error);
@@ -454,15 +454,15 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
     if (cancelled) break;
   }
   std::string summary;
-  std::string status;
+  ImportStatus status;
   if (!cancelled) {
     session.finish();
     progress.rows_done = session.summary().rows;
     flush(true);
   }
   writer_->drain();
-  if (cancelled || cancelled_before_commit) status = "cancelled";
-  else status = session.file_error() ? "failed" : "done";
+  if (cancelled || cancelled_before_commit) status = ImportStatus::Cancelled;
+  else status = session.file_error() ? ImportStatus::Failed : ImportStatus::Done;
   store_.set_progress(tenant_id, import_id, progress);
   summary = summary_json(session.summary());
   if (std::fflush(errors.get()) != 0 || std::fflush(results.get()) != 0) throw std::runtime_error("writing the report files failed");
@@ -474,11 +474,11 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
     store_.put_report(tenant_id, import_id, "errors.csv", errors_path(import_id));
     store_.put_report(tenant_id, import_id, "results.csv", results_path(import_id));
   }
-  store_.finish_import(import, status, summary, top_codes_json(sink.tally), status == "failed" ? sink.file_error : "",
+  store_.finish_import(import, status, summary, top_codes_json(sink.tally), status == ImportStatus::Failed ? sink.file_error : "",
                        now_seconds() + settings_.files_kept_seconds);
   forget_live(import_id);
   remove_parts(tenant_id, import_id);  // the store has the rows and the reports; the raw upload goes
-  log_info("import ended", {{"import", import_id}, {"status", status}, {"rows", std::to_string(session.summary().rows)}});
+  log_info("import ended", {{"import", import_id}, {"status", std::string(status_name(status))}, {"rows", std::to_string(session.summary().rows)}});
   if (notifier_) {
     std::optional<Tenant> tenant = store_.tenant(tenant_id);
     std::optional<ImportRecord> ended = store_.import(tenant_id, import_id);

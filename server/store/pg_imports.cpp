@@ -51,7 +51,7 @@ void PgStore::create_import(const ImportRecord& r) {
   c.exec("INSERT INTO imports (id, tenant_id, template_name, template_json, options_json, fixed_json, dry_run, status, "
          "idempotency_key, request_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
          {r.id, Param(r.tenant_id), r.template_name, r.template_json, r.options_json, r.fixed_json, Param(r.dry_run),
-          r.status, r.idempotency_key, r.request_hash, Param(r.created_at)});
+          status_name(r.status), r.idempotency_key, r.request_hash, Param(r.created_at)});
   t.commit();
 }
 
@@ -80,8 +80,8 @@ std::vector<ImportRecord> PgStore::imports(std::int64_t tenant, std::size_t limi
 std::vector<ImportRecord> PgStore::unfinished_imports() {
   Connection& c = connection();
   Transaction t(c, "claim");
-  Result r = c.exec("SELECT " + kImportColumns +
-                    " FROM imports WHERE status IN ('queued', 'validating', 'committing') ORDER BY seq");
+  Result r = c.exec("SELECT " + kImportColumns + " FROM imports WHERE status IN (" +
+                    detail::status_list(statuses_where(is_unfinished)) + ") ORDER BY seq");
   t.commit();
   std::vector<ImportRecord> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(read_import(r, i));
@@ -173,17 +173,17 @@ bool PgStore::read_report(std::int64_t tenant, const std::string& import_id, con
   return chunks > 0;
 }
 
-bool PgStore::set_status(std::int64_t tenant, const std::string& import_id, const std::string& status,
-                         const std::vector<std::string>& from) {
+bool PgStore::set_status(std::int64_t tenant, const std::string& import_id, ImportStatus status,
+                         const std::vector<ImportStatus>& from) {
   Connection& c = connection();
   Transaction t(c, tenant);
   std::string sql = "UPDATE imports SET status = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4";
-  std::vector<Param> params{status, Param(now_seconds()), import_id, Param(tenant)};
+  std::vector<Param> params{status_name(status), Param(now_seconds()), import_id, Param(tenant)};
   if (!from.empty()) {
     sql += " AND status IN (";
     for (std::size_t i = 0; i < from.size(); ++i) {
       sql += (i ? ", $" : "$") + std::to_string(5 + i);
-      params.emplace_back(from[i]);
+      params.emplace_back(status_name(from[i]));
     }
     sql += ")";
   }
@@ -224,7 +224,7 @@ bool PgStore::cancel_requested(std::int64_t tenant, const std::string& import_id
   return r.rows() == 1 && r.boolean(0, 0);
 }
 
-void PgStore::finish_import(const ImportRecord& import, const std::string& status, const std::string& summary_json,
+void PgStore::finish_import(const ImportRecord& import, ImportStatus status, const std::string& summary_json,
                             const std::string& top_codes_json, const std::string& error, std::int64_t files_expire_at) {
   Connection& c = connection();
   Transaction t(c, import.tenant_id);
@@ -232,7 +232,7 @@ void PgStore::finish_import(const ImportRecord& import, const std::string& statu
                                 "files_expire_at = $5, updated_at = $6, lease_owner = '', lease_until = NULL "
                                 "WHERE id = $7 AND tenant_id = $8") +
                         kHeldBy + "9",
-                    {status, summary_json, top_codes_json, error, Param(files_expire_at), Param(now_seconds()), import.id,
+                    {status_name(status), summary_json, top_codes_json, error, Param(files_expire_at), Param(now_seconds()), import.id,
                      Param(import.tenant_id), import.lease_owner});
   if (r.affected() == 0 && !import.lease_owner.empty())
     throw LeaseLost("the lease on import " + import.id + " went to another server");
@@ -266,7 +266,7 @@ std::optional<ImportKey> PgStore::claim_import(const std::string& owner, std::in
   Transaction t(c, "claim");
   Result r = c.exec(
       "UPDATE imports SET lease_owner = $1, lease_seconds = $2::integer, lease_until = now() + make_interval(secs => $2::integer) "
-      "WHERE id = (SELECT id FROM imports WHERE status IN ('queued', 'validating', 'committing') "
+      "WHERE id = (SELECT id FROM imports WHERE status IN (" + detail::status_list(statuses_where(is_unfinished)) + ") "
       "AND (lease_owner = '' OR lease_until < now()) ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
       "RETURNING tenant_id, id",
       {owner, Param(lease_seconds)});

@@ -372,7 +372,7 @@ void SqliteStore::create_import(const ImportRecord& r) {
   s.bind(5, r.options_json);
   s.bind(6, r.fixed_json);
   s.bind(7, static_cast<std::int64_t>(r.dry_run));
-  s.bind(8, r.status);
+  s.bind(8, status_name(r.status));
   s.bind(9, r.idempotency_key);
   s.bind(10, r.request_hash);
   s.bind(11, r.created_at);
@@ -399,8 +399,8 @@ std::vector<ImportRecord> SqliteStore::imports(std::int64_t tenant, std::size_t 
 }
 
 std::vector<ImportRecord> SqliteStore::unfinished_imports() {
-  Statement s = connection().prepare(std::string("SELECT ") + kImportColumns +
-                                     " FROM imports WHERE status IN ('queued', 'validating', 'committing') ORDER BY created_at, rowid");
+  Statement s = connection().prepare(std::string("SELECT ") + kImportColumns + " FROM imports WHERE status IN (" +
+                                     detail::status_list(statuses_where(is_unfinished)) + ") ORDER BY created_at, rowid");
   std::vector<ImportRecord> out;
   while (s.step()) out.push_back(read_import(s));
   return out;
@@ -429,8 +429,8 @@ std::vector<PartInfo> SqliteStore::parts(std::int64_t tenant, const std::string&
   return out;
 }
 
-bool SqliteStore::set_status(std::int64_t tenant, const std::string& import_id, const std::string& status,
-                             const std::vector<std::string>& from) {
+bool SqliteStore::set_status(std::int64_t tenant, const std::string& import_id, ImportStatus status,
+                             const std::vector<ImportStatus>& from) {
   Connection& c = connection();
   std::string sql = "UPDATE imports SET status = ?, updated_at = ? WHERE id = ? AND tenant_id = ?";
   if (!from.empty()) {
@@ -439,11 +439,11 @@ bool SqliteStore::set_status(std::int64_t tenant, const std::string& import_id, 
     sql += ")";
   }
   Statement s = c.prepare(sql);
-  s.bind(1, status);
+  s.bind(1, status_name(status));
   s.bind(2, now_seconds());
   s.bind(3, import_id);
   s.bind(4, tenant);
-  for (std::size_t i = 0; i < from.size(); ++i) s.bind(static_cast<int>(5 + i), from[i]);
+  for (std::size_t i = 0; i < from.size(); ++i) s.bind(static_cast<int>(5 + i), status_name(from[i]));
   s.run();
   return sqlite3_changes(c.db()) > 0;
 }
@@ -486,13 +486,13 @@ bool SqliteStore::cancel_requested(std::int64_t tenant, const std::string& impor
   return s.step() && s.int64(0) != 0;
 }
 
-void SqliteStore::finish_import(const ImportRecord& import, const std::string& status, const std::string& summary_json,
+void SqliteStore::finish_import(const ImportRecord& import, ImportStatus status, const std::string& summary_json,
                                 const std::string& top_codes_json, const std::string& error,
                                 std::int64_t files_expire_at) {
   Statement s = connection().prepare(
       "UPDATE imports SET status = ?, summary_json = ?, top_codes_json = ?, error = ?, files_expire_at = ?, "
       "updated_at = ? WHERE id = ? AND tenant_id = ?");
-  s.bind(1, status);
+  s.bind(1, status_name(status));
   s.bind(2, summary_json);
   s.bind(3, top_codes_json);
   s.bind(4, error);

@@ -41,13 +41,13 @@ class SqliteStore : public Store {
   std::vector<ImportRecord> unfinished_imports() override;
   void put_part(std::int64_t tenant, const std::string& import_id, const PartInfo& part) override;
   std::vector<PartInfo> parts(std::int64_t tenant, const std::string& import_id) override;
-  bool set_status(std::int64_t tenant, const std::string& import_id, const std::string& status,
-                  const std::vector<std::string>& from) override;
+  bool set_status(std::int64_t tenant, const std::string& import_id, ImportStatus status,
+                  const std::vector<ImportStatus>& from) override;
   void set_start(std::int64_t tenant, const std::string& import_id, std::uint64_t parts, std::uint64_t bytes_total) override;
   void set_progress(std::int64_t tenant, const std::string& import_id, const Progress& progress) override;
   void request_cancel(std::int64_t tenant, const std::string& import_id) override;
   bool cancel_requested(std::int64_t tenant, const std::string& import_id) override;
-  void finish_import(const ImportRecord& import, const std::string& status, const std::string& summary_json,
+  void finish_import(const ImportRecord& import, ImportStatus status, const std::string& summary_json,
                      const std::string& top_codes_json, const std::string& error, std::int64_t files_expire_at) override;
   void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
                     const Progress& progress) override;

@@ -42,6 +42,20 @@ std::unique_ptr<Store> open_store(const std::string& spec) {
 
 namespace detail {
 
+std::string status_list(const std::vector<ImportStatus>& statuses) {
+  std::string out;
+  for (ImportStatus s : statuses) {
+    if (!out.empty()) out += ", ";
+    out += "'" + std::string(status_name(s)) + "'";
+  }
+  return out;
+}
+
+ImportStatus stored_status(std::string_view name) {
+  if (std::optional<ImportStatus> s = parse_import_status(name)) return *s;
+  throw std::runtime_error("an import has the status \"" + std::string(name) + "\", which this server does not know");
+}
+
 std::string like_pattern(std::string_view q) {
   std::string out = "%";
   for (char c : q) {

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "jobs/import_status.h"
+
 namespace rowgate::server {
 
 /// Where a tenant wants to hear that an import ended.
@@ -37,7 +39,7 @@ struct ImportRecord {
   std::string options_json;    ///< core options: format, encoding, delimiter, no_header, map
   std::string fixed_json;      ///< values fixed for the whole file (context "fixed")
   bool dry_run = false;
-  std::string status;          ///< uploading, queued, validating, committing, done, failed, cancelled
+  ImportStatus status = ImportStatus::Uploading;
   std::string idempotency_key;
   std::string request_hash;
   std::uint64_t parts = 0;
@@ -178,14 +180,14 @@ class Store {
   virtual void create_import(const ImportRecord& record) = 0;
   virtual std::optional<ImportRecord> import(std::int64_t tenant, const std::string& id) = 0;
   virtual std::vector<ImportRecord> imports(std::int64_t tenant, std::size_t limit) = 0;
-  /// Across tenants: imports that a restarted server must take up again (queued, validating,
-  /// committing). A single server's queue; shared stores use claim_import instead.
+  /// Across tenants: imports that a restarted server must take up again (is_unfinished). A
+  /// single server's queue; shared stores use claim_import instead.
   virtual std::vector<ImportRecord> unfinished_imports() = 0;
   virtual void put_part(std::int64_t tenant, const std::string& import_id, const PartInfo& part) = 0;
   virtual std::vector<PartInfo> parts(std::int64_t tenant, const std::string& import_id) = 0;
   /// Moves an import to `status` only if it is in one of `from` (empty: any); false otherwise.
-  virtual bool set_status(std::int64_t tenant, const std::string& import_id, const std::string& status,
-                          const std::vector<std::string>& from = {}) = 0;
+  virtual bool set_status(std::int64_t tenant, const std::string& import_id, ImportStatus status,
+                          const std::vector<ImportStatus>& from = {}) = 0;
   virtual void set_start(std::int64_t tenant, const std::string& import_id, std::uint64_t parts,
                          std::uint64_t bytes_total) = 0;
   virtual void set_progress(std::int64_t tenant, const std::string& import_id, const Progress& progress) = 0;
@@ -193,7 +195,7 @@ class Store {
   virtual bool cancel_requested(std::int64_t tenant, const std::string& import_id) = 0;
   /// The import's end: status, summary, top codes, error, and when its files expire. With a
   /// lease owner (shared stores), only while that owner holds the lease; else LeaseLost.
-  virtual void finish_import(const ImportRecord& import, const std::string& status, const std::string& summary_json,
+  virtual void finish_import(const ImportRecord& import, ImportStatus status, const std::string& summary_json,
                              const std::string& top_codes_json, const std::string& error,
                              std::int64_t files_expire_at) = 0;
   /// Writes the rows and moves the import's checkpoint to `last_row`, in one transaction; with a

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,12 @@
 #include "util/clock.h"
 
 namespace rowgate::server::detail {
+
+/// The statuses as an SQL list of string literals: "'queued', 'validating', 'committing'".
+std::string status_list(const std::vector<ImportStatus>& statuses);
+
+/// A stored status name as the enum; throws for a name no version of the server wrote.
+ImportStatus stored_status(std::string_view name);
 
 /// A LIKE pattern matching `q` anywhere, with %, _ and \ escaped (ESCAPE '\').
 std::string like_pattern(std::string_view q);
@@ -54,7 +61,7 @@ ImportRecord read_import(const Row& row) {
   r.options_json = row.text(4);
   r.fixed_json = row.text(5);
   r.dry_run = row.flag(6);
-  r.status = row.text(7);
+  r.status = stored_status(row.text(7));
   r.idempotency_key = row.text(8);
   r.request_hash = row.text(9);
   r.parts = static_cast<std::uint64_t>(row.int64(10));

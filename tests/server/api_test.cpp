@@ -356,7 +356,7 @@ TEST_F(Api, AStopWithBatchesInFlightCheckpointsAndARestartWritesEveryRowOnce) {
   stopping.get();
   std::optional<ImportRecord> stopped = store_->import(tenant_a_, id);
   ASSERT_TRUE(stopped.has_value());
-  EXPECT_EQ(stopped->status, "committing");  // left for the next start
+  EXPECT_EQ(stopped->status, ImportStatus::Committing);  // left for the next start
   EXPECT_GT(stopped->last_committed_row, 1u);
   EXPECT_LT(stopped->last_committed_row, 30001u);
   std::uint64_t stored = body_of(call("GET", "/api/v1/partners?limit=1"))["total"];
@@ -578,7 +578,7 @@ TEST_F(ApiStoreFails, ALeaseLostMidCommitLeavesTheImportToItsNewHolder) {
   EXPECT_EQ(run_import(prospects_csv(5), true, "B")["status"], "done");
   std::optional<ImportRecord> r = store_->import(tenant_a_, lost);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status, "committing");  // not failed: the new holder resumes it from the checkpoint
+  EXPECT_EQ(r->status, ImportStatus::Committing);  // not failed: the new holder resumes it from the checkpoint
   EXPECT_EQ(r->error, "");
   EXPECT_EQ(r->files_expire_at, 0);
   EXPECT_FALSE(runner_->progress_of(lost).has_value());

@@ -87,7 +87,7 @@ ImportRecord new_import(Store& store, std::int64_t tenant, const std::string& te
   r.template_json = template_json;
   r.options_json = "{}";
   r.fixed_json = "{}";
-  r.status = "uploading";
+  r.status = ImportStatus::Uploading;
   r.created_at = created_at;
   store.create_import(r);
   return r;
@@ -205,9 +205,9 @@ TEST_P(StoreTest, ImportLifecycleIsScopedToItsTenant) {
   EXPECT_TRUE(store_->parts(b_, first.id).empty());
 
   store_->set_start(a_, first.id, 2, 31);
-  EXPECT_FALSE(store_->set_status(b_, first.id, "queued", {"uploading"}));  // not B's
-  EXPECT_TRUE(store_->set_status(a_, first.id, "queued", {"uploading"}));
-  EXPECT_FALSE(store_->set_status(a_, first.id, "queued", {"uploading"}));
+  EXPECT_FALSE(store_->set_status(b_, first.id, ImportStatus::Queued, {ImportStatus::Uploading}));  // not B's
+  EXPECT_TRUE(store_->set_status(a_, first.id, ImportStatus::Queued, {ImportStatus::Uploading}));
+  EXPECT_FALSE(store_->set_status(a_, first.id, ImportStatus::Queued, {ImportStatus::Uploading}));
   std::vector<ImportRecord> unfinished = store_->unfinished_imports();
   ASSERT_EQ(unfinished.size(), 1u);
   EXPECT_EQ(unfinished[0].id, first.id);
@@ -220,9 +220,9 @@ TEST_P(StoreTest, ImportLifecycleIsScopedToItsTenant) {
 
   store_->set_progress(a_, first.id, Progress{7, 31});
   ImportRecord held = *store_->import(a_, first.id);
-  store_->finish_import(held, "done", "{\"rows\":7}", "[]", "", 5000);
+  store_->finish_import(held, ImportStatus::Done, "{\"rows\":7}", "[]", "", 5000);
   ImportRecord done = *store_->import(a_, first.id);
-  EXPECT_EQ(done.status, "done");
+  EXPECT_EQ(done.status, ImportStatus::Done);
   EXPECT_EQ(done.summary_json, "{\"rows\":7}");
   EXPECT_EQ(done.rows_done, 7u);
   EXPECT_EQ(done.bytes_total, 31u);
@@ -451,7 +451,7 @@ TEST_P(StoreTest, CountsImportsByStatusAcrossTenants) {
   new_import(*store_, a_, "prospects");
   new_import(*store_, b_, "prospects");
   ImportRecord q = new_import(*store_, b_, "prospects");
-  store_->set_status(b_, q.id, "queued");
+  store_->set_status(b_, q.id, ImportStatus::Queued);
   StoreCounts counts = store_->counts();
   ASSERT_EQ(counts.imports_by_status.size(), 2u);
   EXPECT_EQ(counts.imports_by_status[0], (std::pair<std::string, std::uint64_t>{"queued", 1}));
@@ -551,7 +551,7 @@ class PgOnly : public ::testing::Test {
   }
   ImportRecord queued(std::int64_t tenant) {
     ImportRecord r = new_import(*store_, tenant, "prospects");
-    EXPECT_TRUE(store_->set_status(tenant, r.id, "queued", {}));
+    EXPECT_TRUE(store_->set_status(tenant, r.id, ImportStatus::Queued, {}));
     return r;
   }
 
@@ -565,7 +565,7 @@ class PgOnly : public ::testing::Test {
     for (int i = 0; i < 5000; ++i) part1 += "user" + std::to_string(i) + "@example.com\n";
     store_->put_part_data(a_, r.id, PartInfo{1, part1.size(), sha256_hex(part1)}, part1);
     store_->put_part(a_, r.id, PartInfo{2, 10, sha256_hex("0123456789")});
-    EXPECT_TRUE(store_->set_status(a_, r.id, "queued", {}));
+    EXPECT_TRUE(store_->set_status(a_, r.id, ImportStatus::Queued, {}));
     return r;
   }
 
@@ -632,12 +632,12 @@ TEST_F(PgOnly, AFailedImportsReportsGoIntoTheStoreAndItsLocalDraftsAway) {
   std::optional<ImportRecord> ended;
   for (int i = 0; i < 500; ++i) {
     ended = store_->import(a_, r.id);
-    if (ended && ended->status == "failed") break;
+    if (ended && ended->status == ImportStatus::Failed) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   runner.stop();
   ASSERT_TRUE(ended.has_value());
-  EXPECT_EQ(ended->status, "failed");
+  EXPECT_EQ(ended->status, ImportStatus::Failed);
   EXPECT_NE(ended->error.find("part 2"), std::string::npos) << ended->error;
   std::string errors, results;
   EXPECT_TRUE(runner.read_report(a_, r.id, true, [&](std::string_view c) { errors += c; }));
@@ -682,7 +682,7 @@ TEST_F(PgOnly, ARunnerThatLostTheLeaseDoesNotOverwriteTheReportsOfTheServerThatT
   EXPECT_EQ(errors, "B's complete report\n");
   std::optional<ImportRecord> now = store_->import(a_, r.id);
   ASSERT_TRUE(now.has_value());
-  EXPECT_NE(now->status, "failed");  // B's import: the runner that lost it records nothing
+  EXPECT_NE(now->status, ImportStatus::Failed);  // B's import: the runner that lost it records nothing
   EXPECT_EQ(now->lease_owner, "B");
   std::filesystem::remove_all(data);
   std::filesystem::remove(theirs);
@@ -741,7 +741,7 @@ TEST_F(PgOnly, ClaimsTakeTheOldestFreeImportOnceAndLeasesExpire) {
   ImportRecord stale = *store_->import(b_, second.id);
   stale.lease_owner = "server-2";
   EXPECT_THROW(store_->commit_batch(stale, {prospect(2, "late@example.com", {})}, 2, Progress{1, 10}), LeaseLost);
-  EXPECT_THROW(store_->finish_import(stale, "done", "{}", "[]", "", 1), LeaseLost);
+  EXPECT_THROW(store_->finish_import(stale, ImportStatus::Done, "{}", "[]", "", 1), LeaseLost);
   EXPECT_FALSE(store_->renew_lease(b_, second.id, "server-2", 30, Progress{}));
   EXPECT_TRUE(keys_of(*store_, b_, "prospects").empty());
   EXPECT_EQ(store_->import(b_, second.id)->last_committed_row, 0u);
@@ -750,7 +750,7 @@ TEST_F(PgOnly, ClaimsTakeTheOldestFreeImportOnceAndLeasesExpire) {
   owned.lease_owner = "server-3";
   store_->commit_batch(owned, {prospect(2, "late@example.com", {})}, 2, Progress{1, 10});
   EXPECT_EQ(keys_of(*store_, b_, "prospects"), std::vector<std::string>{"late@example.com"});
-  store_->finish_import(owned, "done", "{}", "[]", "", 1);
+  store_->finish_import(owned, ImportStatus::Done, "{}", "[]", "", 1);
   EXPECT_EQ(store_->import(b_, second.id)->lease_owner, "");
   EXPECT_THROW(store_->commit_batch(stale, {prospect(3, "later@example.com", {})}, 3, Progress{1, 10}), LeaseLost);
 }
