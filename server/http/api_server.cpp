@@ -46,8 +46,8 @@ Http::Method method_named(const std::string& name) {
 
 }  // namespace
 
-ApiServer::ApiServer(Store& store, ImportRunner& runner, ServerSettings settings)
-    : store_(store), runner_(runner), settings_(std::move(settings)), metrics_(std::make_unique<Metrics>()),
+ApiServer::ApiServer(Store& store, ImportRunner& runner, Spool& spool, ServerSettings settings)
+    : store_(store), runner_(runner), spool_(spool), settings_(std::move(settings)), metrics_(std::make_unique<Metrics>()),
       auth_limiter_(std::make_unique<RateLimiter>(settings_.auth_failures_per_minute / 60, settings_.auth_failure_burst)),
       router_(std::make_unique<Rest::Router>()) {
   routes();

@@ -10,12 +10,9 @@
 #include "http/http_util.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include "jobs/import_runner.h"
+#include "jobs/spool.h"
 #include "rowgate/report.h"
 #include "rowgate/session.h"
 #include "util/clock.h"
@@ -131,7 +128,7 @@ void ApiServer::imports_create(Call& call, const Request& request, Response& res
     r.id = random_hex(12);
     r.status = ImportStatus::Uploading;
     r.created_at = now_seconds();
-    std::filesystem::create_directories(runner_.import_dir(r.id));
+    spool_.prepare(r.id);
     store_.create_import(r);
   } catch (...) {
     if (!idem.empty()) store_.release_idempotency(call.tenant, idem);
@@ -183,22 +180,11 @@ void ApiServer::import_part(Call& call, const Request& request, Response& respon
   if (r.status != ImportStatus::Uploading)
     fail(Http::Code::Conflict, "already_started", "The import has started; its parts cannot change.");
   PartInfo part{static_cast<std::uint32_t>(n), body.size(), sha256_hex(body)};
-  if (store_.shared()) {
-    // Several servers on one database: the part goes where every server's runner reads it.
-    store_.put_part_data(r.tenant_id, r.id, part, body);
-  } else {
-    // Spool: write, fsync, rename, fsync the folder; only then record the part.
-    std::string path = runner_.part_path(r.id, part.n);
-    std::string tmp = path + ".tmp";
-    if (int err = write_durably(tmp, body)) {
-      if (err == ENOSPC || err == EDQUOT || err == EFBIG)
-        fail(Http::Code::Insufficient_Storage, "storage_full",
-             "The server has no room for this part now; nothing of it was kept. Try again later, or tell the operator.");
-      throw std::runtime_error("cannot spool " + tmp + ": " + std::strerror(err));
-    }
-    std::filesystem::rename(tmp, path);
-    sync_path(runner_.import_dir(r.id), true);
-    store_.put_part(r.tenant_id, r.id, part);
+  try {
+    spool_.put_part(r.tenant_id, r.id, part, body);
+  } catch (const SpoolFull&) {
+    fail(Http::Code::Insufficient_Storage, "storage_full",
+         "The server has no room for this part now; nothing of it was kept. Try again later, or tell the operator.");
   }
   send_json(response, Http::Code::Ok, json({{"n", part.n}, {"size", part.size}, {"sha256", part.sha256}}).dump());
 }
@@ -229,7 +215,7 @@ void ApiServer::import_cancel(Call& call, const Request& request, Response& resp
   ImportRecord r = find_import(store_, call.tenant, request);
   if (store_.set_status(r.tenant_id, r.id, ImportStatus::Cancelled, statuses_where(cancels_at_once))) {
     r.status = ImportStatus::Cancelled;
-    runner_.remove_parts(r.tenant_id, r.id);
+    spool_.remove_parts(r.tenant_id, r.id);
   } else if (is_running(r.status)) {
     store_.request_cancel(r.tenant_id, r.id);  // the runner stops after the chunk in hand
   } else {
@@ -259,7 +245,7 @@ void ApiServer::import_file(Call& call, const Request& request, Response& respon
   // that a file no longer kept is still a 410.
   std::optional<Http::ResponseStream> stream;
   try {
-    runner_.read_report(r.tenant_id, r.id, errors, [&](std::string_view chunk) {
+    spool_.read_report(r.tenant_id, r.id, errors ? ReportFile::Errors : ReportFile::Results, [&](std::string_view chunk) {
       if (!stream) {
         response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
         add_header(response, "Content-Disposition",

@@ -12,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "jobs/spool.h"
 #include "notify/notifier.h"
 #include "rowgate/report.h"
 #include "rowgate/session.h"
@@ -21,8 +22,6 @@
 
 namespace rowgate::server {
 namespace {
-
-constexpr std::size_t kChunk = 1 << 20;
 
 struct FileCloser {
   void operator()(std::FILE* f) const {
@@ -118,20 +117,13 @@ class JobSink : public Sink {
 
 }  // namespace
 
-ImportRunner::ImportRunner(Store& store, RunnerSettings settings, Notifier* notifier)
-    : store_(store), settings_(std::move(settings)), notifier_(notifier), writer_(std::make_unique<BatchWriter>()) {
+ImportRunner::ImportRunner(Store& store, Spool& spool, RunnerSettings settings, Notifier* notifier)
+    : store_(store), spool_(spool), settings_(std::move(settings)), notifier_(notifier),
+      writer_(std::make_unique<BatchWriter>()) {
   if (settings_.owner.empty()) settings_.owner = default_owner();
-  std::filesystem::create_directories(settings_.data_dir + "/imports");
 }
 
 ImportRunner::~ImportRunner() { stop(); }
-
-std::string ImportRunner::import_dir(const std::string& id) const { return settings_.data_dir + "/imports/" + id; }
-std::string ImportRunner::part_path(const std::string& id, std::uint32_t n) const {
-  return import_dir(id) + "/part-" + std::to_string(n);
-}
-std::string ImportRunner::errors_path(const std::string& id) const { return import_dir(id) + "/errors.csv"; }
-std::string ImportRunner::results_path(const std::string& id) const { return import_dir(id) + "/results.csv"; }
 
 void ImportRunner::start() {
   if (store_.shared()) {
@@ -208,16 +200,12 @@ void ImportRunner::loop() {
 }
 
 void ImportRunner::execute(const std::string& import_id, std::int64_t tenant) {
-  // With a shared store this server's report files are drafts of the store's: they go however
-  // the run ends (their content is in the store, or the import continues on another server).
-  struct Drafts {
-    bool shared;
-    std::string dir;
-    ~Drafts() {
-      std::error_code ec;
-      if (shared) std::filesystem::remove_all(dir, ec);
-    }
-  } drafts{store_.shared(), import_dir(import_id)};
+  // What the run leaves on this server's disk that the spool does not keep goes, however it ends.
+  struct EndRun {
+    Spool& spool;
+    const std::string& id;
+    ~EndRun() { spool.end_run(id); }
+  } end_run{spool_, import_id};
   // Time spent waiting for the store, not running: a slow import is not an outage.
   auto delay = std::chrono::milliseconds(settings_.store_retry_ms);
   std::chrono::milliseconds waited{0};
@@ -251,7 +239,7 @@ void ImportRunner::execute(const std::string& import_id, std::int64_t tenant) {
       delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(30));
     } catch (const std::exception& e) {
       log_error("import failed", {{"import", import_id}, {"error", e.what()}});
-      if (drafts.shared) keep_drafts(import_id, tenant);
+      if (store_.shared()) keep_drafts(import_id, tenant);
       record_failure(import_id, tenant, e.what());
       return;
     }
@@ -273,14 +261,7 @@ void ImportRunner::keep_drafts(const std::string& import_id, std::int64_t tenant
     log_error("cannot keep a failed import's reports", {{"import", import_id}, {"error", e.what()}});
     return;
   }
-  for (const auto& [name, path] : {std::pair{"errors.csv", errors_path(import_id)}, std::pair{"results.csv", results_path(import_id)}}) {
-    if (!std::filesystem::exists(path)) continue;
-    try {
-      store_.put_report(tenant, import_id, name, path);
-    } catch (const std::exception& e) {
-      log_error("cannot keep a failed import's report", {{"import", import_id}, {"file", name}, {"error", e.what()}});
-    }
-  }
+  spool_.keep_reports_of_failed_run(tenant, import_id);
 }
 
 void ImportRunner::record_failure(const std::string& import_id, std::int64_t tenant_id, const std::string& why) {
@@ -324,19 +305,6 @@ void ImportRunner::heartbeat() {
   }
 }
 
-bool ImportRunner::read_report(std::int64_t tenant, const std::string& import_id, bool errors,
-                               const std::function<void(std::string_view)>& each) {
-  if (store_.shared()) return store_.read_report(tenant, import_id, errors ? "errors.csv" : "results.csv", each);
-  File in(std::fopen((errors ? errors_path(import_id) : results_path(import_id)).c_str(), "rb"));
-  if (!in) return false;
-  std::vector<char> buffer(1 << 16);
-  std::size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), in.get())) > 0) each(std::string_view(buffer.data(), n));
-  // A read error is not the end of the file: the download must not look complete.
-  if (std::ferror(in.get())) throw std::runtime_error("reading the report file failed: " + std::string(std::strerror(errno)));
-  return true;
-}
-
 void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
   std::optional<ImportRecord> found = store_.import(tenant_id, import_id);
   if (!found) return;
@@ -364,9 +332,9 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
     context.existing_hashes.push_back(key_hash(tmpl.value, parts));
   });
 
-  std::filesystem::create_directories(import_dir(import_id));
-  File errors = open_for_writing(errors_path(import_id));
-  File results = open_for_writing(results_path(import_id));
+  spool_.prepare(import_id);
+  File errors = open_for_writing(spool_.report_path(import_id, ReportFile::Errors));
+  File results = open_for_writing(spool_.report_path(import_id, ReportFile::Results));
   write_all(errors.get(), errors_csv_header());
   std::vector<std::string_view> names;
   for (const Field& f : tmpl.value.fields) names.push_back(f.key);
@@ -406,29 +374,10 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
     });
   };
 
-  std::unique_ptr<char[]> buffer(new char[kChunk]);
   bool cancelled = false;
   for (const PartInfo& part : store_.parts(tenant_id, import_id)) {
-    // A part comes from the shared store whole (at most 8 MiB), or from the spool in chunks.
-    std::string held;
-    File in;
-    std::size_t at = 0;
-    if (shared) {
-      held = store_.part_data(tenant_id, import_id, part.n);
-    } else {
-      in.reset(std::fopen(part_path(import_id, part.n).c_str(), "rb"));
-      if (!in) throw std::runtime_error("its part " + std::to_string(part.n) + " is missing from the spool");
-    }
-    auto next_chunk = [&]() -> std::string_view {
-      if (shared) {
-        std::size_t n = std::min(kChunk, held.size() - at);
-        std::string_view chunk(held.data() + at, n);
-        at += n;
-        return chunk;
-      }
-      return std::string_view(buffer.get(), std::fread(buffer.get(), 1, kChunk, in.get()));
-    };
-    for (std::string_view chunk = next_chunk(); !chunk.empty(); chunk = next_chunk()) {
+    std::unique_ptr<PartReader> in = spool_.open_part(tenant_id, import_id, part.n);
+    for (std::string_view chunk = in->next(); !chunk.empty(); chunk = in->next()) {
       session.feed(chunk);
       progress.bytes_done += chunk.size();
       progress.rows_done = session.summary().rows;
@@ -466,18 +415,13 @@ void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
   store_.set_progress(tenant_id, import_id, progress);
   summary = summary_json(session.summary());
   if (std::fflush(errors.get()) != 0 || std::fflush(results.get()) != 0) throw std::runtime_error("writing the report files failed");
-  if (shared) {
-    // Any server answers errors.csv and results.csv: the files go into the store, before the
-    // status says they exist.
-    errors.reset();
-    results.reset();
-    store_.put_report(tenant_id, import_id, "errors.csv", errors_path(import_id));
-    store_.put_report(tenant_id, import_id, "results.csv", results_path(import_id));
-  }
+  errors.reset();
+  results.reset();
+  spool_.keep_reports(tenant_id, import_id);  // before the status says they exist
   store_.finish_import(import, status, summary, top_codes_json(sink.tally), status == ImportStatus::Failed ? sink.file_error : "",
                        now_seconds() + settings_.files_kept_seconds);
   forget_live(import_id);
-  remove_parts(tenant_id, import_id);  // the store has the rows and the reports; the raw upload goes
+  spool_.remove_parts(tenant_id, import_id);  // the store has the rows and the reports; the raw upload goes
   log_info("import ended", {{"import", import_id}, {"status", std::string(status_name(status))}, {"rows", std::to_string(session.summary().rows)}});
   if (notifier_) {
     std::optional<Tenant> tenant = store_.tenant(tenant_id);
@@ -501,26 +445,6 @@ std::optional<Progress> ImportRunner::progress_of(const std::string& import_id) 
   auto it = live_.find(import_id);
   if (it == live_.end()) return std::nullopt;
   return it->second;
-}
-
-void ImportRunner::remove_parts(std::int64_t tenant, const std::string& import_id) {
-  if (store_.shared()) {
-    store_.delete_part_data(tenant, import_id);
-    return;
-  }
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(import_dir(import_id), ec))
-    if (entry.path().filename().string().rfind("part-", 0) == 0) std::filesystem::remove(entry.path(), ec);
-}
-
-void ImportRunner::remove_expired_files(std::int64_t now) {
-  for (const ImportKey& expired : store_.expired_files(now)) {
-    std::error_code ec;
-    std::filesystem::remove(errors_path(expired.id), ec);
-    std::filesystem::remove(results_path(expired.id), ec);
-    store_.forget_files(expired.tenant, expired.id);
-    log_info("report files expired", {{"import", expired.id}});
-  }
 }
 
 }  // namespace rowgate::server

@@ -26,9 +26,9 @@
 namespace rowgate::server {
 
 class Notifier;
+class Spool;
 
 struct RunnerSettings {
-  std::string data_dir;                  ///< holds imports/<id>/part-N, errors.csv, results.csv
   std::size_t batch_rows = 50000;        ///< rows written per transaction (one checkpoint each)
   std::int64_t files_kept_seconds = 30 * 24 * 3600;
   std::string owner;                     ///< this runner's name in leases (shared stores); made up if empty
@@ -48,7 +48,7 @@ struct RunnerCounters {
 
 class ImportRunner {
  public:
-  ImportRunner(Store& store, RunnerSettings settings, Notifier* notifier);
+  ImportRunner(Store& store, Spool& spool, RunnerSettings settings, Notifier* notifier);
   ~ImportRunner();
   ImportRunner(const ImportRunner&) = delete;
   ImportRunner& operator=(const ImportRunner&) = delete;
@@ -60,22 +60,6 @@ class ImportRunner {
   /// Queues an import whose parts are all uploaded (status already "queued"). With a shared
   /// store this only wakes the runner: the import is claimed from the store.
   void enqueue(const std::string& import_id, std::int64_t tenant);
-
-  /// Streams a report file ("errors" or "results") to `each`; false if it is no longer kept.
-  bool read_report(std::int64_t tenant, const std::string& import_id, bool errors,
-                   const std::function<void(std::string_view)>& each);
-
-  /// Where an import's files live (on this server's disk).
-  std::string import_dir(const std::string& import_id) const;
-  std::string part_path(const std::string& import_id, std::uint32_t n) const;
-  std::string errors_path(const std::string& import_id) const;
-  std::string results_path(const std::string& import_id) const;
-
-  /// Deletes an import's spooled parts (once it has ended: they are the raw uploaded data).
-  void remove_parts(std::int64_t tenant, const std::string& import_id);
-
-  /// Deletes the errors and results files of imports whose 30 days are over.
-  void remove_expired_files(std::int64_t now);
 
   RunnerCounters& counters() { return counters_; }
 
@@ -95,6 +79,7 @@ class ImportRunner {
   void forget_live(const std::string& import_id);
 
   Store& store_;
+  Spool& spool_;
   RunnerSettings settings_;
   Notifier* notifier_;
   RunnerCounters counters_;

@@ -328,8 +328,8 @@ TEST_F(Api, AReportFileThatCannotBeReadIsAnErrorNotAnEmptyOrShortDownload) {
   std::string id = done["id"];
   ASSERT_EQ(call("GET", "/api/v1/imports/" + id + "/results.csv").status, 200);
   // The file is there but every read of it fails (a directory in its place: EISDIR).
-  std::filesystem::remove(runner_->results_path(id));
-  std::filesystem::create_directory(runner_->results_path(id));
+  std::filesystem::remove(spool_->report_path(id, ReportFile::Results));
+  std::filesystem::create_directory(spool_->report_path(id, ReportFile::Results));
   HttpResponse r = call("GET", "/api/v1/imports/" + id + "/results.csv");
   EXPECT_EQ(r.status, 500) << r.body;
   EXPECT_EQ(body_of(r)["error"]["code"], "internal");  // the cause goes to the log
@@ -363,9 +363,8 @@ TEST_F(Api, AStopWithBatchesInFlightCheckpointsAndARestartWritesEveryRowOnce) {
   EXPECT_EQ(stored, stopped->last_committed_row - 1);
 
   RunnerSettings settings;
-  settings.data_dir = (dir_ / "data").string();
   settings.batch_rows = 100;
-  ImportRunner restarted(*store_, settings, nullptr);
+  ImportRunner restarted(*store_, *spool_, settings, nullptr);
   restarted.start();
   json done = wait_for(id);
   restarted.stop();
@@ -386,8 +385,8 @@ TEST_F(Api, AnInlineTemplateIsUsedEvenWhenNamedLikeABuiltIn) {
 
 TEST_F(Api, SpooledPartsAreRemovedOnceTheImportEnds) {
   json status = run_import(prospects_csv(3), false);
-  EXPECT_FALSE(std::filesystem::exists(runner_->part_path(status["id"], 1)));
-  EXPECT_TRUE(std::filesystem::exists(runner_->results_path(status["id"])));
+  EXPECT_FALSE(std::filesystem::exists(spool_->part_path(status["id"], 1)));
+  EXPECT_TRUE(std::filesystem::exists(spool_->report_path(status["id"], ReportFile::Results)));
   EXPECT_EQ(call("PUT", "/api/v1/imports/" + status["id"].get<std::string>() + "/parts/+5", "x").status, 400);
 }
 
@@ -446,9 +445,9 @@ TEST_F(Api, ReportFilesExpire) {
   json status = run_import(prospects_csv(2), true);
   std::string id = status["id"];
   EXPECT_EQ(call("GET", "/api/v1/imports/" + id + "/errors.csv").status, 200);
-  runner_->remove_expired_files(std::time(nullptr) + 31 * 24 * 3600);
+  spool_->remove_expired(std::time(nullptr) + 31 * 24 * 3600);
   EXPECT_EQ(call("GET", "/api/v1/imports/" + id + "/errors.csv").status, 410);
-  EXPECT_FALSE(std::filesystem::exists(runner_->errors_path(id)));
+  EXPECT_FALSE(std::filesystem::exists(spool_->report_path(id, ReportFile::Errors)));
 }
 
 TEST_F(Api, StaticFilesAndNoPathTraversal) {

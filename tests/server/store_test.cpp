@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "jobs/import_runner.h"
+#include "jobs/spool.h"
 #include "store/pg_connection.h"
 #include "store/partner_scan.h"
 #include "store/query_deadline.h"
@@ -624,10 +625,10 @@ TEST_F(PgOnly, AFailedImportsReportsGoIntoTheStoreAndItsLocalDraftsAway) {
   ImportRecord r = queued_without_part_2("ana@example.com\nnot an e-mail\n");
 
   std::string data = (std::filesystem::temp_directory_path() / ("rowgate_runner_" + random_hex(4))).string();
+  SharedSpool spool(*store_, data);
   RunnerSettings settings;
-  settings.data_dir = data;
   settings.poll_ms = 20;
-  ImportRunner runner(*store_, settings, nullptr);
+  ImportRunner runner(*store_, spool, settings, nullptr);
   runner.start();
   std::optional<ImportRecord> ended;
   for (int i = 0; i < 500; ++i) {
@@ -640,8 +641,8 @@ TEST_F(PgOnly, AFailedImportsReportsGoIntoTheStoreAndItsLocalDraftsAway) {
   EXPECT_EQ(ended->status, ImportStatus::Failed);
   EXPECT_NE(ended->error.find("part 2"), std::string::npos) << ended->error;
   std::string errors, results;
-  EXPECT_TRUE(runner.read_report(a_, r.id, true, [&](std::string_view c) { errors += c; }));
-  EXPECT_TRUE(runner.read_report(a_, r.id, false, [&](std::string_view c) { results += c; }));
+  EXPECT_TRUE(spool.read_report(a_, r.id, ReportFile::Errors, [&](std::string_view c) { errors += c; }));
+  EXPECT_TRUE(spool.read_report(a_, r.id, ReportFile::Results, [&](std::string_view c) { results += c; }));
   EXPECT_NE(errors.find("invalid_email"), std::string::npos) << errors;
   EXPECT_NE(results.find("ana@example.com"), std::string::npos) << results;
   EXPECT_FALSE(std::filesystem::exists(data + "/imports/" + r.id));
@@ -656,11 +657,11 @@ TEST_F(PgOnly, ARunnerThatLostTheLeaseDoesNotOverwriteTheReportsOfTheServerThatT
   std::ofstream(theirs) << "B's complete report\n";
 
   std::string data = (std::filesystem::temp_directory_path() / ("rowgate_runner_" + random_hex(4))).string();
+  SharedSpool spool(*store_, data);
   RunnerSettings settings;
-  settings.data_dir = data;
   settings.poll_ms = 20;
   settings.batch_rows = 1000;
-  ImportRunner runner(*store_, settings, nullptr);
+  ImportRunner runner(*store_, spool, settings, nullptr);
   std::atomic<bool> taken{false};
   runner.after_batch = [&](const std::string&, std::uint64_t) {
     if (taken.exchange(true)) return;
