@@ -8,6 +8,7 @@
 
 #include "jobs/spool.h"
 #include "notify/notifier.h"
+#include "store/shared_store.h"
 #include "util/clock.h"
 #include "util/crypto.h"
 #include "util/log.h"
@@ -106,7 +107,7 @@ class LocalQueue : public ImportRunner::Queue {
 // lease apart, together with the live progress that any server shows.
 class LeasedQueue : public ImportRunner::Queue {
  public:
-  LeasedQueue(Store& store, const RunnerSettings& settings, std::function<std::optional<Progress>(const std::string&)> live)
+  LeasedQueue(SharedStore& store, const RunnerSettings& settings, std::function<std::optional<Progress>(const std::string&)> live)
       : store_(store), settings_(settings), live_(std::move(live)) {}
   ~LeasedQueue() override { stop(); }
 
@@ -199,7 +200,7 @@ class LeasedQueue : public ImportRunner::Queue {
     }
   }
 
-  Store& store_;
+  SharedStore& store_;
   const RunnerSettings& settings_;
   std::function<std::optional<Progress>(const std::string&)> live_;
   std::mutex mutex_;
@@ -217,8 +218,9 @@ ImportRunner::ImportRunner(Store& store, Spool& spool, RunnerSettings settings, 
     : store_(store), spool_(spool), settings_(std::move(settings)), notifier_(notifier),
       writer_(std::make_unique<BatchWriter>()) {
   if (settings_.owner.empty()) settings_.owner = default_owner();
-  if (store_.shared())
-    queue_ = std::make_unique<LeasedQueue>(store_, settings_, [this](const std::string& id) { return progress_of(id); });
+  // Chosen once: leases on a store several servers share, a queue of its own otherwise.
+  if (auto* shared = dynamic_cast<SharedStore*>(&store_))
+    queue_ = std::make_unique<LeasedQueue>(*shared, settings_, [this](const std::string& id) { return progress_of(id); });
   else
     queue_ = std::make_unique<LocalQueue>(store_);
 }

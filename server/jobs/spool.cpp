@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "store/shared_store.h"
 #include "util/log.h"
 
 namespace rowgate::server {
@@ -107,7 +108,7 @@ void Spool::remove_expired(std::int64_t now) {
 }
 
 std::unique_ptr<Spool> make_spool(Store& store, const std::string& data_dir) {
-  if (store.shared()) return std::make_unique<SharedSpool>(store, data_dir);
+  if (auto* shared = dynamic_cast<SharedStore*>(&store)) return std::make_unique<SharedSpool>(*shared, data_dir);
   return std::make_unique<LocalSpool>(store, data_dir);
 }
 
@@ -159,26 +160,26 @@ bool LocalSpool::read_report(std::int64_t, const std::string& import_id, ReportF
 
 // ---- In the shared store ------------------------------------------------------------------------
 
-SharedSpool::SharedSpool(Store& store, std::string data_dir) : Spool(store, std::move(data_dir)) {}
+SharedSpool::SharedSpool(SharedStore& store, std::string data_dir) : Spool(store, std::move(data_dir)), shared_(store) {}
 
 // Several servers on one database: the part goes where every server's runner reads it.
 void SharedSpool::put_part(std::int64_t tenant, const std::string& import_id, const PartInfo& part,
                            std::string_view bytes) {
-  store_.put_part_data(tenant, import_id, part, bytes);
+  shared_.put_part_data(tenant, import_id, part, bytes);
 }
 
 std::unique_ptr<PartReader> SharedSpool::open_part(std::int64_t tenant, const std::string& import_id, std::uint32_t n) {
-  return std::make_unique<HeldPart>(store_.part_data(tenant, import_id, n));
+  return std::make_unique<HeldPart>(shared_.part_data(tenant, import_id, n));
 }
 
 void SharedSpool::remove_parts(std::int64_t tenant, const std::string& import_id) {
-  store_.delete_part_data(tenant, import_id);
+  shared_.delete_part_data(tenant, import_id);
 }
 
 // Any server answers errors.csv and results.csv: the files go into the store.
 void SharedSpool::keep_reports(std::int64_t tenant, const std::string& import_id) {
   for (ReportFile file : {ReportFile::Errors, ReportFile::Results})
-    store_.put_report(tenant, import_id, std::string(report_file_name(file)), report_path(import_id, file));
+    shared_.put_report(tenant, import_id, std::string(report_file_name(file)), report_path(import_id, file));
 }
 
 void SharedSpool::keep_reports_of_failed_run(std::int64_t tenant, const std::string& import_id) {
@@ -186,7 +187,7 @@ void SharedSpool::keep_reports_of_failed_run(std::int64_t tenant, const std::str
     std::string path = report_path(import_id, file);
     if (!std::filesystem::exists(path)) continue;
     try {
-      store_.put_report(tenant, import_id, std::string(report_file_name(file)), path);
+      shared_.put_report(tenant, import_id, std::string(report_file_name(file)), path);
     } catch (const std::exception& e) {
       log_error("cannot keep a failed import's report",
                 {{"import", import_id}, {"file", std::string(report_file_name(file))}, {"error", e.what()}});
@@ -203,7 +204,7 @@ void SharedSpool::end_run(const std::string& import_id) {
 
 bool SharedSpool::read_report(std::int64_t tenant, const std::string& import_id, ReportFile file,
                               const std::function<void(std::string_view)>& each) {
-  return store_.read_report(tenant, import_id, std::string(report_file_name(file)), each);
+  return shared_.read_report(tenant, import_id, std::string(report_file_name(file)), each);
 }
 
 }  // namespace rowgate::server

@@ -19,6 +19,8 @@
 
 namespace rowgate::server {
 
+class SharedStore;
+
 enum class ReportFile { Errors, Results };
 
 /// The report file's name ("errors.csv", "results.csv"), in the spool and in the store.
@@ -104,7 +106,7 @@ class LocalSpool : public Spool {
 /// A store several servers share: parts and report files in it.
 class SharedSpool : public Spool {
  public:
-  SharedSpool(Store& store, std::string data_dir);
+  SharedSpool(SharedStore& store, std::string data_dir);
 
   void put_part(std::int64_t tenant, const std::string& import_id, const PartInfo& part, std::string_view bytes) override;
   std::unique_ptr<PartReader> open_part(std::int64_t tenant, const std::string& import_id, std::uint32_t n) override;
@@ -114,6 +116,9 @@ class SharedSpool : public Spool {
   void end_run(const std::string& import_id) override;
   bool read_report(std::int64_t tenant, const std::string& import_id, ReportFile file,
                    const std::function<void(std::string_view)>& each) override;
+
+ private:
+  SharedStore& shared_;
 };
 
 /// The spool for this store: shared when several servers may share the store, local otherwise.

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "store/store.h"
+#include "store/shared_store.h"
 
 namespace rowgate::server {
 
@@ -17,7 +17,7 @@ namespace pg {
 class Connection;
 }
 
-class PgStore : public Store {
+class PgStore : public SharedStore {
  public:
   /// `url`: a libpq URI (postgresql://USER@HOST:PORT/DATABASE?...). The role must not be a
   /// superuser nor have BYPASSRLS: row-level security would not hold for it.
@@ -59,7 +59,6 @@ class PgStore : public Store {
   std::vector<ImportKey> expired_files(std::int64_t now) override;
   void forget_files(std::int64_t tenant, const std::string& import_id) override;
 
-  bool shared() const override { return true; }
   void put_part_data(std::int64_t tenant, const std::string& import_id, const PartInfo& part,
                      std::string_view bytes) override;
   std::string part_data(std::int64_t tenant, const std::string& import_id, std::uint32_t n) override;

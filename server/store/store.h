@@ -1,5 +1,6 @@
 // The store: everything the server keeps. One interface, implemented for SQLite (one server) and
-// PostgreSQL (several servers on one database); nothing outside server/store/ writes SQL. Every
+// PostgreSQL (several servers on one database; it also answers store/shared_store.h); nothing
+// outside server/store/ writes SQL. Every
 // call about a tenant's data names the tenant (PostgreSQL also enforces it with row-level
 // security); the few calls across tenants (authentication, job claims, maintenance) say so.
 #pragma once
@@ -206,29 +207,6 @@ class Store {
   virtual std::vector<ImportKey> expired_files(std::int64_t now) = 0;
   /// Marks the import's files gone (and deletes them, when the store keeps them).
   virtual void forget_files(std::int64_t tenant, const std::string& import_id) = 0;
-
-  // Several servers on one store. A store that is not shared keeps none of this: the single
-  // server spools parts and report files to its own disk and queues imports in memory.
-  /// True when several servers may share this store: it then keeps the uploaded parts and the
-  /// report files itself, and runners claim imports under a lease.
-  virtual bool shared() const { return false; }
-  /// The bytes of an uploaded part (shared stores).
-  virtual void put_part_data(std::int64_t tenant, const std::string& import_id, const PartInfo& part,
-                             std::string_view bytes);
-  virtual std::string part_data(std::int64_t tenant, const std::string& import_id, std::uint32_t n);
-  virtual void delete_part_data(std::int64_t tenant, const std::string& import_id);
-  /// A report file ("errors.csv", "results.csv") copied from `path` into the store, replacing it.
-  virtual void put_report(std::int64_t tenant, const std::string& import_id, const std::string& name,
-                          const std::string& path);
-  /// Streams a stored report file to `each` in chunks; false if the store has none.
-  virtual bool read_report(std::int64_t tenant, const std::string& import_id, const std::string& name,
-                           const std::function<void(std::string_view)>& each);
-  /// Across tenants: claims the oldest import that is queued, or running under an expired lease,
-  /// for `owner` until `lease_seconds` from now (SELECT ... FOR UPDATE SKIP LOCKED).
-  virtual std::optional<ImportKey> claim_import(const std::string& owner, std::int64_t lease_seconds);
-  /// Extends `owner`'s lease and records live progress; false if the lease was lost.
-  virtual bool renew_lease(std::int64_t tenant, const std::string& import_id, const std::string& owner,
-                           std::int64_t lease_seconds, const Progress& progress);
 
   // Idempotency keys, per tenant, kept at least 24 hours.
   /// Reserves `key` for a new request; if the key is known, returns what is stored for it.
