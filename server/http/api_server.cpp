@@ -285,7 +285,7 @@ void ApiServer::context(Call& call, const Request& request, Response& response) 
   TemplateLoad t = builtin_template(name);
   if (!t.ok) fail(Http::Code::Not_Found, "unknown_template", "There is no template \"" + name + "\".");
   std::vector<std::uint64_t> hashes;
-  store_.for_each_key(call.tenant, name, "", [&](const std::vector<std::string_view>& parts) {
+  store_.for_each_key(call.tenant, t.value, "", [&](const std::vector<std::string_view>& parts) {
     hashes.push_back(key_hash(t.value, parts));
   });
   std::string out = "{\"template\":";

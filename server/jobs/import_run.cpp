@@ -131,7 +131,7 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
   if (!fixed.ok) throw std::runtime_error("its fixed values cannot be used: " + fixed.error);
   context.fixed = std::move(fixed.value.fixed);
   context.sets.emplace_back("groups", store_.groups(tenant_id));
-  store_.for_each_key(tenant_id, import.template_name, import.id, [&](const std::vector<std::string_view>& parts) {
+  store_.for_each_key(tenant_id, tmpl.value, import.id, [&](const std::vector<std::string_view>& parts) {
     context.existing_hashes.push_back(key_hash(tmpl.value, parts));
   });
 
@@ -163,13 +163,13 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
     auto rows = std::make_shared<std::vector<RowWrite>>(std::move(sink.batch));
     sink.batch = {};
     sink.batch.reserve(std::min<std::size_t>(settings_.batch_rows, 1 << 16));
-    writer_.submit([this, &import, &cancelled_before_commit, rows, checkpoint, progress] {
+    writer_.submit([this, &import, &tmpl, &cancelled_before_commit, rows, checkpoint, progress] {
       if (cancelled_before_commit || store_.cancel_requested(import.tenant_id, import.id)) {
         cancelled_before_commit = true;
         return;
       }
       auto t0 = std::chrono::steady_clock::now();
-      store_.commit_batch(import, *rows, checkpoint, progress);
+      store_.commit_batch(import, tmpl.value, *rows, checkpoint, progress);
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
       log_info("batch committed", {{"import", import.id}, {"rows", std::to_string(rows->size())},
                                    {"checkpoint", std::to_string(checkpoint)}, {"ms", std::to_string(ms)}});

@@ -34,7 +34,7 @@ ImportRecord read_import(const Result& r, int i) {
 
 // One COPY field: NULL for a value the row does not give, so an update keeps the stored one.
 void copy_optional(BinaryCopy& out, const RowWrite& row, std::string_view field) {
-  const std::string* v = value_of(row, field);
+  const std::string* v = field.empty() ? nullptr : value_of(row, field);
   if (v && !v->empty()) out.field(*v);
   else out.null();
 }
@@ -289,8 +289,9 @@ bool PgStore::renew_lease(std::int64_t tenant, const std::string& import_id, con
 
 // ---- The batch commit ---------------------------------------------------------------------------
 
-void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
-                           const Progress& progress) {
+void PgStore::commit_batch(const ImportRecord& import, const Template& tmpl, const std::vector<RowWrite>& rows,
+                           std::uint64_t last_row, const Progress& progress) {
+  const detail::RecordLayout layout = detail::layout_of(tmpl);  // a binding it cannot follow writes nothing
   Connection& c = connection();
   const std::int64_t now = now_seconds();
   Transaction t(c, import.tenant_id);
@@ -306,7 +307,7 @@ void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrit
                        {Param(last_row), Param(progress.rows_done), Param(progress.bytes_done), Param(now), import.id,
                         Param(import.tenant_id), import.lease_owner});
   if (held.affected() == 0) throw LeaseLost("the lease on import " + import.id + " went to another server");
-  write_batch(c, import, rows, now);
+  write_batch(c, import, layout, rows, now);
   // now() is when the transaction began: a batch that took longer than the lease would leave it
   // already expired at commit, and a server waiting on the row lock would take the import over
   // from a runner that is alive. The row is ours until commit, so this costs no wait.
@@ -316,33 +317,34 @@ void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrit
   t.commit();
 }
 
-void PgStore::write_batch(Connection& c, const ImportRecord& import, const std::vector<RowWrite>& rows,
-                          std::int64_t now) {
+void PgStore::write_batch(Connection& c, const ImportRecord& import, const detail::RecordLayout& layout,
+                          const std::vector<RowWrite>& rows, std::int64_t now) {
   if (rows.empty()) return;
-  const std::string family = family_of(import.template_name);
+  const std::string& family = layout.family;
   c.script("SET LOCAL work_mem = '64MB'");  // the batch's join and sort stay in memory
-  BinaryCopy data(rows.size() * 300);  // a prospects row takes about 280 bytes
-  if (family == "partners") {
+  BinaryCopy data(rows.size() * 300);  // a partner row takes about 280 bytes
+  if (layout.partners) {
     c.script(
         "CREATE TEMP TABLE IF NOT EXISTS stage_partners (record_key text, partner_id text, name text, email text, url text, "
-        "first_name text, last_name text, description text, country text, status text, group_name text) "
-        "ON COMMIT DELETE ROWS");
-    const bool update_only = import.template_name == "partners_update";
-    constexpr std::uint16_t kColumns = 2 + std::size(detail::kPartnerFields);  // the key, the fields, the group
+        "first_name text, last_name text, description text, country text, status text, group_name text, "
+        "email_key text) ON COMMIT DELETE ROWS");
+    const bool update_only = layout.by_partner_id;
+    // The key, the bound columns, the group, and (an update) the key of a changed e-mail.
+    constexpr std::uint16_t kColumns = 3 + detail::kPartnerBindableCount;
     for (const RowWrite& row : rows) {
       data.row(kColumns);
       data.field(row.key.empty() ? std::string_view() : std::string_view(row.key[0]));
-      for (std::size_t i = 0; i < std::size(detail::kPartnerFields); ++i) {
-        if (update_only && i == 0) data.null();  // the Partner ID finds the partner: it is not written
-        else copy_optional(data, row, detail::kPartnerFields[i]);
-      }
-      copy_optional(data, row, "Group Name");
+      for (const std::string& field : layout.fields) copy_optional(data, row, field);
+      copy_optional(data, row, layout.group_field);
+      std::optional<std::string> email_key = update_only ? detail::changed_email_key(layout, row) : std::nullopt;
+      if (email_key) data.field(*email_key);
+      else data.null();
     }
     c.copy_in("COPY stage_partners FROM STDIN (FORMAT binary)", data.finish());
     if (update_only) {
       c.exec(
           "WITH changed AS (UPDATE partners p SET name = COALESCE(s.name, p.name), email = COALESCE(s.email, p.email), "
-          "email_key = COALESCE(lower(s.email), p.email_key), url = COALESCE(s.url, p.url), "
+          "email_key = COALESCE(s.email_key, p.email_key), url = COALESCE(s.url, p.url), "
           "first_name = COALESCE(s.first_name, p.first_name), last_name = COALESCE(s.last_name, p.last_name), "
           "description = COALESCE(s.description, p.description), country = COALESCE(s.country, p.country), "
           "status = COALESCE(s.status, p.status), updated_import = $2, updated_at = $3 "

@@ -16,6 +16,9 @@ namespace rowgate::server {
 namespace pg {
 class Connection;
 }
+namespace detail {
+struct RecordLayout;
+}
 
 class PgStore : public SharedStore {
  public:
@@ -37,7 +40,7 @@ class PgStore : public SharedStore {
   std::vector<std::string> groups(std::int64_t tenant) override;
   bool add_group(std::int64_t tenant, const std::string& name) override;
   bool delete_group(std::int64_t tenant, const std::string& name) override;
-  void for_each_key(std::int64_t tenant, const std::string& template_name, const std::string& except_import,
+  void for_each_key(std::int64_t tenant, const Template& tmpl, const std::string& except_import,
                     const std::function<void(const std::vector<std::string_view>&)>& each) override;
 
   void create_import(const ImportRecord& record) override;
@@ -54,8 +57,8 @@ class PgStore : public SharedStore {
   bool cancel_requested(std::int64_t tenant, const std::string& import_id) override;
   void finish_import(const ImportRecord& import, ImportStatus status, const std::string& summary_json,
                      const std::string& top_codes_json, const std::string& error, std::int64_t files_expire_at) override;
-  void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
-                    const Progress& progress) override;
+  void commit_batch(const ImportRecord& import, const Template& tmpl, const std::vector<RowWrite>& rows,
+                    std::uint64_t last_row, const Progress& progress) override;
   std::vector<ImportKey> expired_files(std::int64_t now) override;
   void forget_files(std::int64_t tenant, const std::string& import_id) override;
 
@@ -101,8 +104,8 @@ class PgStore : public SharedStore {
   pg::Connection& connection();  ///< this thread's connection (opened on first use, reopened if broken)
   void migrate();
   /// A batch's rows, staged with COPY and merged by key, inside the caller's transaction.
-  static void write_batch(pg::Connection& c, const ImportRecord& import, const std::vector<RowWrite>& rows,
-                          std::int64_t now);
+  static void write_batch(pg::Connection& c, const ImportRecord& import, const detail::RecordLayout& layout,
+                          const std::vector<RowWrite>& rows, std::int64_t now);
 
   std::string url_;
   std::uint64_t serial_ = 0;  // tells this store's thread-local connections from an earlier one's

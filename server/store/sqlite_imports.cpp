@@ -17,7 +17,7 @@ namespace {
 
 // SQL NULL for a field the row does not give, so that an update keeps the stored value.
 void bind_optional(Statement& s, int index, const RowWrite& row, std::string_view field) {
-  const std::string* v = value_of(row, field);
+  const std::string* v = field.empty() ? nullptr : value_of(row, field);
   if (v && !v->empty()) s.bind(index, *v);
   else s.bind_null(index);
 }
@@ -168,14 +168,15 @@ void SqliteStore::finish_import(const ImportRecord& import, ImportStatus status,
   s.run();
 }
 
-void SqliteStore::commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
-                               const Progress& progress) {
+void SqliteStore::commit_batch(const ImportRecord& import, const Template& tmpl, const std::vector<RowWrite>& rows,
+                               std::uint64_t last_row, const Progress& progress) {
   Connection& c = connection();
   const std::int64_t now = now_seconds();
-  const std::string family = family_of(import.template_name);
+  const detail::RecordLayout layout = detail::layout_of(tmpl);
+  const std::string& family = layout.family;
   Transaction t(c);
-  if (family == "partners") {
-    const bool update_only = import.template_name == "partners_update";
+  if (layout.partners) {
+    const bool update_only = layout.by_partner_id;
     Statement upsert = c.prepare(
         "INSERT INTO partners (tenant_id, email_key, partner_id, name, email, url, first_name, last_name, description, "
         "country, created_import, updated_import, created_at, updated_at) "
@@ -189,7 +190,7 @@ void SqliteStore::commit_batch(const ImportRecord& import, const std::vector<Row
     Statement find = c.prepare("SELECT id FROM partners WHERE tenant_id = ? AND email_key = ?");
     Statement edit = c.prepare(
         "UPDATE partners SET name = COALESCE(?3, name), email = COALESCE(?4, email), "
-        "email_key = COALESCE(lower(?4), email_key), url = COALESCE(?5, url), first_name = COALESCE(?6, first_name), "
+        "email_key = COALESCE(?13, email_key), url = COALESCE(?5, url), first_name = COALESCE(?6, first_name), "
         "last_name = COALESCE(?7, last_name), description = COALESCE(?8, description), country = COALESCE(?9, country), "
         "status = COALESCE(?10, status), updated_import = ?11, updated_at = ?12 "
         "WHERE tenant_id = ?1 AND partner_id = ?2 RETURNING id");
@@ -201,11 +202,15 @@ void SqliteStore::commit_batch(const ImportRecord& import, const std::vector<Row
       s.reset();
       s.bind(1, import.tenant_id);
       s.bind(2, row.key.empty() ? std::string() : row.key[0]);
-      // ?3 to ?10: the fields from Partner Name to Status (an update, by Partner ID), or from
-      // Partner ID to Country (an upsert, by e-mail).
-      for (int i = 0; i < 8; ++i) bind_optional(s, 3 + i, row, detail::kPartnerFields[update_only ? i + 1 : i]);
+      // ?3 to ?10: the columns from name to status (an update, by partner_id), or from
+      // partner_id to country (an upsert, by email_key); a column no field is bound to is NULL.
+      for (int i = 0; i < 8; ++i) bind_optional(s, 3 + i, row, layout.fields[update_only ? i + 1 : i]);
       s.bind(11, import.id);
       s.bind(12, now);
+      if (update_only) {  // an e-mail changed: its key, as the core's key of it
+        if (std::optional<std::string> key = detail::changed_email_key(layout, row)) s.bind(13, *key);
+        else s.bind_null(13);
+      }
       std::int64_t partner_row = 0;
       if (update_only) {
         if (!s.step()) continue;  // an update whose partner went away meanwhile
@@ -224,7 +229,7 @@ void SqliteStore::commit_batch(const ImportRecord& import, const std::vector<Row
           partner_row = find.int64(0);
         }
       }
-      const std::string* group = value_of(row, "Group Name");
+      const std::string* group = layout.group_field.empty() ? nullptr : value_of(row, layout.group_field);
       if (group && !group->empty()) memberships.emplace_back(partner_row, group);
     }
     for (const auto& [partner_row, group] : memberships) {

@@ -193,14 +193,14 @@ bool SqliteStore::delete_group(std::int64_t tenant, const std::string& name) {
   return gone;
 }
 
-void SqliteStore::for_each_key(std::int64_t tenant, const std::string& template_name, const std::string& except_import,
+void SqliteStore::for_each_key(std::int64_t tenant, const Template& tmpl, const std::string& except_import,
                                const std::function<void(const std::vector<std::string_view>&)>& each) {
   Connection& c = connection();
-  std::string family = family_of(template_name);
+  const detail::RecordLayout layout = detail::layout_of(tmpl);
+  const std::string& family = layout.family;
   std::vector<std::string_view> parts;
-  if (family == "partners") {
-    bool by_id = template_name == "partners_update";
-    Statement s = c.prepare(by_id ? "SELECT partner_id FROM partners WHERE tenant_id = ? AND partner_id IS NOT NULL "
+  if (layout.partners) {
+    Statement s = c.prepare(layout.by_partner_id ? "SELECT partner_id FROM partners WHERE tenant_id = ? AND partner_id IS NOT NULL "
                                     "AND created_import != ?"
                                   : "SELECT email_key FROM partners WHERE tenant_id = ? AND created_import != ?");
     s.bind(1, tenant);

@@ -32,7 +32,7 @@ class SqliteStore : public Store {
   std::vector<std::string> groups(std::int64_t tenant) override;
   bool add_group(std::int64_t tenant, const std::string& name) override;
   bool delete_group(std::int64_t tenant, const std::string& name) override;
-  void for_each_key(std::int64_t tenant, const std::string& template_name, const std::string& except_import,
+  void for_each_key(std::int64_t tenant, const Template& tmpl, const std::string& except_import,
                     const std::function<void(const std::vector<std::string_view>&)>& each) override;
 
   void create_import(const ImportRecord& record) override;
@@ -49,8 +49,8 @@ class SqliteStore : public Store {
   bool cancel_requested(std::int64_t tenant, const std::string& import_id) override;
   void finish_import(const ImportRecord& import, ImportStatus status, const std::string& summary_json,
                      const std::string& top_codes_json, const std::string& error, std::int64_t files_expire_at) override;
-  void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
-                    const Progress& progress) override;
+  void commit_batch(const ImportRecord& import, const Template& tmpl, const std::vector<RowWrite>& rows,
+                    std::uint64_t last_row, const Progress& progress) override;
   std::vector<ImportKey> expired_files(std::int64_t now) override;
   void forget_files(std::int64_t tenant, const std::string& import_id) override;
 

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "jobs/import_status.h"
+#include "rowgate/template.h"
 
 namespace rowgate::server {
 
@@ -172,9 +173,10 @@ class Store {
   virtual bool add_group(std::int64_t tenant, const std::string& name) = 0;     ///< false if it exists
   virtual bool delete_group(std::int64_t tenant, const std::string& name) = 0;  ///< false if it does not
 
-  /// Calls `each` with the key parts of every stored record of the template's family, leaving
-  /// out records created by `except_import` (a resumed import sees the store as it was).
-  virtual void for_each_key(std::int64_t tenant, const std::string& template_name, const std::string& except_import,
+  /// Calls `each` with the key parts of every stored record of the template's family (as its
+  /// `store` section binds it), leaving out records created by `except_import` (a resumed import
+  /// sees the store as it was). Throws std::runtime_error for a binding the store cannot follow.
+  virtual void for_each_key(std::int64_t tenant, const Template& tmpl, const std::string& except_import,
                             const std::function<void(const std::vector<std::string_view>&)>& each) = 0;
 
   // Imports.
@@ -199,10 +201,12 @@ class Store {
   virtual void finish_import(const ImportRecord& import, ImportStatus status, const std::string& summary_json,
                              const std::string& top_codes_json, const std::string& error,
                              std::int64_t files_expire_at) = 0;
-  /// Writes the rows and moves the import's checkpoint to `last_row`, in one transaction; with a
-  /// lease owner (shared stores), only while that owner holds the lease; else LeaseLost.
-  virtual void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
-                            const Progress& progress) = 0;
+  /// Writes the rows as the import's template binds them (its `store` section; each row's key is
+  /// the core's normalised key) and moves the import's checkpoint to `last_row`, in one
+  /// transaction; with a lease owner (shared stores), only while that owner holds the lease;
+  /// else LeaseLost.
+  virtual void commit_batch(const ImportRecord& import, const Template& tmpl, const std::vector<RowWrite>& rows,
+                            std::uint64_t last_row, const Progress& progress) = 0;
   /// Across tenants: imports whose files expired before `now` (and still have them), to delete.
   virtual std::vector<ImportKey> expired_files(std::int64_t now) = 0;
   /// Marks the import's files gone (and deletes them, when the store keeps them).
@@ -246,8 +250,5 @@ class Store {
 /// Opens the store named by `spec`: "sqlite:PATH" or "postgresql://..." (a libpq URI), running its
 /// schema migrations. Throws std::runtime_error with a message.
 std::unique_ptr<Store> open_store(const std::string& spec);
-
-/// The record family a template writes to: "partners" for prospects and partners_update.
-std::string family_of(const std::string& template_name);
 
 }  // namespace rowgate::server

@@ -482,8 +482,8 @@ class FailingStore : public SqliteStore {
  public:
   using SqliteStore::SqliteStore;
   enum class Failure { Unavailable, LeaseLost, Broken };
-  void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
-                    const Progress& progress) override {
+  void commit_batch(const ImportRecord& import, const Template& tmpl, const std::vector<RowWrite>& rows,
+                    std::uint64_t last_row, const Progress& progress) override {
     int call = ++calls_;
     if (call < fail_at && slow_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms.load()));
     if (call == fail_at || (fail_after && call > fail_at)) {
@@ -491,7 +491,7 @@ class FailingStore : public SqliteStore {
       if (failure == Failure::Unavailable) throw StoreUnavailable("SQLite: database is locked");
       throw std::runtime_error("SQLite: disk I/O error");
     }
-    SqliteStore::commit_batch(import, rows, last_row, progress);
+    SqliteStore::commit_batch(import, tmpl, rows, last_row, progress);
   }
   std::vector<std::string> groups(std::int64_t tenant) override {
     if (groups_unavailable) throw StoreUnavailable("SQLite: database is locked");
