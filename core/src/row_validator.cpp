@@ -459,6 +459,12 @@ RecordResult& RowValidator::bare_result(std::uint64_t row, std::uint64_t line) {
 
 namespace rowgate {
 
+std::string stored_key_part(FieldType type, std::string_view normalised_value) {
+  std::string out;
+  detail::append_key_part(out, type, normalised_value);
+  return out;
+}
+
 std::uint64_t key_hash(const Template& tmpl, const std::vector<std::string_view>& parts) {
   std::string text;
   for (std::size_t k = 0; k < parts.size() && k < tmpl.key.size(); ++k) {

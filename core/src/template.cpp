@@ -76,6 +76,8 @@ class Reader {
         if (!value.is_array()) return fail("patterns", "must be an array of pattern objects");
         for (std::size_t i = 0; i < value.size(); ++i)
           if (!read_pattern(value[i], "patterns[" + std::to_string(i) + "]", t)) return false;
+      } else if (name == "store") {
+        if (!read_store(value, t)) return false;
       } else if (name == "description" || name == "$comment") {
         // free text for people
       } else {
@@ -105,6 +107,9 @@ class Reader {
     if (t.fields.empty() && t.patterns.empty()) return fail("fields", "must name at least one field");
     if (t.match == MatchMode::UpdateOnly && t.key.empty())
       return fail("key", "is required when match is \"update_only\"");
+    for (const auto& [field, column] : t.store.columns)
+      if (t.find_field(field) < 0)
+        return fail("store.columns", "names \"" + field + "\", which is not a field of the template");
     return true;
   }
 
@@ -126,6 +131,32 @@ class Reader {
     int idx = t.find_field(name);
     if (idx < 0) return fail(path, "names \"" + name + "\", which is not a field of the template");
     t.key.push_back(static_cast<std::uint32_t>(idx));
+    return true;
+  }
+
+  // {"family": "partners", "key": "email_key", "columns": {"Contact Email": "email", ...}}
+  bool read_store(const json& v, Template& t) {
+    if (!v.is_object()) return fail("store", "must be an object (family, key, columns)");
+    StoreBinding b;
+    for (const auto& [name, value] : v.items()) {
+      std::string p = "store." + name;
+      if (name == "family") {
+        if (!string_of(value, p, b.family)) return false;
+      } else if (name == "key") {
+        if (!string_of(value, p, b.key)) return false;
+      } else if (name == "columns") {
+        if (!value.is_object()) return fail(p, "must be an object of field: column");
+        for (const auto& [field, column] : value.items()) {
+          if (!column.is_string() || column.get_ref<const std::string&>().empty())
+            return fail(p + "." + field, "must be a column name");
+          b.columns.emplace_back(field, column.get<std::string>());
+        }
+      } else {
+        return fail(p, "is not a store property");
+      }
+    }
+    if (b.family.empty()) return fail("store.family", "is required");
+    t.store = std::move(b);
     return true;
   }
 

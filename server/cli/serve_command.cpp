@@ -12,6 +12,7 @@
 #include "cli/files.h"
 #include "http/api_server.h"
 #include "jobs/import_runner.h"
+#include "jobs/spool.h"
 #include "notify/notifier.h"
 #include "rowgate/context.h"
 #include "store/store.h"
@@ -227,16 +228,17 @@ int run_serve(const std::vector<std::string>& words) {
     notify.allow_internal_webhooks = allow_internal_webhooks;
     notify.base_url = public_url.empty() ? "http://" + settings.address + ":" + std::to_string(settings.port) : public_url;
     Notifier notifier(*store, notify);
+    // Parts and report files on this server's disk, or in a store that several servers share.
+    std::unique_ptr<Spool> spool = make_spool(*store, data);
     RunnerSettings runner_settings;
-    runner_settings.data_dir = data;
     runner_settings.lease_seconds = lease_seconds;
     runner_settings.poll_ms = std::min<std::int64_t>(1000, lease_seconds * 250);
-    ImportRunner runner(*store, runner_settings, &notifier);
-    ApiServer server(*store, runner, settings);
+    ImportRunner runner(*store, *spool, runner_settings, &notifier);
+    ApiServer server(*store, runner, *spool, settings);
     server.start();
     notifier.start();
     runner.start();
-    runner.remove_expired_files(static_cast<std::int64_t>(std::time(nullptr)));
+    spool->remove_expired(static_cast<std::int64_t>(std::time(nullptr)));
     store->expire_idempotency(static_cast<std::int64_t>(std::time(nullptr)) - 24 * 3600);
     std::string url = public_url.empty() ? "http://" + settings.address + ":" + std::to_string(server.port()) : public_url;
     std::printf("Rowgate is serving on %s\n", url.c_str());
@@ -251,7 +253,7 @@ int run_serve(const std::vector<std::string>& words) {
       if (signal_number > 0) break;
       std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
       try {
-        runner.remove_expired_files(now);
+        spool->remove_expired(now);
         store->expire_idempotency(now - 24 * 3600);
       } catch (const std::exception& e) {
         log_error("maintenance failed", {{"error", e.what()}});

@@ -46,8 +46,8 @@ Http::Method method_named(const std::string& name) {
 
 }  // namespace
 
-ApiServer::ApiServer(Store& store, ImportRunner& runner, ServerSettings settings)
-    : store_(store), runner_(runner), settings_(std::move(settings)), metrics_(std::make_unique<Metrics>()),
+ApiServer::ApiServer(Store& store, ImportRunner& runner, Spool& spool, ServerSettings settings)
+    : store_(store), runner_(runner), spool_(spool), settings_(std::move(settings)), metrics_(std::make_unique<Metrics>()),
       auth_limiter_(std::make_unique<RateLimiter>(settings_.auth_failures_per_minute / 60, settings_.auth_failure_burst)),
       router_(std::make_unique<Rest::Router>()) {
   routes();
@@ -285,7 +285,7 @@ void ApiServer::context(Call& call, const Request& request, Response& response) 
   TemplateLoad t = builtin_template(name);
   if (!t.ok) fail(Http::Code::Not_Found, "unknown_template", "There is no template \"" + name + "\".");
   std::vector<std::uint64_t> hashes;
-  store_.for_each_key(call.tenant, name, "", [&](const std::vector<std::string_view>& parts) {
+  store_.for_each_key(call.tenant, t.value, "", [&](const std::vector<std::string_view>& parts) {
     hashes.push_back(key_hash(t.value, parts));
   });
   std::string out = "{\"template\":";

@@ -28,6 +28,7 @@ namespace rowgate::server {
 
 class ImportRunner;
 class Metrics;
+class Spool;
 class RateLimiter;
 
 struct ServerSettings {
@@ -51,7 +52,7 @@ struct ServerSettings {
 
 class ApiServer {
  public:
-  ApiServer(Store& store, ImportRunner& runner, ServerSettings settings);
+  ApiServer(Store& store, ImportRunner& runner, Spool& spool, ServerSettings settings);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -111,6 +112,7 @@ class ApiServer {
 
   Store& store_;
   ImportRunner& runner_;
+  Spool& spool_;
   ServerSettings settings_;
   std::unique_ptr<Metrics> metrics_;
   std::unique_ptr<RateLimiter> auth_limiter_;

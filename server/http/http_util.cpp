@@ -1,8 +1,5 @@
 #include "http/http_util.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -114,31 +111,6 @@ std::vector<std::string> string_list(const json& doc, const char* key) {
     out.push_back(v.get<std::string>());
   }
   return out;
-}
-
-// Fsyncs a file or folder, so that what was written survives a crash.
-void sync_path(const std::string& path, bool directory) {
-  int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0) throw std::runtime_error("cannot open " + path + " to sync it");
-  int failed = ::fsync(fd) != 0 ? errno : 0;
-  ::close(fd);
-  if (failed) throw std::runtime_error("cannot sync " + path + ": " + std::strerror(failed));
-}
-
-int write_durably(const std::string& path, std::string_view data) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return errno;
-  int failed = 0;
-  while (!data.empty() && !failed) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) failed = n < 0 ? errno : EIO;
-    else data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  if (!failed && ::fsync(fd) != 0) failed = errno;  // a full disk may only say so here
-  if (::close(fd) != 0 && !failed) failed = errno;
-  if (failed) ::unlink(path.c_str());
-  return failed;
 }
 
 std::string content_type_for(const std::string& path) {

@@ -38,11 +38,6 @@ nlohmann::json parse_body(const Pistache::Rest::Request& request);
 std::string string_field(const nlohmann::json& doc, const char* key, bool required = false);
 /// A member that is a list of strings (empty when absent); 400 otherwise.
 std::vector<std::string> string_list(const nlohmann::json& doc, const char* key);
-/// Fsyncs a file or folder, so that what was written survives a crash.
-void sync_path(const std::string& path, bool directory);
-/// Writes `data` to a new file at `path` and fsyncs it; 0, or the errno of the first failure
-/// (the partial file is removed then).
-int write_durably(const std::string& path, std::string_view data);
 /// The Content-Type for a static file, by its name.
 std::string content_type_for(const std::string& path);
 

@@ -10,12 +10,9 @@
 #include "http/http_util.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include "jobs/import_runner.h"
+#include "jobs/spool.h"
 #include "rowgate/report.h"
 #include "rowgate/session.h"
 #include "util/clock.h"
@@ -46,7 +43,7 @@ std::string ApiServer::import_json(const ImportRecord& r) {
   out += ",\"dry_run\":";
   out += r.dry_run ? "true" : "false";
   out += ",\"status\":";
-  append_json_string(out, r.status);
+  append_json_string(out, status_name(r.status));
   out += ",\"progress\":{\"rows\":" + std::to_string(p.rows_done) + ",\"bytes\":" + std::to_string(p.bytes_done) +
          ",\"bytes_total\":" + std::to_string(r.bytes_total) + ",\"parts\":" + std::to_string(r.parts) +
          ",\"committed_row\":" + std::to_string(r.last_committed_row) + "}";
@@ -55,7 +52,7 @@ std::string ApiServer::import_json(const ImportRecord& r) {
   out += ",\"error\":";
   append_json_string(out, r.error);
   out += ",\"created_at\":" + std::to_string(r.created_at) + ",\"updated_at\":" + std::to_string(r.updated_at);
-  bool files = (r.status == "done" || r.status == "failed" || r.status == "cancelled") && r.files_expire_at > 0;
+  bool files = has_ended(r.status) && r.files_expire_at > 0;
   if (files) {
     out += ",\"files\":{\"errors\":\"/api/v1/imports/" + r.id + "/errors.csv\",\"results\":\"/api/v1/imports/" + r.id +
            "/results.csv\",\"expire_at\":" + std::to_string(r.files_expire_at) + "}";
@@ -132,15 +129,15 @@ void ApiServer::imports_create(Call& call, const Request& request, Response& res
   }
   try {
     r.id = random_hex(12);
-    r.status = "uploading";
+    r.status = ImportStatus::Uploading;
     r.created_at = now_seconds();
-    std::filesystem::create_directories(runner_.import_dir(r.id));
+    spool_.prepare(r.id);
     store_.create_import(r);
   } catch (...) {
     if (!idem.empty()) store_.release_idempotency(call.tenant, idem);
     throw;
   }
-  std::string reply = json({{"id", r.id}, {"status", r.status}}).dump();
+  std::string reply = json({{"id", r.id}, {"status", status_name(r.status)}}).dump();
   if (!idem.empty()) store_.finish_idempotency(call.tenant, idem, r.id, 201, reply);
   send_json(response, Http::Code::Created, reply);
 }
@@ -182,34 +179,23 @@ void ApiServer::import_part(Call& call, const Request& request, Response& respon
   const std::string& body = request.body();
   if (body.size() > settings_.max_part_bytes)
     fail(Http::Code::Request_Entity_Too_Large, "part_too_large", "A part is at most 8 MiB; split the file into more parts.");
-  if (r.status == "cancelled") fail(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
-  if (r.status != "uploading")
+  if (r.status == ImportStatus::Cancelled) fail(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
+  if (r.status != ImportStatus::Uploading)
     fail(Http::Code::Conflict, "already_started", "The import has started; its parts cannot change.");
   PartInfo part{static_cast<std::uint32_t>(n), body.size(), sha256_hex(body)};
-  if (store_.shared()) {
-    // Several servers on one database: the part goes where every server's runner reads it.
-    store_.put_part_data(r.tenant_id, r.id, part, body);
-  } else {
-    // Spool: write, fsync, rename, fsync the folder; only then record the part.
-    std::string path = runner_.part_path(r.id, part.n);
-    std::string tmp = path + ".tmp";
-    if (int err = write_durably(tmp, body)) {
-      if (err == ENOSPC || err == EDQUOT || err == EFBIG)
-        fail(Http::Code::Insufficient_Storage, "storage_full",
-             "The server has no room for this part now; nothing of it was kept. Try again later, or tell the operator.");
-      throw std::runtime_error("cannot spool " + tmp + ": " + std::strerror(err));
-    }
-    std::filesystem::rename(tmp, path);
-    sync_path(runner_.import_dir(r.id), true);
-    store_.put_part(r.tenant_id, r.id, part);
+  try {
+    spool_.put_part(r.tenant_id, r.id, part, body);
+  } catch (const SpoolFull&) {
+    fail(Http::Code::Insufficient_Storage, "storage_full",
+         "The server has no room for this part now; nothing of it was kept. Try again later, or tell the operator.");
   }
   send_json(response, Http::Code::Ok, json({{"n", part.n}, {"size", part.size}, {"sha256", part.sha256}}).dump());
 }
 
 void ApiServer::import_start(Call& call, const Request& request, Response& response) {
   ImportRecord r = find_import(store_, call.tenant, request);
-  if (r.status == "cancelled") fail(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
-  if (r.status != "uploading") fail(Http::Code::Conflict, "already_started", "The import was started already.");
+  if (r.status == ImportStatus::Cancelled) fail(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
+  if (r.status != ImportStatus::Uploading) fail(Http::Code::Conflict, "already_started", "The import was started already.");
   std::vector<PartInfo> parts = store_.parts(r.tenant_id, r.id);
   if (parts.empty()) fail(Http::Code::Unprocessable_Entity, "no_parts", "Upload the file (PUT .../parts/1 and on) before starting.");
   std::uint64_t total = 0;
@@ -219,10 +205,10 @@ void ApiServer::import_start(Call& call, const Request& request, Response& respo
     total += parts[i].size;
   }
   store_.set_start(r.tenant_id, r.id, parts.size(), total);
-  if (!store_.set_status(r.tenant_id, r.id, "queued", {"uploading"}))
+  if (!store_.set_status(r.tenant_id, r.id, ImportStatus::Queued, sources_of(ImportStatus::Queued)))
     fail(Http::Code::Conflict, "already_started", "The import was started already.");
   runner_.enqueue(r.id, r.tenant_id);
-  r.status = "queued";
+  r.status = ImportStatus::Queued;
   r.parts = parts.size();
   r.bytes_total = total;
   send_json(response, Http::Code::Accepted, import_json(r));
@@ -230,13 +216,14 @@ void ApiServer::import_start(Call& call, const Request& request, Response& respo
 
 void ApiServer::import_cancel(Call& call, const Request& request, Response& response) {
   ImportRecord r = find_import(store_, call.tenant, request);
-  if (store_.set_status(r.tenant_id, r.id, "cancelled", {"uploading", "queued"})) {
-    r.status = "cancelled";
-    runner_.remove_parts(r.tenant_id, r.id);
-  } else if (r.status == "validating" || r.status == "committing") {
+  if (store_.set_status(r.tenant_id, r.id, ImportStatus::Cancelled, statuses_where(cancels_at_once))) {
+    r.status = ImportStatus::Cancelled;
+    spool_.remove_parts(r.tenant_id, r.id);
+  } else if (is_running(r.status)) {
     store_.request_cancel(r.tenant_id, r.id);  // the runner stops after the chunk in hand
   } else {
-    fail(Http::Code::Conflict, "finished", "The import has ended (" + r.status + "); there is nothing to cancel.");
+    fail(Http::Code::Conflict, "finished",
+         "The import has ended (" + std::string(status_name(r.status)) + "); there is nothing to cancel.");
   }
   std::optional<ImportRecord> now = store_.import(call.tenant, r.id);
   send_json(response, Http::Code::Accepted, import_json(now ? *now : r));
@@ -251,9 +238,9 @@ void ApiServer::import_results(Call& call, const Request& request, Response& res
 
 void ApiServer::import_file(Call& call, const Request& request, Response& response, bool errors) {
   ImportRecord r = find_import(store_, call.tenant, request);
-  if (r.status != "done" && r.status != "failed" && r.status != "cancelled")
+  if (!has_ended(r.status))
     fail(Http::Code::Conflict, "not_finished", "The import has not ended; its files come when it does.");
-  if (r.files_expire_at == 0 && r.status == "cancelled" && r.bytes_total == 0)
+  if (r.files_expire_at == 0 && r.status == ImportStatus::Cancelled && r.bytes_total == 0)
     fail(Http::Code::Conflict, "never_ran", "The import was cancelled before it ran; it has no files.");
   if (r.files_expire_at == 0 || r.files_expire_at < now_seconds())
     fail(Http::Code::Gone, "expired", "This import's files were removed after 30 days.");
@@ -261,7 +248,7 @@ void ApiServer::import_file(Call& call, const Request& request, Response& respon
   // that a file no longer kept is still a 410.
   std::optional<Http::ResponseStream> stream;
   try {
-    runner_.read_report(r.tenant_id, r.id, errors, [&](std::string_view chunk) {
+    spool_.read_report(r.tenant_id, r.id, errors ? ReportFile::Errors : ReportFile::Results, [&](std::string_view chunk) {
       if (!stream) {
         response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
         add_header(response, "Content-Disposition",

@@ -1,45 +1,48 @@
 #include "jobs/import_runner.h"
 
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
-#include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <memory>
+#include <deque>
 #include <stdexcept>
 
+#include "jobs/spool.h"
 #include "notify/notifier.h"
-#include "rowgate/report.h"
-#include "rowgate/session.h"
+#include "store/shared_store.h"
 #include "util/clock.h"
 #include "util/crypto.h"
 #include "util/log.h"
 
 namespace rowgate::server {
-namespace {
 
-constexpr std::size_t kChunk = 1 << 20;
-
-struct FileCloser {
-  void operator()(std::FILE* f) const {
-    if (f) std::fclose(f);
-  }
+// Where the imports to run come from, and how the runner holds the one in hand.
+class ImportRunner::Queue {
+ public:
+  virtual ~Queue() = default;
+  /// Begins: takes up what a previous process left unfinished, or starts renewing leases.
+  virtual void start() = 0;
+  /// Ends every wait in take(); takes nothing more.
+  virtual void stop() = 0;
+  /// An import whose parts are all uploaded.
+  virtual void push(const ImportKey& import) = 0;
+  /// The next import to run, waiting for one; nullopt once stopped.
+  virtual std::optional<ImportKey> take() = 0;
+  /// The run of `import` on this server is over, however it ended.
+  virtual void ended(const ImportKey& import) = 0;
+  /// The name the runner writes under (a lease's owner); empty without leases.
+  virtual const std::string& owner() const = 0;
+  /// True once the lease on the import in hand was found to be another server's.
+  virtual bool lost() const = 0;
+  /// Whether the runner waits for a store that is unavailable for now and resumes the import
+  /// itself, or lets it go to whichever server claims it once its lease has expired.
+  virtual bool waits_out_outages() const = 0;
+  /// Holds `import` a while longer (its lease renewed); false if it is another server's now.
+  virtual bool hold(const ImportKey& import) = 0;
+  /// Lets `import` go at once (a shutdown), its progress recorded.
+  virtual void release(const ImportKey& import, const Progress& progress) = 0;
 };
-using File = std::unique_ptr<std::FILE, FileCloser>;
 
-File open_for_writing(const std::string& path) {
-  File f(std::fopen(path.c_str(), "wb"));
-  if (!f) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
-  return f;
-}
-
-void write_all(std::FILE* f, std::string_view text) {
-  if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) throw std::runtime_error("writing a report file failed");
-}
+namespace {
 
 std::string default_owner() {
   char host[256] = {};
@@ -47,103 +50,185 @@ std::string default_owner() {
   return std::string(host) + ":" + std::to_string(::getpid()) + ":" + random_hex(4);
 }
 
-std::string top_codes_json(const CodeTally& tally) {
-  std::string out = "[";
-  bool first = true;
-  for (const auto& e : tally.top(10)) {
-    if (!first) out.push_back(',');
-    first = false;
-    out += "{\"code\":";
-    append_json_string(out, e.code);
-    out += ",\"severity\":";
-    append_json_string(out, severity_name(e.severity));
-    out += ",\"count\":" + std::to_string(e.count) + ",\"rows\":[";
-    for (std::size_t i = 0; i < e.rows.size(); ++i) out += (i ? "," : "") + std::to_string(e.rows[i]);
-    out += "]}";
-  }
-  out.push_back(']');
-  return out;
-}
-
-// What the core finds, routed: errors and results to their files, valid rows to the batch.
-class JobSink : public Sink {
+// A store of one server: the queue is in memory, and a restarted server takes up the imports
+// that the store says are unfinished.
+class LocalQueue : public ImportRunner::Queue {
  public:
-  JobSink(std::FILE* errors, std::FILE* results, std::size_t value_columns, bool dry_run, std::uint64_t committed,
-          RunnerCounters& counters)
-      : errors_(errors), results_(results), columns_(value_columns), dry_run_(dry_run), committed_(committed),
-        counters_(counters) {}
+  explicit LocalQueue(Store& store) : store_(store) {}
 
-  void on_finding(const Finding& f) override {
-    tally.add(f);
-    if (is_file_level(f) && f.severity == Severity::Error && file_error.empty()) file_error = f.message;
-    write_all(errors_, errors_csv_line(f));
-  }
-
-  void on_record(const RecordResult& r) override {
-    line_.clear();
-    append_results_csv_line(line_, r, columns_);
-    write_all(results_, line_);
-    last_row = r.row;
-    switch (r.outcome) {
-      case Outcome::Create: ++counters_.rows_create; break;
-      case Outcome::Update: ++counters_.rows_update; break;
-      case Outcome::Duplicate: ++counters_.rows_duplicate; break;
-      case Outcome::Error: ++counters_.rows_error; break;
+  void start() override {
+    for (const ImportRecord& r : store_.unfinished_imports()) {
+      log_info("resuming import", {{"import", r.id},
+                                   {"status", std::string(status_name(r.status))},
+                                   {"checkpoint", std::to_string(r.last_committed_row)}});
+      push(ImportKey{r.tenant_id, r.id});
     }
-    bool valid = r.outcome == Outcome::Create || r.outcome == Outcome::Update;
-    if (dry_run_ || !valid || r.row <= committed_) return;  // rows up to the checkpoint are stored already
-    RowWrite w;
-    w.row = r.row;
-    w.update = r.outcome == Outcome::Update;
-    w.key.assign(r.key.begin(), r.key.end());
-    for (const ResultValue& v : r.values)
-      if (v.present && v.valid) w.values.emplace_back(std::string(v.field), std::string(v.value));
-    batch.push_back(std::move(w));
   }
-
-  CodeTally tally;
-  std::vector<RowWrite> batch;
-  std::uint64_t last_row = 0;
-  std::string file_error;
+  void stop() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+  }
+  void push(const ImportKey& import) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back(import);
+    }
+    wake_.notify_all();
+  }
+  std::optional<ImportKey> take() override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (stopping_) return std::nullopt;
+    ImportKey next = queue_.front();
+    queue_.pop_front();
+    return next;
+  }
+  void ended(const ImportKey&) override {}
+  const std::string& owner() const override { return no_owner_; }
+  bool lost() const override { return false; }
+  bool waits_out_outages() const override { return true; }
+  bool hold(const ImportKey&) override { return true; }
+  void release(const ImportKey&, const Progress&) override {}  // taken up at the next start
 
  private:
-  std::FILE* errors_;
-  std::FILE* results_;
-  std::string line_;
-  std::size_t columns_;
-  bool dry_run_;
-  std::uint64_t committed_;
-  RunnerCounters& counters_;
+  Store& store_;
+  const std::string no_owner_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<ImportKey> queue_;
+  bool stopping_ = false;
+};
+
+// A store several servers share: any server may run any import. The runner claims the oldest
+// one that is free (or whose runner died) under a lease, which a heartbeat renews a third of the
+// lease apart, together with the live progress that any server shows.
+class LeasedQueue : public ImportRunner::Queue {
+ public:
+  LeasedQueue(SharedStore& store, const RunnerSettings& settings, std::function<std::optional<Progress>(const std::string&)> live)
+      : store_(store), settings_(settings), live_(std::move(live)) {}
+  ~LeasedQueue() override { stop(); }
+
+  void start() override {
+    log_info("claiming imports from the shared store",
+             {{"owner", settings_.owner}, {"lease_seconds", std::to_string(settings_.lease_seconds)}});
+    heartbeat_ = std::thread([this] { heartbeat(); });
+  }
+  void stop() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (heartbeat_.joinable()) heartbeat_.join();
+  }
+  void push(const ImportKey&) override {  // only a wake-up call: the store says what to run
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      woken_ = true;
+    }
+    wake_.notify_all();
+  }
+  std::optional<ImportKey> take() override {
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (stopping_) return std::nullopt;
+      }
+      std::optional<ImportKey> claimed;
+      try {
+        claimed = store_.claim_import(settings_.owner, settings_.lease_seconds);
+      } catch (const std::exception& e) {
+        log_error("cannot claim an import", {{"error", e.what()}});
+      }
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (claimed) {
+        log_info("claimed import", {{"import", claimed->id}, {"owner", settings_.owner}});
+        current_ = *claimed;
+        lost_ = false;
+        return claimed;
+      }
+      wake_.wait_for(lock, std::chrono::milliseconds(settings_.poll_ms), [this] { return stopping_ || woken_; });
+      woken_ = false;
+    }
+  }
+  void ended(const ImportKey&) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    current_ = ImportKey{};
+  }
+  const std::string& owner() const override { return settings_.owner; }
+  bool lost() const override { return lost_; }
+  bool waits_out_outages() const override { return false; }
+
+  // A failed import's report files go into the store only under the lease, renewed first: a
+  // server that has lost it must not overwrite the reports of the server that took the import
+  // over (the renewed lease keeps any other from claiming it while the files are copied).
+  bool hold(const ImportKey& import) override {
+    try {
+      if (store_.renew_lease(import.tenant, import.id, settings_.owner, settings_.lease_seconds, Progress{})) return true;
+      log_info("a failed import's reports are not kept: its lease went to another server", {{"import", import.id}});
+    } catch (const std::exception& e) {
+      log_error("cannot keep a failed import's reports", {{"import", import.id}, {"error", e.what()}});
+    }
+    return false;
+  }
+  void release(const ImportKey& import, const Progress& progress) override {
+    store_.renew_lease(import.tenant, import.id, settings_.owner, 0, progress);
+  }
+
+ private:
+  // A renewal that finds the lease gone tells the run to stop (lost()).
+  void heartbeat() {
+    const auto period = std::chrono::milliseconds(std::max<std::int64_t>(100, settings_.lease_seconds * 1000 / 3));
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopping_) {
+      wake_.wait_for(lock, period, [this] { return stopping_; });
+      if (stopping_ || current_.id.empty()) continue;
+      ImportKey job = current_;
+      lock.unlock();
+      Progress progress = live_(job.id).value_or(Progress{});
+      bool held = true;
+      try {
+        held = store_.renew_lease(job.tenant, job.id, settings_.owner, settings_.lease_seconds, progress);
+      } catch (const std::exception& e) {
+        log_error("cannot renew the lease", {{"import", job.id}, {"error", e.what()}});
+      }
+      lock.lock();
+      if (!held && current_.id == job.id) lost_ = true;
+    }
+  }
+
+  SharedStore& store_;
+  const RunnerSettings& settings_;
+  std::function<std::optional<Progress>(const std::string&)> live_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::thread heartbeat_;
+  ImportKey current_;
+  std::atomic<bool> lost_{false};
 };
 
 }  // namespace
 
-ImportRunner::ImportRunner(Store& store, RunnerSettings settings, Notifier* notifier)
-    : store_(store), settings_(std::move(settings)), notifier_(notifier), writer_(std::make_unique<BatchWriter>()) {
+ImportRunner::ImportRunner(Store& store, Spool& spool, RunnerSettings settings, Notifier* notifier)
+    : store_(store), spool_(spool), settings_(std::move(settings)), notifier_(notifier),
+      writer_(std::make_unique<BatchWriter>()) {
   if (settings_.owner.empty()) settings_.owner = default_owner();
-  std::filesystem::create_directories(settings_.data_dir + "/imports");
+  // Chosen once: leases on a store several servers share, a queue of its own otherwise.
+  if (auto* shared = dynamic_cast<SharedStore*>(&store_))
+    queue_ = std::make_unique<LeasedQueue>(*shared, settings_, [this](const std::string& id) { return progress_of(id); });
+  else
+    queue_ = std::make_unique<LocalQueue>(store_);
 }
 
 ImportRunner::~ImportRunner() { stop(); }
 
-std::string ImportRunner::import_dir(const std::string& id) const { return settings_.data_dir + "/imports/" + id; }
-std::string ImportRunner::part_path(const std::string& id, std::uint32_t n) const {
-  return import_dir(id) + "/part-" + std::to_string(n);
-}
-std::string ImportRunner::errors_path(const std::string& id) const { return import_dir(id) + "/errors.csv"; }
-std::string ImportRunner::results_path(const std::string& id) const { return import_dir(id) + "/results.csv"; }
-
 void ImportRunner::start() {
-  if (store_.shared()) {
-    log_info("claiming imports from the shared store",
-             {{"owner", settings_.owner}, {"lease_seconds", std::to_string(settings_.lease_seconds)}});
-    heartbeat_ = std::thread([this] { heartbeat(); });
-  } else {
-    for (const ImportRecord& r : store_.unfinished_imports()) {
-      log_info("resuming import", {{"import", r.id}, {"status", r.status}, {"checkpoint", std::to_string(r.last_committed_row)}});
-      enqueue(r.id, r.tenant_id);
-    }
-  }
+  queue_->start();
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -153,345 +238,106 @@ void ImportRunner::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  beat_.notify_all();
+  queue_->stop();
   if (thread_.joinable()) thread_.join();
-  if (heartbeat_.joinable()) heartbeat_.join();
 }
 
-void ImportRunner::enqueue(const std::string& import_id, std::int64_t tenant) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    queue_.emplace_back(import_id, tenant);
-  }
-  wake_.notify_all();
-}
+void ImportRunner::enqueue(const std::string& import_id, std::int64_t tenant) { queue_->push(ImportKey{tenant, import_id}); }
 
 void ImportRunner::loop() {
   while (!stopping_) {
-    std::pair<std::string, std::int64_t> job;
-    if (store_.shared()) {
-      // Any server may run any import: claim the oldest one that is free (or whose runner died).
-      std::optional<ImportKey> claimed;
-      try {
-        claimed = store_.claim_import(settings_.owner, settings_.lease_seconds);
-      } catch (const std::exception& e) {
-        log_error("cannot claim an import", {{"error", e.what()}});
-      }
-      if (!claimed) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait_for(lock, std::chrono::milliseconds(settings_.poll_ms), [this] { return stopping_ || !queue_.empty(); });
-        queue_.clear();  // only a wake-up call: the store says what to run
-        continue;
-      }
-      log_info("claimed import", {{"import", claimed->id}, {"owner", settings_.owner}});
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        current_ = *claimed;
-        lease_lost_ = false;
-      }
-      execute(claimed->id, claimed->tenant);
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        current_ = ImportKey{};
-      }
-      continue;
-    }
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (stopping_) return;
-      job = queue_.front();
-      queue_.pop_front();
-    }
-    execute(job.first, job.second);
+    std::optional<ImportKey> next = queue_->take();
+    if (!next) return;
+    execute(*next);
+    queue_->ended(*next);
   }
 }
 
-void ImportRunner::execute(const std::string& import_id, std::int64_t tenant) {
-  // With a shared store this server's report files are drafts of the store's: they go however
-  // the run ends (their content is in the store, or the import continues on another server).
-  struct Drafts {
-    bool shared;
-    std::string dir;
-    ~Drafts() {
-      std::error_code ec;
-      if (shared) std::filesystem::remove_all(dir, ec);
-    }
-  } drafts{store_.shared(), import_dir(import_id)};
+void ImportRunner::execute(const ImportKey& import) {
+  // What the run leaves on this server's disk that the spool does not keep goes, however it ends.
+  struct EndRun {
+    Spool& spool;
+    const std::string& id;
+    ~EndRun() { spool.end_run(id); }
+  } end_run{spool_, import.id};
+  ImportRun run(store_, spool_, *writer_, settings_, counters_, notifier_, *this);
   // Time spent waiting for the store, not running: a slow import is not an outage.
   auto delay = std::chrono::milliseconds(settings_.store_retry_ms);
   std::chrono::milliseconds waited{0};
   for (;;) {
     try {
-      run(import_id, tenant);
+      run(import, queue_->owner());
       return;
     } catch (const LeaseLost& e) {
       // Another server holds the import now and resumes it from the checkpoint; we wrote nothing.
-      log_info("lease lost; the import continues elsewhere", {{"import", import_id}, {"why", e.what()}});
-      forget_live(import_id);
+      log_info("lease lost; the import continues elsewhere", {{"import", import.id}, {"why", e.what()}});
+      forget_progress(import.id);
       return;
     } catch (const StoreUnavailable& e) {
       // The batch in hand was not committed: run again, the import resumes from its checkpoint.
-      // A shared store's import goes back to whichever server claims it once the lease expires.
-      if (store_.shared()) {
-        log_error("store unavailable; the import is resumed when claimed again", {{"import", import_id}, {"error", e.what()}});
-        forget_live(import_id);
+      // Under a lease the import goes back to whichever server claims it once the lease expires.
+      if (!queue_->waits_out_outages()) {
+        log_error("store unavailable; the import is resumed when claimed again", {{"import", import.id}, {"error", e.what()}});
+        forget_progress(import.id);
         return;
       }
       if (waited + delay > std::chrono::seconds(settings_.store_outage_seconds)) {
-        log_error("import failed", {{"import", import_id}, {"error", e.what()}});
-        record_failure(import_id, tenant, std::string(e.what()) + " (the store stayed unavailable)");
+        log_error("import failed", {{"import", import.id}, {"error", e.what()}});
+        record_failure(import, std::string(e.what()) + " (the store stayed unavailable)");
         return;
       }
       log_error("store unavailable; the import resumes from its checkpoint",
-                {{"import", import_id}, {"error", e.what()}, {"retry_ms", std::to_string(delay.count())}});
+                {{"import", import.id}, {"error", e.what()}, {"retry_ms", std::to_string(delay.count())}});
       std::unique_lock<std::mutex> lock(mutex_);
       if (wake_.wait_for(lock, delay, [this] { return stopping_.load(); })) return;  // resumed on restart
       waited += delay;
       delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(30));
     } catch (const std::exception& e) {
-      log_error("import failed", {{"import", import_id}, {"error", e.what()}});
-      if (drafts.shared) keep_drafts(import_id, tenant);
-      record_failure(import_id, tenant, e.what());
+      log_error("import failed", {{"import", import.id}, {"error", e.what()}});
+      // A failed import's report files say what was found before it stopped: they are kept as a
+      // finished import's are, as far as the store lets them (it may be what failed).
+      if (queue_->hold(import)) spool_.keep_reports_of_failed_run(import.tenant, import.id);
+      record_failure(import, e.what());
       return;
     }
   }
 }
 
-// A failed import's report files say what was found before it stopped; with a shared store they
-// go into the store, as a finished import's do, so that any server answers them. As far as the
-// store lets them: it may be what failed. Only under the lease, renewed first: a server that
-// has lost it must not overwrite the reports of the server that took the import over (the
-// renewed lease keeps any other from claiming it while the files are copied).
-void ImportRunner::keep_drafts(const std::string& import_id, std::int64_t tenant) {
-  try {
-    if (!store_.renew_lease(tenant, import_id, settings_.owner, settings_.lease_seconds, Progress{})) {
-      log_info("a failed import's reports are not kept: its lease went to another server", {{"import", import_id}});
-      return;
-    }
-  } catch (const std::exception& e) {
-    log_error("cannot keep a failed import's reports", {{"import", import_id}, {"error", e.what()}});
-    return;
-  }
-  for (const auto& [name, path] : {std::pair{"errors.csv", errors_path(import_id)}, std::pair{"results.csv", results_path(import_id)}}) {
-    if (!std::filesystem::exists(path)) continue;
-    try {
-      store_.put_report(tenant, import_id, name, path);
-    } catch (const std::exception& e) {
-      log_error("cannot keep a failed import's report", {{"import", import_id}, {"file", name}, {"error", e.what()}});
-    }
-  }
-}
-
-void ImportRunner::record_failure(const std::string& import_id, std::int64_t tenant_id, const std::string& why) {
-  forget_live(import_id);  // whatever the store says next, this server runs the import no more
+void ImportRunner::record_failure(const ImportKey& import, const std::string& why) {
+  forget_progress(import.id);  // whatever the store says next, this server runs the import no more
   try {
     ImportRecord failed;
-    failed.id = import_id;
-    failed.tenant_id = tenant_id;
-    if (store_.shared()) failed.lease_owner = settings_.owner;
-    store_.finish_import(failed, "failed", "", "", "the import stopped: " + why, now_seconds() + settings_.files_kept_seconds);
-    std::optional<Tenant> tenant = store_.tenant(tenant_id);
-    std::optional<ImportRecord> ended = store_.import(tenant_id, import_id);
+    failed.id = import.id;
+    failed.tenant_id = import.tenant;
+    failed.lease_owner = queue_->owner();
+    store_.finish_import(failed, ImportStatus::Failed, "", "", "the import stopped: " + why,
+                         now_seconds() + settings_.files_kept_seconds);
+    std::optional<Tenant> tenant = store_.tenant(import.tenant);
+    std::optional<ImportRecord> ended = store_.import(import.tenant, import.id);
     if (notifier_ && tenant && ended) notifier_->import_finished(*tenant, *ended);
   } catch (const LeaseLost& e) {
-    log_info("the failure is not recorded: the import went to another server", {{"import", import_id}, {"why", e.what()}});
+    log_info("the failure is not recorded: the import went to another server", {{"import", import.id}, {"why", e.what()}});
   } catch (const std::exception& again) {
-    log_error("cannot record the failure", {{"import", import_id}, {"error", again.what()}});
+    log_error("cannot record the failure", {{"import", import.id}, {"error", again.what()}});
   }
 }
 
-// Renews the lease of the import in hand a third of the lease apart, and with it the progress
-// that any server shows. A renewal that finds the lease gone tells run() to stop.
-void ImportRunner::heartbeat() {
-  const auto period = std::chrono::milliseconds(std::max<std::int64_t>(100, settings_.lease_seconds * 1000 / 3));
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!stopping_) {
-    beat_.wait_for(lock, period, [this] { return stopping_.load(); });
-    if (stopping_ || current_.id.empty()) continue;
-    ImportKey job = current_;
-    Progress progress;
-    if (auto it = live_.find(job.id); it != live_.end()) progress = it->second;
-    lock.unlock();
-    bool held = true;
-    try {
-      held = store_.renew_lease(job.tenant, job.id, settings_.owner, settings_.lease_seconds, progress);
-    } catch (const std::exception& e) {
-      log_error("cannot renew the lease", {{"import", job.id}, {"error", e.what()}});
-    }
-    lock.lock();
-    if (!held && current_.id == job.id) lease_lost_ = true;
-  }
+void ImportRunner::check_held(const ImportKey& import) {
+  if (queue_->lost()) throw LeaseLost("the heartbeat found the lease on import " + import.id + " gone");
 }
 
-bool ImportRunner::read_report(std::int64_t tenant, const std::string& import_id, bool errors,
-                               const std::function<void(std::string_view)>& each) {
-  if (store_.shared()) return store_.read_report(tenant, import_id, errors ? "errors.csv" : "results.csv", each);
-  File in(std::fopen((errors ? errors_path(import_id) : results_path(import_id)).c_str(), "rb"));
-  if (!in) return false;
-  std::vector<char> buffer(1 << 16);
-  std::size_t n;
-  while ((n = std::fread(buffer.data(), 1, buffer.size(), in.get())) > 0) each(std::string_view(buffer.data(), n));
-  // A read error is not the end of the file: the download must not look complete.
-  if (std::ferror(in.get())) throw std::runtime_error("reading the report file failed: " + std::string(std::strerror(errno)));
-  return true;
+void ImportRunner::release(const ImportKey& import, const Progress& progress) { queue_->release(import, progress); }
+
+void ImportRunner::batch_committed(const std::string& import_id, std::uint64_t last_row) {
+  if (after_batch) after_batch(import_id, last_row);
 }
 
-void ImportRunner::run(const std::string& import_id, std::int64_t tenant_id) {
-  std::optional<ImportRecord> found = store_.import(tenant_id, import_id);
-  if (!found) return;
-  ImportRecord import = *found;
-  const bool shared = store_.shared();
-  if (shared) import.lease_owner = settings_.owner;
-  const std::string phase = import.dry_run ? "validating" : "committing";
-  if (!store_.set_status(tenant_id, import_id, phase, {"queued", "validating", "committing"})) return;  // cancelled meanwhile
-
-  TemplateLoad tmpl = parse_template(import.template_json);
-  if (!tmpl.ok) throw std::runtime_error("its template cannot be used: " + tmpl.error);
-  Options options;
-  Status parsed = parse_options_json(import.options_json, &options);
-  if (!parsed.ok) throw std::runtime_error("its options cannot be used: " + parsed.message);
-  options.want_values = true;
-
-  // The context: the tenant's groups, and the keys stored before this import began (a resumed
-  // import must not see its own earlier batches as existing records).
-  Context context;
-  ContextLoad fixed = parse_context("{\"fixed\": " + (import.fixed_json.empty() ? std::string("{}") : import.fixed_json) + "}");
-  if (!fixed.ok) throw std::runtime_error("its fixed values cannot be used: " + fixed.error);
-  context.fixed = std::move(fixed.value.fixed);
-  context.sets.emplace_back("groups", store_.groups(tenant_id));
-  store_.for_each_key(tenant_id, import.template_name, import.id, [&](const std::vector<std::string_view>& parts) {
-    context.existing_hashes.push_back(key_hash(tmpl.value, parts));
-  });
-
-  std::filesystem::create_directories(import_dir(import_id));
-  File errors = open_for_writing(errors_path(import_id));
-  File results = open_for_writing(results_path(import_id));
-  write_all(errors.get(), errors_csv_header());
-  std::vector<std::string_view> names;
-  for (const Field& f : tmpl.value.fields) names.push_back(f.key);
-  write_all(results.get(), results_csv_header(names));
-
-  JobSink sink(errors.get(), results.get(), tmpl.value.fields.size(), import.dry_run, import.last_committed_row, counters_);
-  Session session(tmpl.value, context, options, sink);
-  if (!session.status().ok) throw std::runtime_error(session.status().message);
-
-  // Valid rows are committed in batches on the writer's thread while the core validates the
-  // next batch; each batch and its checkpoint go in one transaction, in order. A cancel seen by
-  // the writer stops the batches not yet begun.
-  Progress progress;
-  std::atomic<bool> cancelled_before_commit{false};
-  struct Abandon {  // leaving early: the batch in hand ends before what it refers to goes
-    BatchWriter& writer;
-    ~Abandon() { writer.abandon(); }
-  } abandon_on_exit{*writer_};
-  auto flush = [&](bool force) {
-    if (import.dry_run) return;  // nothing to write; live progress is in memory
-    if (sink.batch.size() < settings_.batch_rows && !force) return;
-    std::uint64_t checkpoint = std::max(sink.last_row, import.last_committed_row);
-    auto rows = std::make_shared<std::vector<RowWrite>>(std::move(sink.batch));
-    sink.batch = {};
-    sink.batch.reserve(std::min<std::size_t>(settings_.batch_rows, 1 << 16));
-    writer_->submit([this, &import, &cancelled_before_commit, rows, checkpoint, progress] {
-      if (cancelled_before_commit || store_.cancel_requested(import.tenant_id, import.id)) {
-        cancelled_before_commit = true;
-        return;
-      }
-      auto t0 = std::chrono::steady_clock::now();
-      store_.commit_batch(import, *rows, checkpoint, progress);
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
-      log_info("batch committed", {{"import", import.id}, {"rows", std::to_string(rows->size())},
-                                   {"checkpoint", std::to_string(checkpoint)}, {"ms", std::to_string(ms)}});
-      if (after_batch) after_batch(import.id, checkpoint);
-    });
-  };
-
-  std::unique_ptr<char[]> buffer(new char[kChunk]);
-  bool cancelled = false;
-  for (const PartInfo& part : store_.parts(tenant_id, import_id)) {
-    // A part comes from the shared store whole (at most 8 MiB), or from the spool in chunks.
-    std::string held;
-    File in;
-    std::size_t at = 0;
-    if (shared) {
-      held = store_.part_data(tenant_id, import_id, part.n);
-    } else {
-      in.reset(std::fopen(part_path(import_id, part.n).c_str(), "rb"));
-      if (!in) throw std::runtime_error("its part " + std::to_string(part.n) + " is missing from the spool");
-    }
-    auto next_chunk = [&]() -> std::string_view {
-      if (shared) {
-        std::size_t n = std::min(kChunk, held.size() - at);
-        std::string_view chunk(held.data() + at, n);
-        at += n;
-        return chunk;
-      }
-      return std::string_view(buffer.get(), std::fread(buffer.get(), 1, kChunk, in.get()));
-    };
-    for (std::string_view chunk = next_chunk(); !chunk.empty(); chunk = next_chunk()) {
-      session.feed(chunk);
-      progress.bytes_done += chunk.size();
-      progress.rows_done = session.summary().rows;
-      live_progress(import_id, progress);
-      flush(false);
-      writer_->check();  // a batch that failed ends the import now
-      if (lease_lost_) throw LeaseLost("the heartbeat found the lease on import " + import_id + " gone");
-      if (store_.cancel_requested(tenant_id, import_id)) {
-        cancelled = true;
-        break;
-      }
-      if (stopping_) {
-        // Shutting down: commit what is in hand and leave the import for the next start (or,
-        // with a shared store, let the lease go at once so that another server takes it up).
-        flush(true);
-        writer_->drain();
-        if (shared) store_.renew_lease(tenant_id, import_id, settings_.owner, 0, progress);
-        log_info("import checkpointed for shutdown", {{"import", import_id}, {"row", std::to_string(sink.last_row)}});
-        forget_live(import_id);
-        return;
-      }
-    }
-    if (cancelled) break;
-  }
-  std::string summary;
-  std::string status;
-  if (!cancelled) {
-    session.finish();
-    progress.rows_done = session.summary().rows;
-    flush(true);
-  }
-  writer_->drain();
-  if (cancelled || cancelled_before_commit) status = "cancelled";
-  else status = session.file_error() ? "failed" : "done";
-  store_.set_progress(tenant_id, import_id, progress);
-  summary = summary_json(session.summary());
-  if (std::fflush(errors.get()) != 0 || std::fflush(results.get()) != 0) throw std::runtime_error("writing the report files failed");
-  if (shared) {
-    // Any server answers errors.csv and results.csv: the files go into the store, before the
-    // status says they exist.
-    errors.reset();
-    results.reset();
-    store_.put_report(tenant_id, import_id, "errors.csv", errors_path(import_id));
-    store_.put_report(tenant_id, import_id, "results.csv", results_path(import_id));
-  }
-  store_.finish_import(import, status, summary, top_codes_json(sink.tally), status == "failed" ? sink.file_error : "",
-                       now_seconds() + settings_.files_kept_seconds);
-  forget_live(import_id);
-  remove_parts(tenant_id, import_id);  // the store has the rows and the reports; the raw upload goes
-  log_info("import ended", {{"import", import_id}, {"status", status}, {"rows", std::to_string(session.summary().rows)}});
-  if (notifier_) {
-    std::optional<Tenant> tenant = store_.tenant(tenant_id);
-    std::optional<ImportRecord> ended = store_.import(tenant_id, import_id);
-    if (tenant && ended) notifier_->import_finished(*tenant, *ended);
-  }
-}
-
-void ImportRunner::live_progress(const std::string& import_id, const Progress& progress) {
+void ImportRunner::progress(const std::string& import_id, const Progress& progress) {
   std::lock_guard<std::mutex> lock(mutex_);
   live_[import_id] = progress;
 }
 
-void ImportRunner::forget_live(const std::string& import_id) {
+void ImportRunner::forget_progress(const std::string& import_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   live_.erase(import_id);
 }
@@ -501,26 +347,6 @@ std::optional<Progress> ImportRunner::progress_of(const std::string& import_id) 
   auto it = live_.find(import_id);
   if (it == live_.end()) return std::nullopt;
   return it->second;
-}
-
-void ImportRunner::remove_parts(std::int64_t tenant, const std::string& import_id) {
-  if (store_.shared()) {
-    store_.delete_part_data(tenant, import_id);
-    return;
-  }
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(import_dir(import_id), ec))
-    if (entry.path().filename().string().rfind("part-", 0) == 0) std::filesystem::remove(entry.path(), ec);
-}
-
-void ImportRunner::remove_expired_files(std::int64_t now) {
-  for (const ImportKey& expired : store_.expired_files(now)) {
-    std::error_code ec;
-    std::filesystem::remove(errors_path(expired.id), ec);
-    std::filesystem::remove(results_path(expired.id), ec);
-    store_.forget_files(expired.tenant, expired.id);
-    log_info("report files expired", {{"import", expired.id}});
-  }
 }
 
 }  // namespace rowgate::server

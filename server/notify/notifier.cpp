@@ -122,7 +122,7 @@ std::string webhook_payload(const ImportRecord& import, const ImportSummary& s) 
   ordered_json& i = body["import"];
   i["id"] = import.id;
   i["template"] = import.template_name;
-  i["status"] = import.status;
+  i["status"] = status_name(import.status);
   i["dry_run"] = import.dry_run;
   if (!import.error.empty()) i["error"] = import.error;
   i["summary"] = std::move(summary);
@@ -270,7 +270,7 @@ std::string email_message(const ImportRecord& import, const ImportSummary& s, co
     if (key == "valid") valid = value;
   }
   std::string subject = std::string(import.dry_run ? "Rowgate dry run " : "Rowgate import ") +
-                        clean_line(import.status) + ": " + template_name;
+                        clean_line(status_name(import.status)) + ": " + template_name;
   if (rows && valid) subject += ", " + std::to_string(*valid) + " of " + count_phrase(*rows, "row", "rows") + " valid";
 
   std::string domain = from.substr(from.rfind('@') + 1);
@@ -288,7 +288,7 @@ std::string email_message(const ImportRecord& import, const ImportSummary& s, co
 
   std::string body;
   add_line(body, std::string(import.dry_run ? "The dry run of import " : "Import ") + import.id + " (template " +
-                     template_name + ") has ended: " + import.status + ".");
+                     template_name + ") has ended: " + std::string(status_name(import.status)) + ".");
   if (import.dry_run) add_line(body, "This was a dry run: nothing was written.");
   if (!import.error.empty()) {
     add_line(body);

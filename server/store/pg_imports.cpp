@@ -34,7 +34,7 @@ ImportRecord read_import(const Result& r, int i) {
 
 // One COPY field: NULL for a value the row does not give, so an update keeps the stored one.
 void copy_optional(BinaryCopy& out, const RowWrite& row, std::string_view field) {
-  const std::string* v = value_of(row, field);
+  const std::string* v = field.empty() ? nullptr : value_of(row, field);
   if (v && !v->empty()) out.field(*v);
   else out.null();
 }
@@ -51,7 +51,7 @@ void PgStore::create_import(const ImportRecord& r) {
   c.exec("INSERT INTO imports (id, tenant_id, template_name, template_json, options_json, fixed_json, dry_run, status, "
          "idempotency_key, request_hash, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
          {r.id, Param(r.tenant_id), r.template_name, r.template_json, r.options_json, r.fixed_json, Param(r.dry_run),
-          r.status, r.idempotency_key, r.request_hash, Param(r.created_at)});
+          status_name(r.status), r.idempotency_key, r.request_hash, Param(r.created_at)});
   t.commit();
 }
 
@@ -80,8 +80,8 @@ std::vector<ImportRecord> PgStore::imports(std::int64_t tenant, std::size_t limi
 std::vector<ImportRecord> PgStore::unfinished_imports() {
   Connection& c = connection();
   Transaction t(c, "claim");
-  Result r = c.exec("SELECT " + kImportColumns +
-                    " FROM imports WHERE status IN ('queued', 'validating', 'committing') ORDER BY seq");
+  Result r = c.exec("SELECT " + kImportColumns + " FROM imports WHERE status IN (" +
+                    detail::status_list(statuses_where(is_unfinished)) + ") ORDER BY seq");
   t.commit();
   std::vector<ImportRecord> out;
   for (int i = 0; i < r.rows(); ++i) out.push_back(read_import(r, i));
@@ -173,17 +173,17 @@ bool PgStore::read_report(std::int64_t tenant, const std::string& import_id, con
   return chunks > 0;
 }
 
-bool PgStore::set_status(std::int64_t tenant, const std::string& import_id, const std::string& status,
-                         const std::vector<std::string>& from) {
+bool PgStore::set_status(std::int64_t tenant, const std::string& import_id, ImportStatus status,
+                         const std::vector<ImportStatus>& from) {
   Connection& c = connection();
   Transaction t(c, tenant);
   std::string sql = "UPDATE imports SET status = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4";
-  std::vector<Param> params{status, Param(now_seconds()), import_id, Param(tenant)};
+  std::vector<Param> params{status_name(status), Param(now_seconds()), import_id, Param(tenant)};
   if (!from.empty()) {
     sql += " AND status IN (";
     for (std::size_t i = 0; i < from.size(); ++i) {
       sql += (i ? ", $" : "$") + std::to_string(5 + i);
-      params.emplace_back(from[i]);
+      params.emplace_back(status_name(from[i]));
     }
     sql += ")";
   }
@@ -224,7 +224,7 @@ bool PgStore::cancel_requested(std::int64_t tenant, const std::string& import_id
   return r.rows() == 1 && r.boolean(0, 0);
 }
 
-void PgStore::finish_import(const ImportRecord& import, const std::string& status, const std::string& summary_json,
+void PgStore::finish_import(const ImportRecord& import, ImportStatus status, const std::string& summary_json,
                             const std::string& top_codes_json, const std::string& error, std::int64_t files_expire_at) {
   Connection& c = connection();
   Transaction t(c, import.tenant_id);
@@ -232,7 +232,7 @@ void PgStore::finish_import(const ImportRecord& import, const std::string& statu
                                 "files_expire_at = $5, updated_at = $6, lease_owner = '', lease_until = NULL "
                                 "WHERE id = $7 AND tenant_id = $8") +
                         kHeldBy + "9",
-                    {status, summary_json, top_codes_json, error, Param(files_expire_at), Param(now_seconds()), import.id,
+                    {status_name(status), summary_json, top_codes_json, error, Param(files_expire_at), Param(now_seconds()), import.id,
                      Param(import.tenant_id), import.lease_owner});
   if (r.affected() == 0 && !import.lease_owner.empty())
     throw LeaseLost("the lease on import " + import.id + " went to another server");
@@ -266,7 +266,7 @@ std::optional<ImportKey> PgStore::claim_import(const std::string& owner, std::in
   Transaction t(c, "claim");
   Result r = c.exec(
       "UPDATE imports SET lease_owner = $1, lease_seconds = $2::integer, lease_until = now() + make_interval(secs => $2::integer) "
-      "WHERE id = (SELECT id FROM imports WHERE status IN ('queued', 'validating', 'committing') "
+      "WHERE id = (SELECT id FROM imports WHERE status IN (" + detail::status_list(statuses_where(is_unfinished)) + ") "
       "AND (lease_owner = '' OR lease_until < now()) ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED) "
       "RETURNING tenant_id, id",
       {owner, Param(lease_seconds)});
@@ -289,8 +289,9 @@ bool PgStore::renew_lease(std::int64_t tenant, const std::string& import_id, con
 
 // ---- The batch commit ---------------------------------------------------------------------------
 
-void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
-                           const Progress& progress) {
+void PgStore::commit_batch(const ImportRecord& import, const Template& tmpl, const std::vector<RowWrite>& rows,
+                           std::uint64_t last_row, const Progress& progress) {
+  const detail::RecordLayout layout = detail::layout_of(tmpl);  // a binding it cannot follow writes nothing
   Connection& c = connection();
   const std::int64_t now = now_seconds();
   Transaction t(c, import.tenant_id);
@@ -306,7 +307,7 @@ void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrit
                        {Param(last_row), Param(progress.rows_done), Param(progress.bytes_done), Param(now), import.id,
                         Param(import.tenant_id), import.lease_owner});
   if (held.affected() == 0) throw LeaseLost("the lease on import " + import.id + " went to another server");
-  write_batch(c, import, rows, now);
+  write_batch(c, import, layout, rows, now);
   // now() is when the transaction began: a batch that took longer than the lease would leave it
   // already expired at commit, and a server waiting on the row lock would take the import over
   // from a runner that is alive. The row is ours until commit, so this costs no wait.
@@ -316,33 +317,34 @@ void PgStore::commit_batch(const ImportRecord& import, const std::vector<RowWrit
   t.commit();
 }
 
-void PgStore::write_batch(Connection& c, const ImportRecord& import, const std::vector<RowWrite>& rows,
-                          std::int64_t now) {
+void PgStore::write_batch(Connection& c, const ImportRecord& import, const detail::RecordLayout& layout,
+                          const std::vector<RowWrite>& rows, std::int64_t now) {
   if (rows.empty()) return;
-  const std::string family = family_of(import.template_name);
+  const std::string& family = layout.family;
   c.script("SET LOCAL work_mem = '64MB'");  // the batch's join and sort stay in memory
-  BinaryCopy data(rows.size() * 300);  // a prospects row takes about 280 bytes
-  if (family == "partners") {
+  BinaryCopy data(rows.size() * 300);  // a partner row takes about 280 bytes
+  if (layout.partners) {
     c.script(
         "CREATE TEMP TABLE IF NOT EXISTS stage_partners (record_key text, partner_id text, name text, email text, url text, "
-        "first_name text, last_name text, description text, country text, status text, group_name text) "
-        "ON COMMIT DELETE ROWS");
-    const bool update_only = import.template_name == "partners_update";
-    constexpr std::uint16_t kColumns = 2 + std::size(detail::kPartnerFields);  // the key, the fields, the group
+        "first_name text, last_name text, description text, country text, status text, group_name text, "
+        "email_key text) ON COMMIT DELETE ROWS");
+    const bool update_only = layout.by_partner_id;
+    // The key, the bound columns, the group, and (an update) the key of a changed e-mail.
+    constexpr std::uint16_t kColumns = 3 + detail::kPartnerBindableCount;
     for (const RowWrite& row : rows) {
       data.row(kColumns);
       data.field(row.key.empty() ? std::string_view() : std::string_view(row.key[0]));
-      for (std::size_t i = 0; i < std::size(detail::kPartnerFields); ++i) {
-        if (update_only && i == 0) data.null();  // the Partner ID finds the partner: it is not written
-        else copy_optional(data, row, detail::kPartnerFields[i]);
-      }
-      copy_optional(data, row, "Group Name");
+      for (const std::string& field : layout.fields) copy_optional(data, row, field);
+      copy_optional(data, row, layout.group_field);
+      std::optional<std::string> email_key = update_only ? detail::changed_email_key(layout, row) : std::nullopt;
+      if (email_key) data.field(*email_key);
+      else data.null();
     }
     c.copy_in("COPY stage_partners FROM STDIN (FORMAT binary)", data.finish());
     if (update_only) {
       c.exec(
           "WITH changed AS (UPDATE partners p SET name = COALESCE(s.name, p.name), email = COALESCE(s.email, p.email), "
-          "email_key = COALESCE(lower(s.email), p.email_key), url = COALESCE(s.url, p.url), "
+          "email_key = COALESCE(s.email_key, p.email_key), url = COALESCE(s.url, p.url), "
           "first_name = COALESCE(s.first_name, p.first_name), last_name = COALESCE(s.last_name, p.last_name), "
           "description = COALESCE(s.description, p.description), country = COALESCE(s.country, p.country), "
           "status = COALESCE(s.status, p.status), updated_import = $2, updated_at = $3 "

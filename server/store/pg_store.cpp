@@ -212,15 +212,15 @@ bool PgStore::delete_group(std::int64_t tenant, const std::string& name) {
   return r.affected() > 0;
 }
 
-void PgStore::for_each_key(std::int64_t tenant, const std::string& template_name, const std::string& except_import,
+void PgStore::for_each_key(std::int64_t tenant, const Template& tmpl, const std::string& except_import,
                            const std::function<void(const std::vector<std::string_view>&)>& each) {
+  const detail::RecordLayout layout = detail::layout_of(tmpl);
+  const std::string& family = layout.family;
   Connection& c = connection();
   Transaction t(c, tenant);
-  std::string family = family_of(template_name);
   std::vector<std::string_view> parts;
-  if (family == "partners") {
-    bool by_id = template_name == "partners_update";
-    c.each_row(by_id ? "SELECT partner_id FROM partners WHERE tenant_id = $1 AND partner_id IS NOT NULL "
+  if (layout.partners) {
+    c.each_row(layout.by_partner_id ? "SELECT partner_id FROM partners WHERE tenant_id = $1 AND partner_id IS NOT NULL "
                        "AND created_import <> $2"
                      : "SELECT email_key FROM partners WHERE tenant_id = $1 AND created_import <> $2",
                {Param(tenant), except_import}, [&](const Result& r) {

@@ -9,15 +9,18 @@
 #include <string>
 #include <vector>
 
-#include "store/store.h"
+#include "store/shared_store.h"
 
 namespace rowgate::server {
 
 namespace pg {
 class Connection;
 }
+namespace detail {
+struct RecordLayout;
+}
 
-class PgStore : public Store {
+class PgStore : public SharedStore {
  public:
   /// `url`: a libpq URI (postgresql://USER@HOST:PORT/DATABASE?...). The role must not be a
   /// superuser nor have BYPASSRLS: row-level security would not hold for it.
@@ -37,7 +40,7 @@ class PgStore : public Store {
   std::vector<std::string> groups(std::int64_t tenant) override;
   bool add_group(std::int64_t tenant, const std::string& name) override;
   bool delete_group(std::int64_t tenant, const std::string& name) override;
-  void for_each_key(std::int64_t tenant, const std::string& template_name, const std::string& except_import,
+  void for_each_key(std::int64_t tenant, const Template& tmpl, const std::string& except_import,
                     const std::function<void(const std::vector<std::string_view>&)>& each) override;
 
   void create_import(const ImportRecord& record) override;
@@ -46,20 +49,19 @@ class PgStore : public Store {
   std::vector<ImportRecord> unfinished_imports() override;
   void put_part(std::int64_t tenant, const std::string& import_id, const PartInfo& part) override;
   std::vector<PartInfo> parts(std::int64_t tenant, const std::string& import_id) override;
-  bool set_status(std::int64_t tenant, const std::string& import_id, const std::string& status,
-                  const std::vector<std::string>& from) override;
+  bool set_status(std::int64_t tenant, const std::string& import_id, ImportStatus status,
+                  const std::vector<ImportStatus>& from) override;
   void set_start(std::int64_t tenant, const std::string& import_id, std::uint64_t parts, std::uint64_t bytes_total) override;
   void set_progress(std::int64_t tenant, const std::string& import_id, const Progress& progress) override;
   void request_cancel(std::int64_t tenant, const std::string& import_id) override;
   bool cancel_requested(std::int64_t tenant, const std::string& import_id) override;
-  void finish_import(const ImportRecord& import, const std::string& status, const std::string& summary_json,
+  void finish_import(const ImportRecord& import, ImportStatus status, const std::string& summary_json,
                      const std::string& top_codes_json, const std::string& error, std::int64_t files_expire_at) override;
-  void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
-                    const Progress& progress) override;
+  void commit_batch(const ImportRecord& import, const Template& tmpl, const std::vector<RowWrite>& rows,
+                    std::uint64_t last_row, const Progress& progress) override;
   std::vector<ImportKey> expired_files(std::int64_t now) override;
   void forget_files(std::int64_t tenant, const std::string& import_id) override;
 
-  bool shared() const override { return true; }
   void put_part_data(std::int64_t tenant, const std::string& import_id, const PartInfo& part,
                      std::string_view bytes) override;
   std::string part_data(std::int64_t tenant, const std::string& import_id, std::uint32_t n) override;
@@ -102,8 +104,8 @@ class PgStore : public Store {
   pg::Connection& connection();  ///< this thread's connection (opened on first use, reopened if broken)
   void migrate();
   /// A batch's rows, staged with COPY and merged by key, inside the caller's transaction.
-  static void write_batch(pg::Connection& c, const ImportRecord& import, const std::vector<RowWrite>& rows,
-                          std::int64_t now);
+  static void write_batch(pg::Connection& c, const ImportRecord& import, const detail::RecordLayout& layout,
+                          const std::vector<RowWrite>& rows, std::int64_t now);
 
   std::string url_;
   std::uint64_t serial_ = 0;  // tells this store's thread-local connections from an earlier one's

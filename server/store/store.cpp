@@ -1,5 +1,4 @@
-// What both stores share: opening by spec, record families, the defaults of the calls that only
-// a shared store (several servers on one database) answers, and the SQL-free helpers of
+// What both stores share: opening by spec, record families, and the SQL-free helpers of
 // store/store_detail.h.
 #include "store/store.h"
 
@@ -11,29 +10,6 @@
 
 namespace rowgate::server {
 
-namespace {
-[[noreturn]] void not_shared(const char* what) {
-  throw std::logic_error(std::string(what) + " needs a shared store (PostgreSQL); this one keeps it on the server's disk");
-}
-}  // namespace
-
-void Store::put_part_data(std::int64_t, const std::string&, const PartInfo&, std::string_view) { not_shared("put_part_data"); }
-std::string Store::part_data(std::int64_t, const std::string&, std::uint32_t) { not_shared("part_data"); }
-void Store::delete_part_data(std::int64_t, const std::string&) { not_shared("delete_part_data"); }
-void Store::put_report(std::int64_t, const std::string&, const std::string&, const std::string&) { not_shared("put_report"); }
-bool Store::read_report(std::int64_t, const std::string&, const std::string&, const std::function<void(std::string_view)>&) {
-  not_shared("read_report");
-}
-std::optional<ImportKey> Store::claim_import(const std::string&, std::int64_t) { not_shared("claim_import"); }
-bool Store::renew_lease(std::int64_t, const std::string&, const std::string&, std::int64_t, const Progress&) {
-  not_shared("renew_lease");
-}
-
-std::string family_of(const std::string& template_name) {
-  if (template_name == "prospects" || template_name == "partners_update") return "partners";
-  return template_name;
-}
-
 std::unique_ptr<Store> open_store(const std::string& spec) {
   if (spec.rfind("sqlite:", 0) == 0 && spec.size() > 7) return std::make_unique<SqliteStore>(spec.substr(7));
   if (spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0) return std::make_unique<PgStore>(spec);
@@ -41,6 +17,59 @@ std::unique_ptr<Store> open_store(const std::string& spec) {
 }
 
 namespace detail {
+
+std::string status_list(const std::vector<ImportStatus>& statuses) {
+  std::string out;
+  for (ImportStatus s : statuses) {
+    if (!out.empty()) out += ", ";
+    out += "'" + std::string(status_name(s)) + "'";
+  }
+  return out;
+}
+
+ImportStatus stored_status(std::string_view name) {
+  if (std::optional<ImportStatus> s = parse_import_status(name)) return *s;
+  throw std::runtime_error("an import has the status \"" + std::string(name) + "\", which this server does not know");
+}
+
+RecordLayout layout_of(const Template& tmpl) {
+  RecordLayout layout;
+  const StoreBinding& b = tmpl.store;
+  layout.family = b.family.empty() ? tmpl.name : b.family;
+  auto refuse = [&](const std::string& why) {
+    throw std::runtime_error("the template \"" + tmpl.name + "\" cannot be stored: " + why);
+  };
+  if (layout.family != "partners") {
+    if (!b.key.empty() || !b.columns.empty())
+      refuse("the family \"" + layout.family + "\" keeps records whole (its key and values); it takes no key or columns");
+    return layout;
+  }
+  layout.partners = true;
+  if (b.key == "partner_id") layout.by_partner_id = true;
+  else if (b.key != "email_key") refuse("partners are found by \"email_key\" or \"partner_id\", not \"" + b.key + "\"");
+  if (tmpl.key.size() != 1) refuse("a partner's key is one field");
+  for (const auto& [field, column] : b.columns) {
+    if (column == "groups") {
+      layout.group_field = field;
+      continue;
+    }
+    std::size_t i = 0;
+    while (i < kPartnerBindableCount && column != kPartnerBindable[i]) ++i;
+    if (i == kPartnerBindableCount) refuse("partners have no column \"" + column + "\"");
+    if (column == "partner_id" && layout.by_partner_id) refuse("the partner_id that finds a partner is not written");
+    if (column == "status" && !layout.by_partner_id) refuse("a partner's status is written only by an update (key partner_id)");
+    layout.fields[i] = field;
+    if (column == "email") layout.email_type = tmpl.fields[static_cast<std::size_t>(tmpl.find_field(field))].type;
+  }
+  return layout;
+}
+
+std::optional<std::string> changed_email_key(const RecordLayout& layout, const RowWrite& row) {
+  const std::string& field = layout.fields[2];  // email
+  const std::string* v = field.empty() ? nullptr : value_of(row, field);
+  if (!v || v->empty()) return std::nullopt;
+  return stored_key_part(layout.email_type, *v);
+}
 
 std::string like_pattern(std::string_view q) {
   std::string out = "%";

@@ -1,5 +1,6 @@
 // The store: everything the server keeps. One interface, implemented for SQLite (one server) and
-// PostgreSQL (several servers on one database); nothing outside server/store/ writes SQL. Every
+// PostgreSQL (several servers on one database; it also answers store/shared_store.h); nothing
+// outside server/store/ writes SQL. Every
 // call about a tenant's data names the tenant (PostgreSQL also enforces it with row-level
 // security); the few calls across tenants (authentication, job claims, maintenance) say so.
 #pragma once
@@ -12,6 +13,9 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "jobs/import_status.h"
+#include "rowgate/template.h"
 
 namespace rowgate::server {
 
@@ -37,7 +41,7 @@ struct ImportRecord {
   std::string options_json;    ///< core options: format, encoding, delimiter, no_header, map
   std::string fixed_json;      ///< values fixed for the whole file (context "fixed")
   bool dry_run = false;
-  std::string status;          ///< uploading, queued, validating, committing, done, failed, cancelled
+  ImportStatus status = ImportStatus::Uploading;
   std::string idempotency_key;
   std::string request_hash;
   std::uint64_t parts = 0;
@@ -169,23 +173,24 @@ class Store {
   virtual bool add_group(std::int64_t tenant, const std::string& name) = 0;     ///< false if it exists
   virtual bool delete_group(std::int64_t tenant, const std::string& name) = 0;  ///< false if it does not
 
-  /// Calls `each` with the key parts of every stored record of the template's family, leaving
-  /// out records created by `except_import` (a resumed import sees the store as it was).
-  virtual void for_each_key(std::int64_t tenant, const std::string& template_name, const std::string& except_import,
+  /// Calls `each` with the key parts of every stored record of the template's family (as its
+  /// `store` section binds it), leaving out records created by `except_import` (a resumed import
+  /// sees the store as it was). Throws std::runtime_error for a binding the store cannot follow.
+  virtual void for_each_key(std::int64_t tenant, const Template& tmpl, const std::string& except_import,
                             const std::function<void(const std::vector<std::string_view>&)>& each) = 0;
 
   // Imports.
   virtual void create_import(const ImportRecord& record) = 0;
   virtual std::optional<ImportRecord> import(std::int64_t tenant, const std::string& id) = 0;
   virtual std::vector<ImportRecord> imports(std::int64_t tenant, std::size_t limit) = 0;
-  /// Across tenants: imports that a restarted server must take up again (queued, validating,
-  /// committing). A single server's queue; shared stores use claim_import instead.
+  /// Across tenants: imports that a restarted server must take up again (is_unfinished). A
+  /// single server's queue; shared stores use claim_import instead.
   virtual std::vector<ImportRecord> unfinished_imports() = 0;
   virtual void put_part(std::int64_t tenant, const std::string& import_id, const PartInfo& part) = 0;
   virtual std::vector<PartInfo> parts(std::int64_t tenant, const std::string& import_id) = 0;
   /// Moves an import to `status` only if it is in one of `from` (empty: any); false otherwise.
-  virtual bool set_status(std::int64_t tenant, const std::string& import_id, const std::string& status,
-                          const std::vector<std::string>& from = {}) = 0;
+  virtual bool set_status(std::int64_t tenant, const std::string& import_id, ImportStatus status,
+                          const std::vector<ImportStatus>& from = {}) = 0;
   virtual void set_start(std::int64_t tenant, const std::string& import_id, std::uint64_t parts,
                          std::uint64_t bytes_total) = 0;
   virtual void set_progress(std::int64_t tenant, const std::string& import_id, const Progress& progress) = 0;
@@ -193,40 +198,19 @@ class Store {
   virtual bool cancel_requested(std::int64_t tenant, const std::string& import_id) = 0;
   /// The import's end: status, summary, top codes, error, and when its files expire. With a
   /// lease owner (shared stores), only while that owner holds the lease; else LeaseLost.
-  virtual void finish_import(const ImportRecord& import, const std::string& status, const std::string& summary_json,
+  virtual void finish_import(const ImportRecord& import, ImportStatus status, const std::string& summary_json,
                              const std::string& top_codes_json, const std::string& error,
                              std::int64_t files_expire_at) = 0;
-  /// Writes the rows and moves the import's checkpoint to `last_row`, in one transaction; with a
-  /// lease owner (shared stores), only while that owner holds the lease; else LeaseLost.
-  virtual void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
-                            const Progress& progress) = 0;
+  /// Writes the rows as the import's template binds them (its `store` section; each row's key is
+  /// the core's normalised key) and moves the import's checkpoint to `last_row`, in one
+  /// transaction; with a lease owner (shared stores), only while that owner holds the lease;
+  /// else LeaseLost.
+  virtual void commit_batch(const ImportRecord& import, const Template& tmpl, const std::vector<RowWrite>& rows,
+                            std::uint64_t last_row, const Progress& progress) = 0;
   /// Across tenants: imports whose files expired before `now` (and still have them), to delete.
   virtual std::vector<ImportKey> expired_files(std::int64_t now) = 0;
   /// Marks the import's files gone (and deletes them, when the store keeps them).
   virtual void forget_files(std::int64_t tenant, const std::string& import_id) = 0;
-
-  // Several servers on one store. A store that is not shared keeps none of this: the single
-  // server spools parts and report files to its own disk and queues imports in memory.
-  /// True when several servers may share this store: it then keeps the uploaded parts and the
-  /// report files itself, and runners claim imports under a lease.
-  virtual bool shared() const { return false; }
-  /// The bytes of an uploaded part (shared stores).
-  virtual void put_part_data(std::int64_t tenant, const std::string& import_id, const PartInfo& part,
-                             std::string_view bytes);
-  virtual std::string part_data(std::int64_t tenant, const std::string& import_id, std::uint32_t n);
-  virtual void delete_part_data(std::int64_t tenant, const std::string& import_id);
-  /// A report file ("errors.csv", "results.csv") copied from `path` into the store, replacing it.
-  virtual void put_report(std::int64_t tenant, const std::string& import_id, const std::string& name,
-                          const std::string& path);
-  /// Streams a stored report file to `each` in chunks; false if the store has none.
-  virtual bool read_report(std::int64_t tenant, const std::string& import_id, const std::string& name,
-                           const std::function<void(std::string_view)>& each);
-  /// Across tenants: claims the oldest import that is queued, or running under an expired lease,
-  /// for `owner` until `lease_seconds` from now (SELECT ... FOR UPDATE SKIP LOCKED).
-  virtual std::optional<ImportKey> claim_import(const std::string& owner, std::int64_t lease_seconds);
-  /// Extends `owner`'s lease and records live progress; false if the lease was lost.
-  virtual bool renew_lease(std::int64_t tenant, const std::string& import_id, const std::string& owner,
-                           std::int64_t lease_seconds, const Progress& progress);
 
   // Idempotency keys, per tenant, kept at least 24 hours.
   /// Reserves `key` for a new request; if the key is known, returns what is stored for it.
@@ -266,8 +250,5 @@ class Store {
 /// Opens the store named by `spec`: "sqlite:PATH" or "postgresql://..." (a libpq URI), running its
 /// schema migrations. Throws std::runtime_error with a message.
 std::unique_ptr<Store> open_store(const std::string& spec);
-
-/// The record family a template writes to: "partners" for prospects and partners_update.
-std::string family_of(const std::string& template_name);
 
 }  // namespace rowgate::server

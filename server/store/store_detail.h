@@ -4,6 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,16 +16,42 @@
 
 namespace rowgate::server::detail {
 
+/// The statuses as an SQL list of string literals: "'queued', 'validating', 'committing'".
+std::string status_list(const std::vector<ImportStatus>& statuses);
+
+/// A stored status name as the enum; throws for a name no version of the server wrote.
+ImportStatus stored_status(std::string_view name);
+
 /// A LIKE pattern matching `q` anywhere, with %, _ and \ escaped (ESCAPE '\').
 std::string like_pattern(std::string_view q);
 
 /// The row's value for a template field, or null if the row does not give it.
 const std::string* value_of(const RowWrite& row, std::string_view field);
 
-/// The fields of the partners family in the order of the partners table's columns.
-inline constexpr const char* kPartnerFields[] = {"Partner ID",         "Partner Name",      "Contact Email",
-                                                 "Media Property",     "Contact First Name", "Contact Last Name",
-                                                 "Description",        "Country",            "Status"};
+/// The partners table's columns a template may bind fields to (besides "groups", a membership),
+/// in the order both stores write them.
+inline constexpr const char* kPartnerBindable[] = {"partner_id", "name",        "email",   "url",   "first_name",
+                                                   "last_name",  "description", "country", "status"};
+inline constexpr std::size_t kPartnerBindableCount = std::size(kPartnerBindable);
+
+/// How one template's records are stored, as its `store` section declares: in the partners
+/// table (family "partners"), or as records of their family (key parts and values as JSON).
+struct RecordLayout {
+  std::string family;          ///< the record family (the template's name unless it says)
+  bool partners = false;       ///< the partners table
+  bool by_partner_id = false;  ///< partners found by partner_id and only updated; else upserted by email_key
+  std::string fields[kPartnerBindableCount];  ///< the field written to each kPartnerBindable column ("": none)
+  std::string group_field;     ///< the field naming a group the partner joins ("": none)
+  FieldType email_type = FieldType::Email;  ///< the type of the field written to email (for email_key)
+};
+
+/// The layout of the template's records; throws std::runtime_error for a binding the store
+/// cannot follow (an unknown column, or a key the family is not found by).
+RecordLayout layout_of(const Template& tmpl);
+
+/// The email_key of a partner whose e-mail the row changes (the core's key form of the value),
+/// or null when the row does not give one.
+std::optional<std::string> changed_email_key(const RecordLayout& layout, const RowWrite& row);
 
 /// A record's key in the records table: its parts joined by \x1f, or (keyless, as leads) one
 /// of its own from the import and the row.
@@ -54,7 +83,7 @@ ImportRecord read_import(const Row& row) {
   r.options_json = row.text(4);
   r.fixed_json = row.text(5);
   r.dry_run = row.flag(6);
-  r.status = row.text(7);
+  r.status = stored_status(row.text(7));
   r.idempotency_key = row.text(8);
   r.request_hash = row.text(9);
   r.parts = static_cast<std::uint64_t>(row.int64(10));

@@ -401,3 +401,44 @@ TEST(ParseTemplate, ExtendsRejectsANewFieldListedTwice) {
 }
 
 }  // namespace
+
+namespace {
+
+// The `store` section: read as declared, inherited through `extends`, checked against the fields.
+TEST(TemplateStore, TheBindingIsReadAndInheritedAndNamesOnlyFields) {
+  TemplateLoad prospects = builtin_template("prospects");
+  ASSERT_TRUE(prospects.ok) << prospects.error;
+  EXPECT_EQ(prospects.value.store.family, "partners");
+  EXPECT_EQ(prospects.value.store.key, "email_key");
+  auto column_of = [](const Template& t, const std::string& field) {
+    for (const auto& [f, c] : t.store.columns)
+      if (f == field) return c;
+    return std::string();
+  };
+  EXPECT_EQ(column_of(prospects.value, "Contact Email"), "email");
+  EXPECT_EQ(column_of(prospects.value, "Group Name"), "groups");
+  EXPECT_EQ(builtin_template("partners_update").value.store.key, "partner_id");
+  EXPECT_EQ(builtin_template("leads").value.store.family, "leads");
+
+  TemplateLoad extended = parse_template(R"({"extends": "prospects", "fields": [{"key": "Country", "required": true}]})");
+  ASSERT_TRUE(extended.ok) << extended.error;
+  EXPECT_EQ(extended.value.store.family, "partners");
+
+  TemplateLoad none = parse_template(R"({"name": "x", "fields": [{"key": "a"}]})");
+  ASSERT_TRUE(none.ok);
+  EXPECT_TRUE(none.value.store.family.empty());
+
+  EXPECT_EQ(parse_template(R"({"name": "x", "fields": [{"key": "a"}], "store": {"family": "x", "columns": {"b": "c"}}})").error,
+            "\"store.columns\" names \"b\", which is not a field of the template");
+  EXPECT_EQ(parse_template(R"({"name": "x", "fields": [{"key": "a"}], "store": {"key": "k"}})").error,
+            "\"store.family\" is required");
+  EXPECT_EQ(parse_template(R"({"name": "x", "fields": [{"key": "a"}], "store": {"family": "x", "table": "t"}})").error,
+            "\"store.table\" is not a store property");
+}
+
+TEST(TemplateStore, AStoredKeyPartIsTheCoresKey) {
+  EXPECT_EQ(rowgate::stored_key_part(FieldType::Email, "Ana@École.example"), "ana@École.example");
+  EXPECT_EQ(rowgate::stored_key_part(FieldType::String, "Ana"), "Ana");
+}
+
+}  // namespace

@@ -120,7 +120,7 @@ class Abuse : public ServerTest {
     server_->stop();
     settings_.header_timeout = header;
     settings_.body_timeout = body;
-    server_ = std::make_unique<ApiServer>(*store_, *runner_, settings_);
+    server_ = std::make_unique<ApiServer>(*store_, *runner_, *spool_, settings_);
     server_->start();
     port_ = server_->port();
   }

@@ -345,8 +345,8 @@ TEST_F(Api, AReportFileThatCannotBeReadIsAnErrorNotAnEmptyOrShortDownload) {
   std::string id = done["id"];
   ASSERT_EQ(call("GET", "/api/v1/imports/" + id + "/results.csv").status, 200);
   // The file is there but every read of it fails (a directory in its place: EISDIR).
-  std::filesystem::remove(runner_->results_path(id));
-  std::filesystem::create_directory(runner_->results_path(id));
+  std::filesystem::remove(spool_->report_path(id, ReportFile::Results));
+  std::filesystem::create_directory(spool_->report_path(id, ReportFile::Results));
   HttpResponse r = call("GET", "/api/v1/imports/" + id + "/results.csv");
   EXPECT_EQ(r.status, 500) << r.body;
   EXPECT_EQ(body_of(r)["error"]["code"], "internal");  // the cause goes to the log
@@ -373,16 +373,15 @@ TEST_F(Api, AStopWithBatchesInFlightCheckpointsAndARestartWritesEveryRowOnce) {
   stopping.get();
   std::optional<ImportRecord> stopped = store_->import(tenant_a_, id);
   ASSERT_TRUE(stopped.has_value());
-  EXPECT_EQ(stopped->status, "committing");  // left for the next start
+  EXPECT_EQ(stopped->status, ImportStatus::Committing);  // left for the next start
   EXPECT_GT(stopped->last_committed_row, 1u);
   EXPECT_LT(stopped->last_committed_row, 30001u);
   std::uint64_t stored = body_of(call("GET", "/api/v1/partners?limit=1"))["total"];
   EXPECT_EQ(stored, stopped->last_committed_row - 1);
 
   RunnerSettings settings;
-  settings.data_dir = (dir_ / "data").string();
   settings.batch_rows = 100;
-  ImportRunner restarted(*store_, settings, nullptr);
+  ImportRunner restarted(*store_, *spool_, settings, nullptr);
   restarted.start();
   json done = wait_for(id);
   restarted.stop();
@@ -403,8 +402,8 @@ TEST_F(Api, AnInlineTemplateIsUsedEvenWhenNamedLikeABuiltIn) {
 
 TEST_F(Api, SpooledPartsAreRemovedOnceTheImportEnds) {
   json status = run_import(prospects_csv(3), false);
-  EXPECT_FALSE(std::filesystem::exists(runner_->part_path(status["id"], 1)));
-  EXPECT_TRUE(std::filesystem::exists(runner_->results_path(status["id"])));
+  EXPECT_FALSE(std::filesystem::exists(spool_->part_path(status["id"], 1)));
+  EXPECT_TRUE(std::filesystem::exists(spool_->report_path(status["id"], ReportFile::Results)));
   EXPECT_EQ(call("PUT", "/api/v1/imports/" + status["id"].get<std::string>() + "/parts/+5", "x").status, 400);
 }
 
@@ -463,9 +462,9 @@ TEST_F(Api, ReportFilesExpire) {
   json status = run_import(prospects_csv(2), true);
   std::string id = status["id"];
   EXPECT_EQ(call("GET", "/api/v1/imports/" + id + "/errors.csv").status, 200);
-  runner_->remove_expired_files(std::time(nullptr) + 31 * 24 * 3600);
+  spool_->remove_expired(std::time(nullptr) + 31 * 24 * 3600);
   EXPECT_EQ(call("GET", "/api/v1/imports/" + id + "/errors.csv").status, 410);
-  EXPECT_FALSE(std::filesystem::exists(runner_->errors_path(id)));
+  EXPECT_FALSE(std::filesystem::exists(spool_->report_path(id, ReportFile::Errors)));
 }
 
 TEST_F(Api, StaticFilesAndNoPathTraversal) {
@@ -505,8 +504,8 @@ class FailingStore : public SqliteStore {
  public:
   using SqliteStore::SqliteStore;
   enum class Failure { Unavailable, LeaseLost, Broken };
-  void commit_batch(const ImportRecord& import, const std::vector<RowWrite>& rows, std::uint64_t last_row,
-                    const Progress& progress) override {
+  void commit_batch(const ImportRecord& import, const Template& tmpl, const std::vector<RowWrite>& rows,
+                    std::uint64_t last_row, const Progress& progress) override {
     int call = ++calls_;
     if (call < fail_at && slow_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(slow_ms.load()));
     if (call == fail_at || (fail_after && call > fail_at)) {
@@ -514,7 +513,7 @@ class FailingStore : public SqliteStore {
       if (failure == Failure::Unavailable) throw StoreUnavailable("SQLite: database is locked");
       throw std::runtime_error("SQLite: disk I/O error");
     }
-    SqliteStore::commit_batch(import, rows, last_row, progress);
+    SqliteStore::commit_batch(import, tmpl, rows, last_row, progress);
   }
   std::vector<std::string> groups(std::int64_t tenant) override {
     if (groups_unavailable) throw StoreUnavailable("SQLite: database is locked");
@@ -600,7 +599,7 @@ TEST_F(ApiStoreFails, ALeaseLostMidCommitLeavesTheImportToItsNewHolder) {
   EXPECT_EQ(run_import(prospects_csv(5), true, "B")["status"], "done");
   std::optional<ImportRecord> r = store_->import(tenant_a_, lost);
   ASSERT_TRUE(r.has_value());
-  EXPECT_EQ(r->status, "committing");  // not failed: the new holder resumes it from the checkpoint
+  EXPECT_EQ(r->status, ImportStatus::Committing);  // not failed: the new holder resumes it from the checkpoint
   EXPECT_EQ(r->error, "");
   EXPECT_EQ(r->files_expire_at, 0);
   EXPECT_FALSE(runner_->progress_of(lost).has_value());

@@ -349,7 +349,7 @@ class NotifierTest : public ::testing::Test {
     r.id = "3f2a9c0d11e04b7a";
     r.tenant_id = 1;
     r.template_name = "prospects";
-    r.status = "done";
+    r.status = ImportStatus::Done;
     r.summary_json = R"({"rows":1000,"valid":990,"invalid":10,"create":900,"update":80,"duplicate":10,"warnings":3})";
     r.top_codes_json =
         R"([{"code":"invalid_email","severity":"error","count":7,"rows":[3,8,15]},)"
@@ -482,7 +482,7 @@ TEST_F(NotifierTest, EmailBodyLinesStartingWithADotAreStuffed) {
   Notifier notifier(*store_, s);
   Tenant t = tenant({"ops@example.com", "", ""});
   ImportRecord failed = finished_import();
-  failed.status = "failed";
+  failed.status = ImportStatus::Failed;
   failed.error = "The file ends inside a quoted field.\n.hidden starts with a dot\n.";
   ASSERT_EQ(notifier.import_finished(t, failed), 1u);
   notifier.deliver_due();
@@ -635,7 +635,7 @@ TEST_F(NotifierTest, AFailedImportWithoutASummaryStillGivesValidJson) {
   Notifier notifier(*store_, settings());
   Tenant t = tenant({"", receiver.url(), "k"});
   ImportRecord failed = finished_import();
-  failed.status = "failed";
+  failed.status = ImportStatus::Failed;
   failed.error = "The file is not UTF-8 \xFF text";
   failed.summary_json = "";
   failed.top_codes_json = "not json";

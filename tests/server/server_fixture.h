@@ -13,6 +13,7 @@
 #include "http/api_server.h"
 #include "http_client.h"
 #include "jobs/import_runner.h"
+#include "jobs/spool.h"
 #include "notify/notifier.h"
 #include "store/sqlite_store.h"
 #include "util/crypto.h"
@@ -44,13 +45,13 @@ class ServerTest : public ::testing::Test {
     store_->add_key(tenant_b_, sha256_hex(key_b_));
     NotifySettings ns;
     RunnerSettings rs;
-    rs.data_dir = (dir_ / "data").string();
     settings_.port = 0;
     settings_.web_dir = (dir_ / "web").string();
     configure(ns, rs);
     notifier_ = std::make_unique<Notifier>(*store_, ns);  // its delivery thread is not started
-    runner_ = std::make_unique<ImportRunner>(*store_, rs, notifier_.get());
-    server_ = std::make_unique<ApiServer>(*store_, *runner_, settings_);
+    spool_ = std::make_unique<LocalSpool>(*store_, (dir_ / "data").string());
+    runner_ = std::make_unique<ImportRunner>(*store_, *spool_, rs, notifier_.get());
+    server_ = std::make_unique<ApiServer>(*store_, *runner_, *spool_, settings_);
     server_->start();
     runner_->start();
     port_ = server_->port();
@@ -61,6 +62,7 @@ class ServerTest : public ::testing::Test {
     runner_->stop();
     server_.reset();
     runner_.reset();
+    spool_.reset();
     notifier_.reset();
     store_.reset();
     std::filesystem::remove_all(dir_);
@@ -78,6 +80,7 @@ class ServerTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<server::SqliteStore> store_;
   std::unique_ptr<server::Notifier> notifier_;
+  std::unique_ptr<server::LocalSpool> spool_;
   std::unique_ptr<server::ImportRunner> runner_;
   std::unique_ptr<server::ApiServer> server_;
   server::ServerSettings settings_;

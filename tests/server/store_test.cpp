@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,9 @@
 #include <vector>
 
 #include "jobs/import_runner.h"
+#include "rowgate/report.h"
+#include "rowgate/session.h"
+#include "jobs/spool.h"
 #include "store/pg_connection.h"
 #include "store/partner_scan.h"
 #include "store/query_deadline.h"
@@ -28,6 +32,7 @@
 #include "store/sqlite_store.h"
 #include "util/crypto.h"
 
+using namespace rowgate;
 using namespace rowgate::server;
 
 namespace {
@@ -87,16 +92,28 @@ ImportRecord new_import(Store& store, std::int64_t tenant, const std::string& te
   r.template_json = template_json;
   r.options_json = "{}";
   r.fixed_json = "{}";
-  r.status = "uploading";
+  r.status = ImportStatus::Uploading;
   r.created_at = created_at;
   store.create_import(r);
   return r;
 }
 
+// A built-in template, as the runner loads it (its `store` section binds its records).
+const Template& tmpl(const std::string& name) {
+  static std::map<std::string, Template> loaded;
+  auto it = loaded.find(name);
+  if (it == loaded.end()) {
+    TemplateLoad t = builtin_template(name);
+    EXPECT_TRUE(t.ok) << name << ": " << t.error;
+    it = loaded.emplace(name, std::move(t.value)).first;
+  }
+  return it->second;
+}
+
 std::vector<std::string> keys_of(Store& store, std::int64_t tenant, const std::string& template_name,
                                  const std::string& except = "") {
   std::vector<std::string> out;
-  store.for_each_key(tenant, template_name, except, [&](const std::vector<std::string_view>& parts) {
+  store.for_each_key(tenant, tmpl(template_name), except, [&](const std::vector<std::string_view>& parts) {
     std::string k;
     for (std::size_t i = 0; i < parts.size(); ++i) k += (i ? "|" : "") + std::string(parts[i]);
     out.push_back(k);
@@ -205,9 +222,9 @@ TEST_P(StoreTest, ImportLifecycleIsScopedToItsTenant) {
   EXPECT_TRUE(store_->parts(b_, first.id).empty());
 
   store_->set_start(a_, first.id, 2, 31);
-  EXPECT_FALSE(store_->set_status(b_, first.id, "queued", {"uploading"}));  // not B's
-  EXPECT_TRUE(store_->set_status(a_, first.id, "queued", {"uploading"}));
-  EXPECT_FALSE(store_->set_status(a_, first.id, "queued", {"uploading"}));
+  EXPECT_FALSE(store_->set_status(b_, first.id, ImportStatus::Queued, {ImportStatus::Uploading}));  // not B's
+  EXPECT_TRUE(store_->set_status(a_, first.id, ImportStatus::Queued, {ImportStatus::Uploading}));
+  EXPECT_FALSE(store_->set_status(a_, first.id, ImportStatus::Queued, {ImportStatus::Uploading}));
   std::vector<ImportRecord> unfinished = store_->unfinished_imports();
   ASSERT_EQ(unfinished.size(), 1u);
   EXPECT_EQ(unfinished[0].id, first.id);
@@ -220,9 +237,9 @@ TEST_P(StoreTest, ImportLifecycleIsScopedToItsTenant) {
 
   store_->set_progress(a_, first.id, Progress{7, 31});
   ImportRecord held = *store_->import(a_, first.id);
-  store_->finish_import(held, "done", "{\"rows\":7}", "[]", "", 5000);
+  store_->finish_import(held, ImportStatus::Done, "{\"rows\":7}", "[]", "", 5000);
   ImportRecord done = *store_->import(a_, first.id);
-  EXPECT_EQ(done.status, "done");
+  EXPECT_EQ(done.status, ImportStatus::Done);
   EXPECT_EQ(done.summary_json, "{\"rows\":7}");
   EXPECT_EQ(done.rows_done, 7u);
   EXPECT_EQ(done.bytes_total, 31u);
@@ -241,7 +258,7 @@ TEST_P(StoreTest, CommitBatchCreatesThenUpdatesByKeyKeepingWhatARowDoesNotGive) 
   store_->add_group(a_, "Podcasts");
   store_->add_group(a_, "Mass Media");
   ImportRecord first = new_import(*store_, a_, "prospects");
-  store_->commit_batch(first,
+  store_->commit_batch(first, tmpl(first.template_name),
                        {prospect(2, "ana@example.com", {{"Partner Name", "Ana"}, {"Country", "PT"}, {"Group Name", "Podcasts"}}),
                         prospect(3, "bo@example.com", {{"Partner Name", "Bo"}, {"Partner ID", "p-bo"}})},
                        3, Progress{2, 100});
@@ -252,7 +269,7 @@ TEST_P(StoreTest, CommitBatchCreatesThenUpdatesByKeyKeepingWhatARowDoesNotGive) 
   EXPECT_TRUE(keys_of(*store_, b_, "prospects").empty());
 
   ImportRecord second = new_import(*store_, a_, "prospects");
-  store_->commit_batch(second,
+  store_->commit_batch(second, tmpl(second.template_name),
                        {prospect(2, "ana@example.com", {{"Partner Name", "Ana Maria"}, {"Group Name", "Mass Media"}}, true),
                         prospect(3, "cy@example.com", {{"Partner Name", "Cy"}})},
                        3, Progress{2, 100});
@@ -273,9 +290,9 @@ TEST_P(StoreTest, CommitBatchCreatesThenUpdatesByKeyKeepingWhatARowDoesNotGive) 
 TEST_P(StoreTest, CommitBatchKeepsAGroupThePartnerHasAlready) {
   store_->add_group(a_, "Podcasts");
   ImportRecord first = new_import(*store_, a_, "prospects");
-  store_->commit_batch(first, {prospect(2, "ana@example.com", {{"Group Name", "Podcasts"}})}, 2, Progress{1, 10});
+  store_->commit_batch(first, tmpl(first.template_name), {prospect(2, "ana@example.com", {{"Group Name", "Podcasts"}})}, 2, Progress{1, 10});
   ImportRecord second = new_import(*store_, a_, "prospects");
-  store_->commit_batch(second,
+  store_->commit_batch(second, tmpl(second.template_name),
                        {prospect(2, "ana@example.com", {{"Group Name", "Podcasts"}}, true),
                         prospect(3, "bo@example.com", {{"Group Name", "Podcasts"}})},
                        3, Progress{2, 10});
@@ -291,7 +308,7 @@ TEST_P(StoreTest, CommitBatchKeepsAGroupThePartnerHasAlready) {
 
 TEST_P(StoreTest, PartnersUpdateFindsPartnersByPartnerId) {
   ImportRecord first = new_import(*store_, a_, "prospects");
-  store_->commit_batch(first, {prospect(2, "bo@example.com", {{"Partner Name", "Bo"}, {"Partner ID", "p-bo"}})}, 2,
+  store_->commit_batch(first, tmpl(first.template_name), {prospect(2, "bo@example.com", {{"Partner Name", "Bo"}, {"Partner ID", "p-bo"}})}, 2,
                        Progress{1, 10});
   store_->add_group(a_, "Podcasts");
   ImportRecord update = new_import(*store_, a_, "partners_update");
@@ -302,7 +319,7 @@ TEST_P(StoreTest, PartnersUpdateFindsPartnersByPartnerId) {
   w.values = {{"Partner ID", "p-bo"}, {"Contact Email", "Bo.New@example.com"}, {"Status", "inactive"}, {"Group Name", "Podcasts"}};
   RowWrite gone = w;
   gone.key = {"p-none"};
-  store_->commit_batch(update, {w, gone}, 3, Progress{2, 10});
+  store_->commit_batch(update, tmpl(update.template_name), {w, gone}, 3, Progress{2, 10});
   PartnerPage page = store_->partners(a_, PartnerFilter{}, std::nullopt, 10);
   ASSERT_EQ(page.items.size(), 1u);
   EXPECT_EQ(page.items[0].email, "Bo.New@example.com");
@@ -310,6 +327,80 @@ TEST_P(StoreTest, PartnersUpdateFindsPartnersByPartnerId) {
   EXPECT_EQ(page.items[0].name, "Bo");
   EXPECT_EQ(page.items[0].groups, std::vector<std::string>{"Podcasts"});
   EXPECT_EQ(keys_of(*store_, a_, "prospects"), std::vector<std::string>{"bo.new@example.com"});
+}
+
+// What the runner does with a file, through the core: the context from the store (its groups and
+// the keys of its records), each row's outcome, and the valid rows written as one batch unless a
+// dry run.
+std::vector<Outcome> run_file(Store& store, std::int64_t tenant, const std::string& template_name, const std::string& csv,
+                              bool commit) {
+  struct Rows : Sink {
+    std::vector<Outcome> outcomes;
+    std::vector<RowWrite> writes;
+    void on_finding(const Finding&) override {}
+    void on_record(const RecordResult& r) override {
+      outcomes.push_back(r.outcome);
+      if (r.outcome != Outcome::Create && r.outcome != Outcome::Update) return;
+      RowWrite w;
+      w.row = r.row;
+      w.update = r.outcome == Outcome::Update;
+      w.key.assign(r.key.begin(), r.key.end());
+      for (const ResultValue& v : r.values)
+        if (v.present && v.valid) w.values.emplace_back(std::string(v.field), std::string(v.value));
+      writes.push_back(std::move(w));
+    }
+  } rows;
+  const Template& t = tmpl(template_name);
+  Context context;
+  context.sets.emplace_back("groups", store.groups(tenant));
+  store.for_each_key(tenant, t, "", [&](const std::vector<std::string_view>& parts) {
+    context.existing_hashes.push_back(key_hash(t, parts));
+  });
+  Options options;
+  options.want_values = true;
+  Session session(t, context, options, rows);
+  EXPECT_TRUE(session.status().ok) << session.status().message;
+  session.feed(csv);
+  session.finish();
+  if (commit) {
+    ImportRecord import = new_import(store, tenant, template_name);
+    store.commit_batch(import, t, rows.writes, rows.outcomes.size() + 1, Progress{rows.outcomes.size(), csv.size()});
+  }
+  return rows.outcomes;
+}
+
+// The core lower-cases an e-mail key in ASCII only: "ana@ÉCOLE.example" (key "ana@École.example")
+// and "ana@école.example" are two keys. The store keeps the core's key, so that a dry run (from the
+// context the store gives) and the commit agree, also after a bulk edit changed an e-mail (the
+// stores lowered that one in SQL, PostgreSQL's lower() the É as well).
+TEST_P(StoreTest, AKeyDifferingOnlyInANonAsciiLettersCaseHasTheSameOutcomeInTheDryRunAndTheCommit) {
+  const std::string created = "Partner Name,Contact Email,Media Property,Partner ID\n"
+                              "Ana,ana@école.example,https://a.example.com/,1\n"
+                              "Bo,bo@example.com,https://b.example.com/,2\n";
+  EXPECT_EQ(run_file(*store_, a_, "prospects", created, true), (std::vector<Outcome>{Outcome::Create, Outcome::Create}));
+  const std::string edit = "Partner ID,Contact Email\n2,ana@ÉCOLE.example\n";
+  EXPECT_EQ(run_file(*store_, a_, "partners_update", edit, false), std::vector<Outcome>{Outcome::Update});
+  EXPECT_EQ(run_file(*store_, a_, "partners_update", edit, true), std::vector<Outcome>{Outcome::Update});
+  EXPECT_EQ(keys_of(*store_, a_, "prospects"), (std::vector<std::string>{"ana@École.example", "ana@école.example"}));
+
+  const std::string file = "Partner Name,Contact Email,Media Property\n"
+                           "Upper,ana@ÉCOLE.example,https://u.example.com/\n"
+                           "Lower,ana@école.example,https://l.example.com/\n"
+                           "Again,ANA@École.EXAMPLE,https://g.example.com/\n"
+                           "Zoe,zoe@ÉCOLE.example,https://z.example.com/\n";
+  const std::vector<Outcome> dry{Outcome::Update, Outcome::Update, Outcome::Duplicate, Outcome::Create};
+  EXPECT_EQ(run_file(*store_, a_, "prospects", file, false), dry);
+  EXPECT_EQ(run_file(*store_, a_, "prospects", file, true), dry);
+  // The commit did what the dry run said: two partners updated, one created, none doubled.
+  PartnerPage page = store_->partners(a_, PartnerFilter{}, std::nullopt, 10);
+  ASSERT_EQ(page.total, 3u);
+  EXPECT_EQ(page.items[0].email, "ana@école.example");
+  EXPECT_EQ(page.items[0].name, "Lower");
+  EXPECT_EQ(page.items[1].email, "ana@École.example");
+  EXPECT_EQ(page.items[1].name, "Upper");
+  EXPECT_EQ(page.items[2].email, "zoe@École.example");
+  EXPECT_EQ(run_file(*store_, a_, "prospects", file, false),
+            (std::vector<Outcome>{Outcome::Update, Outcome::Update, Outcome::Duplicate, Outcome::Update}));
 }
 
 TEST_P(StoreTest, OtherFamiliesKeepRecordsByCompositeKey) {
@@ -321,11 +412,11 @@ TEST_P(StoreTest, OtherFamiliesKeepRecordsByCompositeKey) {
   RowWrite r2 = r1;
   r2.row = 3;
   r2.key = {"p2", "ana@example.com"};
-  store_->commit_batch(first, {r1, r2}, 3, Progress{2, 10});
+  store_->commit_batch(first, tmpl(first.template_name), {r1, r2}, 3, Progress{2, 10});
   EXPECT_EQ(keys_of(*store_, a_, "participants"), (std::vector<std::string>{"p1|ana@example.com", "p2|ana@example.com"}));
   ImportRecord again = new_import(*store_, a_, "participants");
   r1.values = {{"email", "changed@example.com"}};
-  store_->commit_batch(again, {r1}, 2, Progress{1, 10});
+  store_->commit_batch(again, tmpl(again.template_name), {r1}, 2, Progress{1, 10});
   EXPECT_EQ(keys_of(*store_, a_, "participants").size(), 2u);
   EXPECT_TRUE(keys_of(*store_, b_, "participants").empty());
   // Keyless records (leads) get one record per row.
@@ -335,7 +426,7 @@ TEST_P(StoreTest, OtherFamiliesKeepRecordsByCompositeKey) {
   lead.values = {{"email", "x@example.com"}};
   RowWrite lead2 = lead;
   lead2.row = 3;
-  store_->commit_batch(leads, {lead, lead2}, 3, Progress{2, 10});
+  store_->commit_batch(leads, tmpl(leads.template_name), {lead, lead2}, 3, Progress{2, 10});
   EXPECT_EQ(keys_of(*store_, a_, "leads").size(), 2u);
 }
 
@@ -349,9 +440,9 @@ TEST_P(StoreTest, PartnerFiltersPagesExportAndGroupChanges) {
                             {{"Partner Name", (i % 2 ? "Blog " : "Radio ") + std::to_string(i)},
                              {"Country", i < 5 ? "DE" : "US"},
                              {"Group Name", i % 3 == 0 ? "Podcasts" : "Mass Media"}}));
-  store_->commit_batch(imp, rows, 26, Progress{25, 1000});
+  store_->commit_batch(imp, tmpl(imp.template_name), rows, 26, Progress{25, 1000});
   ImportRecord other = new_import(*store_, b_, "prospects");
-  store_->commit_batch(other, {prospect(2, "b@example.com", {{"Partner Name", "Radio B"}})}, 2, Progress{1, 10});
+  store_->commit_batch(other, tmpl(other.template_name), {prospect(2, "b@example.com", {{"Partner Name", "Radio B"}})}, 2, Progress{1, 10});
 
   PartnerFilter radio;
   radio.q = "rADIO";  // any case
@@ -451,7 +542,7 @@ TEST_P(StoreTest, CountsImportsByStatusAcrossTenants) {
   new_import(*store_, a_, "prospects");
   new_import(*store_, b_, "prospects");
   ImportRecord q = new_import(*store_, b_, "prospects");
-  store_->set_status(b_, q.id, "queued");
+  store_->set_status(b_, q.id, ImportStatus::Queued);
   StoreCounts counts = store_->counts();
   ASSERT_EQ(counts.imports_by_status.size(), 2u);
   EXPECT_EQ(counts.imports_by_status[0], (std::pair<std::string, std::uint64_t>{"queued", 1}));
@@ -551,7 +642,7 @@ class PgOnly : public ::testing::Test {
   }
   ImportRecord queued(std::int64_t tenant) {
     ImportRecord r = new_import(*store_, tenant, "prospects");
-    EXPECT_TRUE(store_->set_status(tenant, r.id, "queued", {}));
+    EXPECT_TRUE(store_->set_status(tenant, r.id, ImportStatus::Queued, {}));
     return r;
   }
 
@@ -565,7 +656,7 @@ class PgOnly : public ::testing::Test {
     for (int i = 0; i < 5000; ++i) part1 += "user" + std::to_string(i) + "@example.com\n";
     store_->put_part_data(a_, r.id, PartInfo{1, part1.size(), sha256_hex(part1)}, part1);
     store_->put_part(a_, r.id, PartInfo{2, 10, sha256_hex("0123456789")});
-    EXPECT_TRUE(store_->set_status(a_, r.id, "queued", {}));
+    EXPECT_TRUE(store_->set_status(a_, r.id, ImportStatus::Queued, {}));
     return r;
   }
 
@@ -624,24 +715,24 @@ TEST_F(PgOnly, AFailedImportsReportsGoIntoTheStoreAndItsLocalDraftsAway) {
   ImportRecord r = queued_without_part_2("ana@example.com\nnot an e-mail\n");
 
   std::string data = (std::filesystem::temp_directory_path() / ("rowgate_runner_" + random_hex(4))).string();
+  SharedSpool spool(*store_, data);
   RunnerSettings settings;
-  settings.data_dir = data;
   settings.poll_ms = 20;
-  ImportRunner runner(*store_, settings, nullptr);
+  ImportRunner runner(*store_, spool, settings, nullptr);
   runner.start();
   std::optional<ImportRecord> ended;
   for (int i = 0; i < 500; ++i) {
     ended = store_->import(a_, r.id);
-    if (ended && ended->status == "failed") break;
+    if (ended && ended->status == ImportStatus::Failed) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   runner.stop();
   ASSERT_TRUE(ended.has_value());
-  EXPECT_EQ(ended->status, "failed");
+  EXPECT_EQ(ended->status, ImportStatus::Failed);
   EXPECT_NE(ended->error.find("part 2"), std::string::npos) << ended->error;
   std::string errors, results;
-  EXPECT_TRUE(runner.read_report(a_, r.id, true, [&](std::string_view c) { errors += c; }));
-  EXPECT_TRUE(runner.read_report(a_, r.id, false, [&](std::string_view c) { results += c; }));
+  EXPECT_TRUE(spool.read_report(a_, r.id, ReportFile::Errors, [&](std::string_view c) { errors += c; }));
+  EXPECT_TRUE(spool.read_report(a_, r.id, ReportFile::Results, [&](std::string_view c) { results += c; }));
   EXPECT_NE(errors.find("invalid_email"), std::string::npos) << errors;
   EXPECT_NE(results.find("ana@example.com"), std::string::npos) << results;
   EXPECT_FALSE(std::filesystem::exists(data + "/imports/" + r.id));
@@ -656,11 +747,11 @@ TEST_F(PgOnly, ARunnerThatLostTheLeaseDoesNotOverwriteTheReportsOfTheServerThatT
   std::ofstream(theirs) << "B's complete report\n";
 
   std::string data = (std::filesystem::temp_directory_path() / ("rowgate_runner_" + random_hex(4))).string();
+  SharedSpool spool(*store_, data);
   RunnerSettings settings;
-  settings.data_dir = data;
   settings.poll_ms = 20;
   settings.batch_rows = 1000;
-  ImportRunner runner(*store_, settings, nullptr);
+  ImportRunner runner(*store_, spool, settings, nullptr);
   std::atomic<bool> taken{false};
   runner.after_batch = [&](const std::string&, std::uint64_t) {
     if (taken.exchange(true)) return;
@@ -682,7 +773,7 @@ TEST_F(PgOnly, ARunnerThatLostTheLeaseDoesNotOverwriteTheReportsOfTheServerThatT
   EXPECT_EQ(errors, "B's complete report\n");
   std::optional<ImportRecord> now = store_->import(a_, r.id);
   ASSERT_TRUE(now.has_value());
-  EXPECT_NE(now->status, "failed");  // B's import: the runner that lost it records nothing
+  EXPECT_NE(now->status, ImportStatus::Failed);  // B's import: the runner that lost it records nothing
   EXPECT_EQ(now->lease_owner, "B");
   std::filesystem::remove_all(data);
   std::filesystem::remove(theirs);
@@ -740,19 +831,19 @@ TEST_F(PgOnly, ClaimsTakeTheOldestFreeImportOnceAndLeasesExpire) {
   // server-2 comes back to life mid-batch: nothing it writes lands.
   ImportRecord stale = *store_->import(b_, second.id);
   stale.lease_owner = "server-2";
-  EXPECT_THROW(store_->commit_batch(stale, {prospect(2, "late@example.com", {})}, 2, Progress{1, 10}), LeaseLost);
-  EXPECT_THROW(store_->finish_import(stale, "done", "{}", "[]", "", 1), LeaseLost);
+  EXPECT_THROW(store_->commit_batch(stale, tmpl(stale.template_name), {prospect(2, "late@example.com", {})}, 2, Progress{1, 10}), LeaseLost);
+  EXPECT_THROW(store_->finish_import(stale, ImportStatus::Done, "{}", "[]", "", 1), LeaseLost);
   EXPECT_FALSE(store_->renew_lease(b_, second.id, "server-2", 30, Progress{}));
   EXPECT_TRUE(keys_of(*store_, b_, "prospects").empty());
   EXPECT_EQ(store_->import(b_, second.id)->last_committed_row, 0u);
 
   ImportRecord owned = stale;
   owned.lease_owner = "server-3";
-  store_->commit_batch(owned, {prospect(2, "late@example.com", {})}, 2, Progress{1, 10});
+  store_->commit_batch(owned, tmpl(owned.template_name), {prospect(2, "late@example.com", {})}, 2, Progress{1, 10});
   EXPECT_EQ(keys_of(*store_, b_, "prospects"), std::vector<std::string>{"late@example.com"});
-  store_->finish_import(owned, "done", "{}", "[]", "", 1);
+  store_->finish_import(owned, ImportStatus::Done, "{}", "[]", "", 1);
   EXPECT_EQ(store_->import(b_, second.id)->lease_owner, "");
-  EXPECT_THROW(store_->commit_batch(stale, {prospect(3, "later@example.com", {})}, 3, Progress{1, 10}), LeaseLost);
+  EXPECT_THROW(store_->commit_batch(stale, tmpl(stale.template_name), {prospect(3, "later@example.com", {})}, 3, Progress{1, 10}), LeaseLost);
 }
 
 TEST_F(PgOnly, ConcurrentClaimersNeverGetTheSameImport) {
@@ -803,7 +894,7 @@ TEST_F(PgOnly, ABatchWhoseConnectionDiesWritesNothingAndTheRetryReconnects) {
   std::string first_error;
   std::thread runner([&] {
     try {
-      store_->commit_batch(imp, batch, 3, Progress{2, 10});
+      store_->commit_batch(imp, tmpl(imp.template_name), batch, 3, Progress{2, 10});
     } catch (const StoreUnavailable& e) {  // what tells the runner to resume later, not to fail
       first_error = e.what();
       unavailable = true;
@@ -812,7 +903,7 @@ TEST_F(PgOnly, ABatchWhoseConnectionDiesWritesNothingAndTheRetryReconnects) {
     }
     failed = true;
     while (!released) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    store_->commit_batch(imp, batch, 3, Progress{2, 10});  // this thread's connection is the broken one
+    store_->commit_batch(imp, tmpl(imp.template_name), batch, 3, Progress{2, 10});  // this thread's connection is the broken one
   });
   pg::Connection admin(schema_->url());
   std::int64_t killed = 0;
@@ -844,10 +935,10 @@ TEST_F(PgOnly, RowLevelSecurityHidesOtherTenantsRowsFromHandWrittenQueries) {
   store_->add_group(b_, "Secret B group");
   store_->add_key(b_, sha256_hex("key-b"));
   ImportRecord ia = new_import(*store_, a_, "prospects");
-  store_->commit_batch(ia, {prospect(2, "a1@example.com", {{"Group Name", "Podcasts"}}), prospect(3, "a2@example.com", {})}, 3,
+  store_->commit_batch(ia, tmpl(ia.template_name), {prospect(2, "a1@example.com", {{"Group Name", "Podcasts"}}), prospect(3, "a2@example.com", {})}, 3,
                        Progress{2, 10});
   ImportRecord ib = new_import(*store_, b_, "prospects");
-  store_->commit_batch(ib, {prospect(2, "b1@example.com", {}), prospect(3, "b2@example.com", {}), prospect(4, "b3@example.com", {})},
+  store_->commit_batch(ib, tmpl(ib.template_name), {prospect(2, "b1@example.com", {}), prospect(3, "b2@example.com", {}), prospect(4, "b3@example.com", {})},
                        4, Progress{3, 10});
   store_->set_allowed_origins(b_, {"https://b.example"});
 

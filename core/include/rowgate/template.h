@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "rowgate/status.h"
@@ -47,6 +48,15 @@ struct Pattern {
   std::uint64_t max_length = 0;
 };
 
+/// How a template's records are stored (its `store` section). The core only reads it; the
+/// server's store follows it, so that the store knows no template by name.
+struct StoreBinding {
+  std::string family;  ///< the record family, such as "partners"; empty: the template's name
+  std::string key;     ///< the column that holds and finds the record's key; empty: the family's own
+  /// Field key -> column.
+  std::vector<std::pair<std::string, std::string>> columns;
+};
+
 struct Template {
   std::string name;
   std::string title;
@@ -56,10 +66,15 @@ struct Template {
   MatchMode match = MatchMode::CreateOrUpdate;
   std::vector<Field> fields;
   std::vector<Pattern> patterns;
+  StoreBinding store;
 
   /// Index of the field with this key, or -1.
   int find_field(std::string_view key) const;
 };
+
+/// A key field's normalised value as record keys hold it (the form of RecordResult::key, and
+/// what key_hash() hashes): an e-mail address lower-cased, any other type as it is.
+std::string stored_key_part(FieldType type, std::string_view normalised_value);
 
 /// Result of loading a template: either `ok` with the template, or a message that names the
 /// bad key (reported as an `invalid_template` finding).

@@ -1,0 +1,236 @@
+#include "jobs/import_run.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <cerrno>
+#include <memory>
+#include <stdexcept>
+
+#include "jobs/batch_writer.h"
+#include "jobs/spool.h"
+#include "notify/notifier.h"
+#include "rowgate/report.h"
+#include "rowgate/session.h"
+#include "util/clock.h"
+#include "util/log.h"
+
+namespace rowgate::server {
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* f) const {
+    if (f) std::fclose(f);
+  }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+File open_for_writing(const std::string& path) {
+  File f(std::fopen(path.c_str(), "wb"));
+  if (!f) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+  return f;
+}
+
+void write_all(std::FILE* f, std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), f) != text.size()) throw std::runtime_error("writing a report file failed");
+}
+
+std::string top_codes_json(const CodeTally& tally) {
+  std::string out = "[";
+  bool first = true;
+  for (const auto& e : tally.top(10)) {
+    if (!first) out.push_back(',');
+    first = false;
+    out += "{\"code\":";
+    append_json_string(out, e.code);
+    out += ",\"severity\":";
+    append_json_string(out, severity_name(e.severity));
+    out += ",\"count\":" + std::to_string(e.count) + ",\"rows\":[";
+    for (std::size_t i = 0; i < e.rows.size(); ++i) out += (i ? "," : "") + std::to_string(e.rows[i]);
+    out += "]}";
+  }
+  out.push_back(']');
+  return out;
+}
+
+// What the core finds, routed: errors and results to their files, valid rows to the batch.
+class JobSink : public Sink {
+ public:
+  JobSink(std::FILE* errors, std::FILE* results, std::size_t value_columns, bool dry_run, std::uint64_t committed,
+          RunnerCounters& counters)
+      : errors_(errors), results_(results), columns_(value_columns), dry_run_(dry_run), committed_(committed),
+        counters_(counters) {}
+
+  void on_finding(const Finding& f) override {
+    tally.add(f);
+    if (is_file_level(f) && f.severity == Severity::Error && file_error.empty()) file_error = f.message;
+    write_all(errors_, errors_csv_line(f));
+  }
+
+  void on_record(const RecordResult& r) override {
+    line_.clear();
+    append_results_csv_line(line_, r, columns_);
+    write_all(results_, line_);
+    last_row = r.row;
+    switch (r.outcome) {
+      case Outcome::Create: ++counters_.rows_create; break;
+      case Outcome::Update: ++counters_.rows_update; break;
+      case Outcome::Duplicate: ++counters_.rows_duplicate; break;
+      case Outcome::Error: ++counters_.rows_error; break;
+    }
+    bool valid = r.outcome == Outcome::Create || r.outcome == Outcome::Update;
+    if (dry_run_ || !valid || r.row <= committed_) return;  // rows up to the checkpoint are stored already
+    RowWrite w;
+    w.row = r.row;
+    w.update = r.outcome == Outcome::Update;
+    w.key.assign(r.key.begin(), r.key.end());
+    for (const ResultValue& v : r.values)
+      if (v.present && v.valid) w.values.emplace_back(std::string(v.field), std::string(v.value));
+    batch.push_back(std::move(w));
+  }
+
+  CodeTally tally;
+  std::vector<RowWrite> batch;
+  std::uint64_t last_row = 0;
+  std::string file_error;
+
+ private:
+  std::FILE* errors_;
+  std::FILE* results_;
+  std::string line_;
+  std::size_t columns_;
+  bool dry_run_;
+  std::uint64_t committed_;
+  RunnerCounters& counters_;
+};
+
+}  // namespace
+
+void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
+  const std::string& import_id = key.id;
+  const std::int64_t tenant_id = key.tenant;
+  std::optional<ImportRecord> found = store_.import(tenant_id, import_id);
+  if (!found) return;
+  ImportRecord import = *found;
+  import.lease_owner = owner;
+  const ImportStatus phase = running_phase(import.dry_run);
+  if (!store_.set_status(tenant_id, import_id, phase, sources_of(phase))) return;  // cancelled meanwhile
+
+  TemplateLoad tmpl = parse_template(import.template_json);
+  if (!tmpl.ok) throw std::runtime_error("its template cannot be used: " + tmpl.error);
+  Options options;
+  Status parsed = parse_options_json(import.options_json, &options);
+  if (!parsed.ok) throw std::runtime_error("its options cannot be used: " + parsed.message);
+  options.want_values = true;
+
+  // The context: the tenant's groups, and the keys stored before this import began (a resumed
+  // import must not see its own earlier batches as existing records).
+  Context context;
+  ContextLoad fixed = parse_context("{\"fixed\": " + (import.fixed_json.empty() ? std::string("{}") : import.fixed_json) + "}");
+  if (!fixed.ok) throw std::runtime_error("its fixed values cannot be used: " + fixed.error);
+  context.fixed = std::move(fixed.value.fixed);
+  context.sets.emplace_back("groups", store_.groups(tenant_id));
+  store_.for_each_key(tenant_id, tmpl.value, import.id, [&](const std::vector<std::string_view>& parts) {
+    context.existing_hashes.push_back(key_hash(tmpl.value, parts));
+  });
+
+  spool_.prepare(import_id);
+  File errors = open_for_writing(spool_.report_path(import_id, ReportFile::Errors));
+  File results = open_for_writing(spool_.report_path(import_id, ReportFile::Results));
+  write_all(errors.get(), errors_csv_header());
+  std::vector<std::string_view> names;
+  for (const Field& f : tmpl.value.fields) names.push_back(f.key);
+  write_all(results.get(), results_csv_header(names));
+
+  JobSink sink(errors.get(), results.get(), tmpl.value.fields.size(), import.dry_run, import.last_committed_row, counters_);
+  Session session(tmpl.value, context, options, sink);
+  if (!session.status().ok) throw std::runtime_error(session.status().message);
+
+  // Valid rows are committed in batches on the writer's thread while the core validates the
+  // next batch; each batch and its checkpoint go in one transaction, in order. A cancel seen by
+  // the writer stops the batches not yet begun.
+  Progress progress;
+  std::atomic<bool> cancelled_before_commit{false};
+  struct Abandon {  // leaving early: the batch in hand ends before what it refers to goes
+    BatchWriter& writer;
+    ~Abandon() { writer.abandon(); }
+  } abandon_on_exit{writer_};
+  auto flush = [&](bool force) {
+    if (import.dry_run) return;  // nothing to write; live progress is in memory
+    if (sink.batch.size() < settings_.batch_rows && !force) return;
+    std::uint64_t checkpoint = std::max(sink.last_row, import.last_committed_row);
+    auto rows = std::make_shared<std::vector<RowWrite>>(std::move(sink.batch));
+    sink.batch = {};
+    sink.batch.reserve(std::min<std::size_t>(settings_.batch_rows, 1 << 16));
+    writer_.submit([this, &import, &tmpl, &cancelled_before_commit, rows, checkpoint, progress] {
+      if (cancelled_before_commit || store_.cancel_requested(import.tenant_id, import.id)) {
+        cancelled_before_commit = true;
+        return;
+      }
+      auto t0 = std::chrono::steady_clock::now();
+      store_.commit_batch(import, tmpl.value, *rows, checkpoint, progress);
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+      log_info("batch committed", {{"import", import.id}, {"rows", std::to_string(rows->size())},
+                                   {"checkpoint", std::to_string(checkpoint)}, {"ms", std::to_string(ms)}});
+      host_.batch_committed(import.id, checkpoint);
+    });
+  };
+
+  bool cancelled = false;
+  for (const PartInfo& part : store_.parts(tenant_id, import_id)) {
+    std::unique_ptr<PartReader> in = spool_.open_part(tenant_id, import_id, part.n);
+    for (std::string_view chunk = in->next(); !chunk.empty(); chunk = in->next()) {
+      session.feed(chunk);
+      progress.bytes_done += chunk.size();
+      progress.rows_done = session.summary().rows;
+      host_.progress(import_id, progress);
+      flush(false);
+      writer_.check();  // a batch that failed ends the import now
+      host_.check_held(key);  // throws LeaseLost once the lease is found gone
+      if (store_.cancel_requested(tenant_id, import_id)) {
+        cancelled = true;
+        break;
+      }
+      if (host_.stopping()) {
+        // Shutting down: commit what is in hand and leave the import for the next start (or,
+        // under a lease, let it go at once so that another server takes it up).
+        flush(true);
+        writer_.drain();
+        host_.release(key, progress);
+        log_info("import checkpointed for shutdown", {{"import", import_id}, {"row", std::to_string(sink.last_row)}});
+        host_.forget_progress(import_id);
+        return;
+      }
+    }
+    if (cancelled) break;
+  }
+  std::string summary;
+  ImportStatus status;
+  if (!cancelled) {
+    session.finish();
+    progress.rows_done = session.summary().rows;
+    flush(true);
+  }
+  writer_.drain();
+  if (cancelled || cancelled_before_commit) status = ImportStatus::Cancelled;
+  else status = session.file_error() ? ImportStatus::Failed : ImportStatus::Done;
+  store_.set_progress(tenant_id, import_id, progress);
+  summary = summary_json(session.summary());
+  if (std::fflush(errors.get()) != 0 || std::fflush(results.get()) != 0) throw std::runtime_error("writing the report files failed");
+  errors.reset();
+  results.reset();
+  spool_.keep_reports(tenant_id, import_id);  // before the status says they exist
+  store_.finish_import(import, status, summary, top_codes_json(sink.tally), status == ImportStatus::Failed ? sink.file_error : "",
+                       now_seconds() + settings_.files_kept_seconds);
+  host_.forget_progress(import_id);
+  spool_.remove_parts(tenant_id, import_id);  // the store has the rows and the reports; the raw upload goes
+  log_info("import ended", {{"import", import_id}, {"status", std::string(status_name(status))}, {"rows", std::to_string(session.summary().rows)}});
+  if (notifier_) {
+    std::optional<Tenant> tenant = store_.tenant(tenant_id);
+    std::optional<ImportRecord> ended = store_.import(tenant_id, import_id);
+    if (tenant && ended) notifier_->import_finished(*tenant, *ended);
+  }
+}
+
+}  // namespace rowgate::server
