@@ -150,7 +150,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, CsvCell, ::testing::ValuesIn(kCsvCellCases),
 
 Finding finding(std::uint64_t row, std::uint64_t line, std::string column, std::string field, std::string_view code,
                 Severity severity, std::string message) {
-  return Finding{row, line, std::move(column), std::move(field), code, severity, std::move(message)};
+  return Finding{row, line, std::move(column), std::move(field), code, severity, std::move(message), {}};
 }
 
 TEST(ErrorsCsv, HeaderAndLines) {

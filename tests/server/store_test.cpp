@@ -614,7 +614,9 @@ TEST_P(SqliteOnly, EveryPartnerFilterIsServedFromAnIndex) {
       EXPECT_NE(steps.find(f.group.empty() ? "partners_by_tenant (tenant_id=?" : "partner_groups_by_group (tenant_id=? AND group_name=?"),
                 std::string::npos);
       bool joined = !f.group.empty() && sql.find("JOIN") != std::string::npos;
-      if (joined) EXPECT_NE(steps.find("rowid=?)"), std::string::npos);  // each partner by its id
+      if (joined) {
+        EXPECT_NE(steps.find("rowid=?)"), std::string::npos);  // each partner by its id
+      }
       EXPECT_EQ(steps.find("SCAN"), std::string::npos);
       EXPECT_EQ(steps.find("CORRELATED"), std::string::npos);
       EXPECT_EQ(steps.find("TEMP B-TREE"), std::string::npos);
