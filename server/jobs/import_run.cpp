@@ -12,6 +12,7 @@
 #include "jobs/spool.h"
 #include "notify/notifier.h"
 #include "rowgate/report.h"
+#include "rowgate/report_writer.h"
 #include "rowgate/session.h"
 #include "util/clock.h"
 #include "util/log.h"
@@ -54,25 +55,19 @@ std::string top_codes_json(const CodeTally& tally) {
   return out;
 }
 
-// What the core finds, routed: errors and results to their files, valid rows to the batch.
+// The server's words for the controls that fix a finding: the fields of the import request.
+const HintWords kRestHints{" with the import's \"mapping\"", " with the import's \"encoding\" option"};
+
+// What the core finds, after its ReportWriter has written it into the report files: the valid
+// rows go to the batch, the outcomes to the runner's counters.
 class JobSink : public Sink {
  public:
-  JobSink(std::FILE* errors, std::FILE* results, std::size_t value_columns, bool dry_run, std::uint64_t committed,
-          RunnerCounters& counters)
-      : errors_(errors), results_(results), columns_(value_columns), dry_run_(dry_run), committed_(committed),
-        counters_(counters) {}
+  JobSink(bool dry_run, std::uint64_t committed, RunnerCounters& counters)
+      : dry_run_(dry_run), committed_(committed), counters_(counters) {}
 
-  void on_finding(const Finding& f) override {
-    tally.add(f);
-    if (is_file_level(f) && f.severity == Severity::Error && file_error.empty()) file_error = f.message;
-    write_all(errors_, errors_csv_line(f));
-  }
+  void on_finding(const Finding&) override {}
 
   void on_record(const RecordResult& r) override {
-    line_.clear();
-    append_results_csv_line(line_, r, columns_);
-    write_all(results_, line_);
-    last_row = r.row;
     switch (r.outcome) {
       case Outcome::Create: ++counters_.rows_create; break;
       case Outcome::Update: ++counters_.rows_update; break;
@@ -90,16 +85,9 @@ class JobSink : public Sink {
     batch.push_back(std::move(w));
   }
 
-  CodeTally tally;
   std::vector<RowWrite> batch;
-  std::uint64_t last_row = 0;
-  std::string file_error;
 
  private:
-  std::FILE* errors_;
-  std::FILE* results_;
-  std::string line_;
-  std::size_t columns_;
   bool dry_run_;
   std::uint64_t committed_;
   RunnerCounters& counters_;
@@ -138,13 +126,22 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
   spool_.prepare(import_id);
   File errors = open_for_writing(spool_.report_path(import_id, ReportFile::Errors));
   File results = open_for_writing(spool_.report_path(import_id, ReportFile::Results));
-  write_all(errors.get(), errors_csv_header());
-  std::vector<std::string_view> names;
-  for (const Field& f : tmpl.value.fields) names.push_back(f.key);
-  write_all(results.get(), results_csv_header(names));
-
-  JobSink sink(errors.get(), results.get(), tmpl.value.fields.size(), import.dry_run, import.last_committed_row, counters_);
-  Session session(tmpl.value, context, options, sink);
+  // The report files are the core's bytes (as rowgate check --errors --results writes them, in
+  // the REST API's words), written out after each chunk.
+  JobSink sink(import.dry_run, import.last_committed_row, counters_);
+  ReportOutputs outputs;
+  outputs.errors_csv = true;
+  outputs.results = ResultsFormat::Csv;
+  outputs.hints = kRestHints;
+  ReportWriter report(tmpl.value, outputs, &sink);
+  auto write_reports = [&] {
+    write_all(errors.get(), report.errors_bytes());
+    write_all(results.get(), report.results_bytes());
+    report.errors_bytes().clear();
+    report.results_bytes().clear();
+  };
+  write_reports();
+  Session session(tmpl.value, context, options, report);
   if (!session.status().ok) throw std::runtime_error(session.status().message);
 
   // Valid rows are committed in batches on the writer's thread while the core validates the
@@ -159,7 +156,7 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
   auto flush = [&](bool force) {
     if (import.dry_run) return;  // nothing to write; live progress is in memory
     if (sink.batch.size() < settings_.batch_rows && !force) return;
-    std::uint64_t checkpoint = std::max(sink.last_row, import.last_committed_row);
+    std::uint64_t checkpoint = std::max(report.last_row(), import.last_committed_row);
     auto rows = std::make_shared<std::vector<RowWrite>>(std::move(sink.batch));
     sink.batch = {};
     sink.batch.reserve(std::min<std::size_t>(settings_.batch_rows, 1 << 16));
@@ -182,6 +179,7 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
     std::unique_ptr<PartReader> in = spool_.open_part(tenant_id, import_id, part.n);
     for (std::string_view chunk = in->next(); !chunk.empty(); chunk = in->next()) {
       session.feed(chunk);
+      write_reports();
       progress.bytes_done += chunk.size();
       progress.rows_done = session.summary().rows;
       host_.progress(import_id, progress);
@@ -198,7 +196,7 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
         flush(true);
         writer_.drain();
         host_.release(key, progress);
-        log_info("import checkpointed for shutdown", {{"import", import_id}, {"row", std::to_string(sink.last_row)}});
+        log_info("import checkpointed for shutdown", {{"import", import_id}, {"row", std::to_string(report.last_row())}});
         host_.forget_progress(import_id);
         return;
       }
@@ -209,6 +207,7 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
   ImportStatus status;
   if (!cancelled) {
     session.finish();
+    write_reports();
     progress.rows_done = session.summary().rows;
     flush(true);
   }
@@ -221,7 +220,7 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
   errors.reset();
   results.reset();
   spool_.keep_reports(tenant_id, import_id);  // before the status says they exist
-  store_.finish_import(import, status, summary, top_codes_json(sink.tally), status == ImportStatus::Failed ? sink.file_error : "",
+  store_.finish_import(import, status, summary, top_codes_json(report.tally()), status == ImportStatus::Failed ? report.file_error_message() : "",
                        now_seconds() + settings_.files_kept_seconds);
   host_.forget_progress(import_id);
   spool_.remove_parts(tenant_id, import_id);  // the store has the rows and the reports; the raw upload goes

@@ -161,6 +161,17 @@ TEST_F(Api, DryRunGivesTheSameFindingsAsTheCore) {
   EXPECT_EQ(body_of(call("GET", "/api/v1/partners"))["total"], 0);
 }
 
+// The server's files are the core's, in the REST API's words: a finding that a mapping fixes
+// names the import's "mapping", never rowgate check's --map.
+TEST_F(Api, TheErrorsFileNamesTheRequestsMappingNotACommandLineFlag) {
+  json status = run_import("Partner Name,Media Property\nAcme,https://acme.example.com/\n", true);
+  EXPECT_EQ(status["status"], "failed");
+  std::string errors = call("GET", "/api/v1/imports/" + status["id"].get<std::string>() + "/errors.csv").body;
+  EXPECT_NE(errors.find("or map one to it with the import's \"\"mapping\"\"."), std::string::npos) << errors;
+  EXPECT_EQ(errors.find("--map"), std::string::npos) << errors;
+  EXPECT_NE(status["error"].get<std::string>().find("with the import's \"mapping\""), std::string::npos) << status.dump();
+}
+
 TEST_F(Api, CommitWritesValidRowsAndUpdatesByKey) {
   json first = run_import(prospects_csv(250), false);
   EXPECT_EQ(first["status"], "done");
