@@ -11,18 +11,15 @@
 
 #include "cli/files.h"
 #include "rowgate/check_run.h"
+#include "util/file.h"
 
 namespace rowgate::cli {
 namespace {
 
+using server::File;
+
 constexpr std::size_t kChunk = 1 << 20;
 
-struct FileCloser {
-  void operator()(std::FILE* f) const {
-    if (f) std::fclose(f);
-  }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
 
 File open_output(const std::string& path, std::string* error) {
   if (path.empty()) return nullptr;

@@ -16,16 +16,11 @@
 #include "rowgate/session.h"
 #include "util/clock.h"
 #include "util/log.h"
+#include "util/file.h"
 
 namespace rowgate::server {
 namespace {
 
-struct FileCloser {
-  void operator()(std::FILE* f) const {
-    if (f) std::fclose(f);
-  }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
 
 File open_for_writing(const std::string& path) {
   File f(std::fopen(path.c_str(), "wb"));
@@ -76,13 +71,7 @@ class JobSink : public Sink {
     }
     bool valid = r.outcome == Outcome::Create || r.outcome == Outcome::Update;
     if (dry_run_ || !valid || r.row <= committed_) return;  // rows up to the checkpoint are stored already
-    RowWrite w;
-    w.row = r.row;
-    w.update = r.outcome == Outcome::Update;
-    w.key.assign(r.key.begin(), r.key.end());
-    for (const ResultValue& v : r.values)
-      if (v.present && v.valid) w.values.emplace_back(std::string(v.field), std::string(v.value));
-    batch.push_back(std::move(w));
+    batch.push_back(row_write(r));
   }
 
   std::vector<RowWrite> batch;

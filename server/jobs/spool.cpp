@@ -12,18 +12,13 @@
 
 #include "store/shared_store.h"
 #include "util/log.h"
+#include "util/file.h"
 
 namespace rowgate::server {
 namespace {
 
 constexpr std::size_t kChunk = 1 << 20;
 
-struct FileCloser {
-  void operator()(std::FILE* f) const {
-    if (f) std::fclose(f);
-  }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
 
 // Fsyncs a file or folder, so that what was written survives a crash.
 void sync_path(const std::string& path, bool directory) {

@@ -10,6 +10,16 @@
 
 namespace rowgate::server {
 
+RowWrite row_write(const RecordResult& r) {
+  RowWrite w;
+  w.row = r.row;
+  w.update = r.outcome == Outcome::Update;
+  w.key.assign(r.key.begin(), r.key.end());
+  for (const ResultValue& v : r.values)
+    if (v.present && v.valid) w.values.emplace_back(std::string(v.field), std::string(v.value));
+  return w;
+}
+
 std::unique_ptr<Store> open_store(const std::string& spec) {
   if (spec.rfind("sqlite:", 0) == 0 && spec.size() > 7) return std::make_unique<SqliteStore>(spec.substr(7));
   if (spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0) return std::make_unique<PgStore>(spec);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "jobs/import_status.h"
+#include "rowgate/session.h"
 #include "rowgate/template.h"
 
 namespace rowgate::server {
@@ -95,6 +96,10 @@ struct RowWrite {
   /// Field key -> normalised value, for the fields the row gives.
   std::vector<std::pair<std::string, std::string>> values;
 };
+
+/// The write of a valid record: its row, create or update, the core's normalised key and the
+/// values the row gives (those that passed their checks).
+RowWrite row_write(const RecordResult& record);
 
 struct Progress {
   std::uint64_t rows_done = 0;

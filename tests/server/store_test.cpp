@@ -341,13 +341,7 @@ std::vector<Outcome> run_file(Store& store, std::int64_t tenant, const std::stri
     void on_record(const RecordResult& r) override {
       outcomes.push_back(r.outcome);
       if (r.outcome != Outcome::Create && r.outcome != Outcome::Update) return;
-      RowWrite w;
-      w.row = r.row;
-      w.update = r.outcome == Outcome::Update;
-      w.key.assign(r.key.begin(), r.key.end());
-      for (const ResultValue& v : r.values)
-        if (v.present && v.valid) w.values.emplace_back(std::string(v.field), std::string(v.value));
-      writes.push_back(std::move(w));
+      writes.push_back(row_write(r));
     }
   } rows;
   const Template& t = tmpl(template_name);
