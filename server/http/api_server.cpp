@@ -65,16 +65,19 @@ void ApiServer::on(const char* method, const char* path, Handler handler, bool a
     int status = 200;
     try {
       QueryDeadline deadline(settings_.query_timeout, &stopping_);
+      RouteError refused;
       if (authenticated) {
-        call.tenant = authenticate(request);
-        allow_origin(call.tenant, request, response);
+        refused = authenticate(request, &call.tenant);
+        if (!refused) allow_origin(call.tenant, request, response);
       }
-      (this->*handler)(call, request, response);
-      status = static_cast<int>(response.getResponseCode());
-    } catch (const HttpError& e) {
-      status = static_cast<int>(e.status);
-      if (e.retry_after > 0) add_header(response, "Retry-After", std::to_string(e.retry_after));
-      send_json(response, e.status, error_body(e.code, e.message));
+      if (!refused) refused = (this->*handler)(call, request, response);
+      if (refused) {
+        status = static_cast<int>(refused->status);
+        if (refused->retry_after > 0) add_header(response, "Retry-After", std::to_string(refused->retry_after));
+        send_json(response, refused->status, error_body(refused->code, refused->message));
+      } else {
+        status = static_cast<int>(response.getResponseCode());
+      }
     } catch (const StoreUnavailable& e) {
       // Locked by another process or restarting: nothing of the request was kept; try again.
       status = 503;
@@ -201,89 +204,111 @@ void ApiServer::stop() {
 
 std::uint16_t ApiServer::port() const { return endpoint_ ? static_cast<std::uint16_t>(endpoint_->getPort()) : 0; }
 
-std::int64_t ApiServer::authenticate(const Rest::Request& request) {
+RouteError ApiServer::authenticate(const Rest::Request& request, std::int64_t* tenant_out) {
   // A client that failed too often is refused before its key is looked at, so guessing keys
   // gets one try per refilled token whatever it sends.
   std::string client = request.address().host();
-  if (std::int64_t wait = auth_limiter_->retry_after(client))
-    throw HttpError{Http::Code::Too_Many_Requests, "rate_limited",
-                    "Too many requests with a missing or wrong API key from this address; retry in " +
-                        std::to_string(wait) + " s.",
-                    wait};
-  auto refuse = [&](const char* message) {
+  if (std::int64_t wait = auth_limiter_->retry_after(client)) {
+    ApiError limited = refuse(Http::Code::Too_Many_Requests, "rate_limited",
+                              "Too many requests with a missing or wrong API key from this address; retry in " +
+                                  std::to_string(wait) + " s.");
+    limited.retry_after = wait;
+    return limited;
+  }
+  auto unauthorized = [&](const char* message) {
     auth_limiter_->spend(client);
-    fail(Http::Code::Unauthorized, "unauthorized", message);
+    return refuse(Http::Code::Unauthorized, "unauthorized", message);
   };
   auto header = request.headers().tryGetRaw("Authorization");
-  if (!header) refuse("Send the API key as \"Authorization: Bearer KEY\".");
+  if (!header) return unauthorized("Send the API key as \"Authorization: Bearer KEY\".");
   std::string value = header->value();
   const std::string prefix = "Bearer ";
   if (value.size() <= prefix.size() || value.compare(0, prefix.size(), prefix) != 0)
-    refuse("Send the API key as \"Authorization: Bearer KEY\".");
+    return unauthorized("Send the API key as \"Authorization: Bearer KEY\".");
   std::string hash = sha256_hex(value.substr(prefix.size()));
   {
     std::lock_guard<std::mutex> lock(keys_mutex_);
     auto it = key_cache_.find(hash);
-    if (it != key_cache_.end()) return it->second;
+    if (it != key_cache_.end()) {
+      *tenant_out = it->second;
+      return {};
+    }
   }
   std::optional<std::int64_t> tenant = store_.tenant_for_key(hash);
-  if (!tenant) refuse("The API key is not valid.");
+  if (!tenant) return unauthorized("The API key is not valid.");
   std::lock_guard<std::mutex> lock(keys_mutex_);
   key_cache_[hash] = *tenant;
-  return *tenant;
+  *tenant_out = *tenant;
+  return {};
 }
 
 // ---- Service routes -----------------------------------------------------------------------------
 
-void ApiServer::healthz(Call&, const Request&, Response& response) {
+RouteError ApiServer::healthz(Call&, const Request&, Response& response) {
   send_json(response, Http::Code::Ok, "{\"status\":\"ok\"}");
+  return {};
 }
 
-void ApiServer::metrics(Call&, const Request&, Response& response) {
+RouteError ApiServer::metrics(Call&, const Request&, Response& response) {
   response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/plain; version=0.0.4"));
   response.send(Http::Code::Ok, metrics_->render(store_, runner_.counters()));
+  return {};
 }
 
-void ApiServer::templates(Call&, const Request&, Response& response) {
+RouteError ApiServer::templates(Call&, const Request&, Response& response) {
   json items = json::array();
   for (const auto& b : builtin_templates()) {
     TemplateLoad t = parse_template(b.json);
     items.push_back({{"name", std::string(b.name)}, {"title", t.value.title}});
   }
   send_json(response, Http::Code::Ok, json({{"items", items}}).dump());
+  return {};
 }
 
-void ApiServer::template_one(Call&, const Request& request, Response& response) {
+RouteError ApiServer::template_one(Call&, const Request& request, Response& response) {
   std::string name = request.param(":name").as<std::string>();
-  for (const auto& b : builtin_templates())
-    if (b.name == name) return send_json(response, Http::Code::Ok, std::string(b.json));
-  fail(Http::Code::Not_Found, "not_found", "There is no template \"" + name + "\".");
+  for (const auto& b : builtin_templates()) {
+    if (b.name == name) {
+      send_json(response, Http::Code::Ok, std::string(b.json));
+      return {};
+    }
+  }
+  return refuse(Http::Code::Not_Found, "not_found", "There is no template \"" + name + "\".");
 }
 
-void ApiServer::groups_list(Call& call, const Request&, Response& response) {
+RouteError ApiServer::groups_list(Call& call, const Request&, Response& response) {
   send_json(response, Http::Code::Ok, json({{"items", store_.groups(call.tenant)}}).dump());
+  return {};
 }
 
-void ApiServer::groups_add(Call& call, const Request& request, Response& response) {
-  json body = parse_body(request);
-  std::string name = string_field(body, "name", true);
+RouteError ApiServer::groups_add(Call& call, const Request& request, Response& response) {
+  json body;
+  std::string name;
+  if (RouteError e = parse_body(request, &body)) return e;
+  if (RouteError e = string_field(body, "name", &name, true)) return e;
   if (name.empty() || name.size() > 255 || padded(name))
-    fail(Http::Code::Unprocessable_Entity, "bad_name", "A group name is 1 to 255 characters, without spaces at either end.");
-  if (!store_.add_group(call.tenant, name)) fail(Http::Code::Conflict, "exists", "The group \"" + name + "\" exists already.");
+    return refuse(Http::Code::Unprocessable_Entity, "bad_name", "A group name is 1 to 255 characters, without spaces at either end.");
+  if (!store_.add_group(call.tenant, name)) return refuse(Http::Code::Conflict, "exists", "The group \"" + name + "\" exists already.");
   send_json(response, Http::Code::Created, json({{"name", name}}).dump());
+  return {};
 }
 
-void ApiServer::groups_delete(Call& call, const Request& request, Response& response) {
+RouteError ApiServer::groups_delete(Call& call, const Request& request, Response& response) {
   std::string name = query(request, "name");
-  if (name.empty()) name = string_field(parse_body(request), "name", true);
-  if (!store_.delete_group(call.tenant, name)) fail(Http::Code::Not_Found, "not_found", "There is no group \"" + name + "\".");
+  if (name.empty()) {
+    json body;
+    if (RouteError e = parse_body(request, &body)) return e;
+    if (RouteError e = string_field(body, "name", &name, true)) return e;
+  }
+  if (!store_.delete_group(call.tenant, name)) return refuse(Http::Code::Not_Found, "not_found", "There is no group \"" + name + "\".");
   send_json(response, Http::Code::Ok, json({{"deleted", name}}).dump());
+  return {};
 }
 
-void ApiServer::context(Call& call, const Request& request, Response& response) {
+RouteError ApiServer::context(Call& call, const Request& request, Response& response) {
   std::string name = query(request, "template");
   TemplateLoad t = builtin_template(name);
-  if (!t.ok) fail(Http::Code::Not_Found, "unknown_template", "There is no template \"" + name + "\".");
+  if (!t.ok) return refuse(Http::Code::Not_Found, "unknown_template", "There is no template \"" + name + "\".");
   std::vector<std::uint64_t> hashes;
   store_.for_each_key(call.tenant, t.value, "", [&](const std::vector<std::string_view>& parts) {
     hashes.push_back(key_hash(t.value, parts));
@@ -294,34 +319,38 @@ void ApiServer::context(Call& call, const Request& request, Response& response) 
   out += ",\"existing_count\":" + std::to_string(hashes.size());
   out += ",\"existing_hash64\":\"" + encode_key_hashes(hashes) + "\"}";
   send_json(response, Http::Code::Ok, out);
+  return {};
 }
 
-void ApiServer::notifications_get(Call& call, const Request&, Response& response) {
+RouteError ApiServer::notifications_get(Call& call, const Request&, Response& response) {
   std::optional<Tenant> t = store_.tenant(call.tenant);
-  if (!t) fail(Http::Code::Not_Found, "not_found", "The tenant is gone.");
+  if (!t) return refuse(Http::Code::Not_Found, "not_found", "The tenant is gone.");
   send_json(response, Http::Code::Ok,
             json({{"email", t->notify.email}, {"webhook_url", t->notify.webhook_url},
                   {"webhook_secret_set", !t->notify.webhook_secret.empty()}})
                 .dump());
+  return {};
 }
 
-void ApiServer::notifications_put(Call& call, const Request& request, Response& response) {
-  json body = parse_body(request);
+RouteError ApiServer::notifications_put(Call& call, const Request& request, Response& response) {
+  json body;
+  if (RouteError e = parse_body(request, &body)) return e;
   NotifyConfig c;
-  c.email = string_field(body, "email");
-  c.webhook_url = string_field(body, "webhook_url");
-  c.webhook_secret = string_field(body, "webhook_secret");
+  for (auto [key, out] : {std::pair{"email", &c.email}, std::pair{"webhook_url", &c.webhook_url},
+                          std::pair{"webhook_secret", &c.webhook_secret}})
+    if (RouteError e = string_field(body, key, out)) return e;
   // The same checks the notifier makes before it sends, so nothing saved here is skipped later.
   if (!c.email.empty() && (checks::email(c.email) != nullptr || !valid_mail_address(c.email)))
-    fail(Http::Code::Unprocessable_Entity, "bad_email", "\"email\" is not a plain ASCII e-mail address.");
+    return refuse(Http::Code::Unprocessable_Entity, "bad_email", "\"email\" is not a plain ASCII e-mail address.");
   HttpUrl url;
   std::string why;
   if (!c.webhook_url.empty() && !parse_http_url(c.webhook_url, &url, &why))
-    fail(Http::Code::Unprocessable_Entity, "bad_url", "\"webhook_url\" cannot be used: " + why);
+    return refuse(Http::Code::Unprocessable_Entity, "bad_url", "\"webhook_url\" cannot be used: " + why);
   if (!c.webhook_url.empty() && c.webhook_secret.empty())
-    fail(Http::Code::Unprocessable_Entity, "missing_secret", "A webhook needs a \"webhook_secret\" to sign its calls.");
+    return refuse(Http::Code::Unprocessable_Entity, "missing_secret", "A webhook needs a \"webhook_secret\" to sign its calls.");
   store_.set_notify(call.tenant, c);
   send_json(response, Http::Code::Ok, json({{"email", c.email}, {"webhook_url", c.webhook_url}}).dump());
+  return {};
 }
 
 void ApiServer::not_implemented(Http::ResponseWriter& response) {
@@ -369,27 +398,32 @@ void ApiServer::preflight(const Rest::Request& request, Http::ResponseWriter& re
   metrics_->observe("OPTIONS preflight", status, 0);
 }
 
-void ApiServer::cors_get(Call& call, const Request&, Response& response) {
+RouteError ApiServer::cors_get(Call& call, const Request&, Response& response) {
   send_json(response, Http::Code::Ok, json({{"allowed_origins", store_.allowed_origins(call.tenant)}}).dump());
+  return {};
 }
 
-void ApiServer::cors_put(Call& call, const Request& request, Response& response) {
-  json body = parse_body(request);
+RouteError ApiServer::cors_put(Call& call, const Request& request, Response& response) {
+  json body;
+  if (RouteError e = parse_body(request, &body)) return e;
   if (!body.contains("allowed_origins"))
-    fail(Http::Code::Bad_Request, "missing_field", "\"allowed_origins\" is required (a list, [] for none).");
+    return refuse(Http::Code::Bad_Request, "missing_field", "\"allowed_origins\" is required (a list, [] for none).");
+  std::vector<std::string> given_origins;
+  if (RouteError e = string_list(body, "allowed_origins", &given_origins)) return e;
   std::vector<std::string> origins;
-  for (const std::string& given : string_list(body, "allowed_origins")) {
+  for (const std::string& given : given_origins) {
     std::optional<std::string> origin = canonical_origin(given);
     if (!origin)
-      fail(Http::Code::Unprocessable_Entity, "bad_origin",
+      return refuse(Http::Code::Unprocessable_Entity, "bad_origin",
            "\"" + given.substr(0, 64) + "\" is not an origin such as https://shop.example or http://localhost:8080 "
            "(a scheme and a host, an optional port, no path).");
     if (std::find(origins.begin(), origins.end(), *origin) == origins.end()) origins.push_back(*origin);
   }
   if (origins.size() > kMaxOrigins)
-    fail(Http::Code::Unprocessable_Entity, "too_many_origins", "A tenant may allow at most " + std::to_string(kMaxOrigins) + " origins.");
+    return refuse(Http::Code::Unprocessable_Entity, "too_many_origins", "A tenant may allow at most " + std::to_string(kMaxOrigins) + " origins.");
   store_.set_allowed_origins(call.tenant, origins);
   send_json(response, Http::Code::Ok, json({{"allowed_origins", origins}}).dump());
+  return {};
 }
 
 // ---- Static files -------------------------------------------------------------------------------

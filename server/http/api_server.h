@@ -13,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "http/http_util.h"
 #include "store/store.h"
 
 namespace Pistache::Http {
@@ -50,6 +51,9 @@ struct ServerSettings {
   double auth_failure_burst = 20;
 };
 
+using http::ApiError;
+using http::RouteError;
+
 class ApiServer {
  public:
   ApiServer(Store& store, ImportRunner& runner, Spool& spool, ServerSettings settings);
@@ -74,7 +78,8 @@ class ApiServer {
   template <typename Handler>
   void on(const char* method, const char* path, Handler handler, bool authenticated = true);
 
-  std::int64_t authenticate(const Request& request);
+  /// The tenant of the request's API key into `tenant`; 401 or 429 otherwise.
+  RouteError authenticate(const Request& request, std::int64_t* tenant);
   /// Adds Access-Control-Allow-Origin when the request's Origin is one its tenant allows.
   void allow_origin(std::int64_t tenant, const Request& request, Response& response);
   /// A CORS preflight (OPTIONS): 204 for an origin some tenant allows, 403 otherwise.
@@ -82,30 +87,30 @@ class ApiServer {
   /// A JSON 501 for HEAD, TRACE and CONNECT.
   void not_implemented(Response& response);
 
-  void healthz(Call&, const Request&, Response&);
-  void metrics(Call&, const Request&, Response&);
-  void templates(Call&, const Request&, Response&);
-  void template_one(Call&, const Request&, Response&);
-  void groups_list(Call&, const Request&, Response&);
-  void groups_add(Call&, const Request&, Response&);
-  void groups_delete(Call&, const Request&, Response&);
-  void context(Call&, const Request&, Response&);
-  void notifications_get(Call&, const Request&, Response&);
-  void notifications_put(Call&, const Request&, Response&);
-  void cors_get(Call&, const Request&, Response&);
-  void cors_put(Call&, const Request&, Response&);
-  void imports_create(Call&, const Request&, Response&);
-  void imports_list(Call&, const Request&, Response&);
-  void import_get(Call&, const Request&, Response&);
-  void import_part(Call&, const Request&, Response&);
-  void import_start(Call&, const Request&, Response&);
-  void import_cancel(Call&, const Request&, Response&);
-  void import_errors(Call&, const Request&, Response&);
-  void import_results(Call&, const Request&, Response&);
-  void import_file(Call&, const Request&, Response&, bool errors);
-  void partners_list(Call&, const Request&, Response&);
-  void partners_export(Call&, const Request&, Response&);
-  void partners_groups(Call&, const Request&, Response&);
+  RouteError healthz(Call&, const Request&, Response&);
+  RouteError metrics(Call&, const Request&, Response&);
+  RouteError templates(Call&, const Request&, Response&);
+  RouteError template_one(Call&, const Request&, Response&);
+  RouteError groups_list(Call&, const Request&, Response&);
+  RouteError groups_add(Call&, const Request&, Response&);
+  RouteError groups_delete(Call&, const Request&, Response&);
+  RouteError context(Call&, const Request&, Response&);
+  RouteError notifications_get(Call&, const Request&, Response&);
+  RouteError notifications_put(Call&, const Request&, Response&);
+  RouteError cors_get(Call&, const Request&, Response&);
+  RouteError cors_put(Call&, const Request&, Response&);
+  RouteError imports_create(Call&, const Request&, Response&);
+  RouteError imports_list(Call&, const Request&, Response&);
+  RouteError import_get(Call&, const Request&, Response&);
+  RouteError import_part(Call&, const Request&, Response&);
+  RouteError import_start(Call&, const Request&, Response&);
+  RouteError import_cancel(Call&, const Request&, Response&);
+  RouteError import_errors(Call&, const Request&, Response&);
+  RouteError import_results(Call&, const Request&, Response&);
+  RouteError import_file(Call&, const Request&, Response&, bool errors);
+  RouteError partners_list(Call&, const Request&, Response&);
+  RouteError partners_export(Call&, const Request&, Response&);
+  RouteError partners_groups(Call&, const Request&, Response&);
   void static_file(const Request&, Response);
 
   std::string import_json(const ImportRecord& record);

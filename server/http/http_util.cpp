@@ -39,10 +39,6 @@ void add_header(Http::ResponseWriter& response, std::string name, std::string va
   response.headers().add(std::make_shared<NamedHeader>(std::move(name), std::move(value)));
 }
 
-[[noreturn]] void fail(Http::Code status, std::string code, std::string message) {
-  throw HttpError{status, std::move(code), std::move(message)};
-}
-
 std::string error_body(const std::string& code, const std::string& message) {
   std::string out = "{\"error\":{\"code\":";
   append_json_string(out, code);
@@ -84,33 +80,39 @@ std::string query(const Rest::Request& r, const std::string& name) {
   return v ? url_decode(*v) : std::string();
 }
 
-json parse_body(const Rest::Request& r) {
+RouteError parse_body(const Rest::Request& r, json* out) {
   const std::string& body = r.body();
-  if (body.size() > kMaxJsonBody) fail(Http::Code::Request_Entity_Too_Large, "too_large", "The JSON body is over 1 MiB.");
-  if (body.find_first_not_of(" \t\r\n") == std::string::npos) return json::object();
-  json doc = json::parse(body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) fail(Http::Code::Bad_Request, "malformed_json", "The body is not a JSON object.");
-  return doc;
-}
-
-std::string string_field(const json& doc, const char* key, bool required) {
-  if (!doc.contains(key) || doc[key].is_null()) {
-    if (required) fail(Http::Code::Bad_Request, "missing_field", std::string("\"") + key + "\" is required.");
+  if (body.size() > kMaxJsonBody) return refuse(Http::Code::Request_Entity_Too_Large, "too_large", "The JSON body is over 1 MiB.");
+  if (body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    *out = json::object();
     return {};
   }
-  if (!doc[key].is_string()) fail(Http::Code::Bad_Request, "bad_field", std::string("\"") + key + "\" must be a string.");
-  return doc[key].get<std::string>();
+  *out = json::parse(body, nullptr, false);
+  if (out->is_discarded() || !out->is_object()) return refuse(Http::Code::Bad_Request, "malformed_json", "The body is not a JSON object.");
+  return {};
 }
 
-std::vector<std::string> string_list(const json& doc, const char* key) {
-  std::vector<std::string> out;
-  if (!doc.contains(key) || doc[key].is_null()) return out;
-  if (!doc[key].is_array()) fail(Http::Code::Bad_Request, "bad_field", std::string("\"") + key + "\" must be a list of strings.");
-  for (const json& v : doc[key]) {
-    if (!v.is_string()) fail(Http::Code::Bad_Request, "bad_field", std::string("\"") + key + "\" must be a list of strings.");
-    out.push_back(v.get<std::string>());
+RouteError string_field(const json& doc, const char* key, std::string* out, bool required) {
+  out->clear();
+  if (!doc.contains(key) || doc[key].is_null()) {
+    if (required) return refuse(Http::Code::Bad_Request, "missing_field", std::string("\"") + key + "\" is required.");
+    return {};
   }
-  return out;
+  if (!doc[key].is_string()) return refuse(Http::Code::Bad_Request, "bad_field", std::string("\"") + key + "\" must be a string.");
+  *out = doc[key].get<std::string>();
+  return {};
+}
+
+RouteError string_list(const json& doc, const char* key, std::vector<std::string>* out) {
+  out->clear();
+  if (!doc.contains(key) || doc[key].is_null()) return {};
+  auto wrong = [&] { return refuse(Http::Code::Bad_Request, "bad_field", std::string("\"") + key + "\" must be a list of strings."); };
+  if (!doc[key].is_array()) return wrong();
+  for (const json& v : doc[key]) {
+    if (!v.is_string()) return wrong();
+    out->push_back(v.get<std::string>());
+  }
+  return {};
 }
 
 std::string content_type_for(const std::string& path) {

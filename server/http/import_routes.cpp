@@ -61,56 +61,57 @@ std::string ApiServer::import_json(const ImportRecord& r) {
   return out;
 }
 
-void ApiServer::imports_create(Call& call, const Request& request, Response& response) {
-  json body = parse_body(request);
+RouteError ApiServer::imports_create(Call& call, const Request& request, Response& response) {
+  json body;
+  if (RouteError e = parse_body(request, &body)) return e;
   std::string idem;
   if (auto h = request.headers().tryGetRaw("Idempotency-Key")) idem = h->value();
-  if (idem.size() > 255) fail(Http::Code::Bad_Request, "bad_idempotency_key", "An Idempotency-Key is at most 255 characters.");
+  if (idem.size() > 255) return refuse(Http::Code::Bad_Request, "bad_idempotency_key", "An Idempotency-Key is at most 255 characters.");
 
   ImportRecord r;
   r.tenant_id = call.tenant;
   // The template: a built-in's name, or a template object of the caller's own.
-  if (!body.contains("template")) fail(Http::Code::Bad_Request, "missing_field", "\"template\" is required.");
+  if (!body.contains("template")) return refuse(Http::Code::Bad_Request, "missing_field", "\"template\" is required.");
   if (body["template"].is_string()) {
     r.template_name = body["template"].get<std::string>();
     for (const auto& b : builtin_templates())
       if (b.name == r.template_name) r.template_json = std::string(b.json);
     if (r.template_json.empty())
-      fail(Http::Code::Unprocessable_Entity, "unknown_template", "There is no template \"" + r.template_name + "\".");
+      return refuse(Http::Code::Unprocessable_Entity, "unknown_template", "There is no template \"" + r.template_name + "\".");
   } else if (body["template"].is_object()) {
     r.template_json = body["template"].dump();  // the caller's own, even if named like a built-in
   } else {
-    fail(Http::Code::Bad_Request, "bad_field", "\"template\" must be a template name or object.");
+    return refuse(Http::Code::Bad_Request, "bad_field", "\"template\" must be a template name or object.");
   }
   // What the core cannot use is a 422 with the core's own code (rowgate/status.h), the code the
   // WebAssembly module gives for the same input (tests/setup_errors).
-  auto unusable = [](const Status& s) { fail(Http::Code::Unprocessable_Entity, std::string(s.code), s.message); };
+  auto unusable = [](const Status& s) { return refuse(Http::Code::Unprocessable_Entity, std::string(s.code), s.message); };
   TemplateLoad t = parse_template(r.template_json);
-  if (!t.ok) unusable(t.status());
+  if (!t.ok) return unusable(t.status());
   if (r.template_name.empty()) r.template_name = t.value.name;
   if (body.contains("dry_run") && !body["dry_run"].is_boolean())
-    fail(Http::Code::Bad_Request, "bad_field", "\"dry_run\" must be true or false.");
+    return refuse(Http::Code::Bad_Request, "bad_field", "\"dry_run\" must be true or false.");
   r.dry_run = body.value("dry_run", false);
   // Options and mapping, checked by the core as a session would use them.
   json options = body.contains("options") ? body["options"] : json::object();
-  if (!options.is_object()) fail(Http::Code::Bad_Request, "bad_field", "\"options\" must be an object.");
+  if (!options.is_object()) return refuse(Http::Code::Bad_Request, "bad_field", "\"options\" must be an object.");
   if (body.contains("mapping")) {
-    if (!body["mapping"].is_object()) fail(Http::Code::Bad_Request, "bad_field", "\"mapping\" must be an object of header: field.");
+    if (!body["mapping"].is_object()) return refuse(Http::Code::Bad_Request, "bad_field", "\"mapping\" must be an object of header: field.");
     options["map"] = body["mapping"];
   }
   r.options_json = options.dump();
   Options parsed;
   Status ok = parse_options_json(r.options_json, &parsed);
-  if (!ok.ok) unusable(ok);
+  if (!ok.ok) return unusable(ok);
   json fixed = body.contains("fixed") ? body["fixed"] : json::object();
-  if (!fixed.is_object()) fail(Http::Code::Bad_Request, "bad_field", "\"fixed\" must be an object of field: value.");
+  if (!fixed.is_object()) return refuse(Http::Code::Bad_Request, "bad_field", "\"fixed\" must be an object of field: value.");
   r.fixed_json = fixed.dump();
   ContextLoad ctx = parse_context("{\"fixed\": " + r.fixed_json + "}");
-  if (!ctx.ok) unusable(ctx.status());
+  if (!ctx.ok) return unusable(ctx.status());
   {
     CollectingSink probe;
     Session check(t.value, ctx.value, parsed, probe);
-    if (!check.status().ok) unusable(check.status());
+    if (!check.status().ok) return unusable(check.status());
   }
 
   r.request_hash = sha256_hex(body.dump());
@@ -119,12 +120,13 @@ void ApiServer::imports_create(Call& call, const Request& request, Response& res
     std::optional<IdempotentReply> prior = store_.reserve_idempotency(call.tenant, idem, r.request_hash, now_seconds());
     if (prior) {
       if (prior->request_hash != r.request_hash)
-        fail(Http::Code::Unprocessable_Entity, "idempotency_mismatch",
+        return refuse(Http::Code::Unprocessable_Entity, "idempotency_mismatch",
              "This Idempotency-Key was used for a different request; use a new key.");
       if (!prior->finished)
-        fail(Http::Code::Conflict, "idempotency_in_progress", "The first request with this Idempotency-Key is still running.");
+        return refuse(Http::Code::Conflict, "idempotency_in_progress", "The first request with this Idempotency-Key is still running.");
       add_header(response, "Idempotent-Replayed", "true");
-      return send_json(response, static_cast<Http::Code>(prior->status), prior->body);
+      send_json(response, static_cast<Http::Code>(prior->status), prior->body);
+      return {};
     }
   }
   try {
@@ -140,9 +142,10 @@ void ApiServer::imports_create(Call& call, const Request& request, Response& res
   std::string reply = json({{"id", r.id}, {"status", status_name(r.status)}}).dump();
   if (!idem.empty()) store_.finish_idempotency(call.tenant, idem, r.id, 201, reply);
   send_json(response, Http::Code::Created, reply);
+  return {};
 }
 
-void ApiServer::imports_list(Call& call, const Request& request, Response& response) {
+RouteError ApiServer::imports_list(Call& call, const Request& request, Response& response) {
   std::size_t limit = 50;
   std::string l = query(request, "limit");
   if (!l.empty()) limit = std::clamp<std::size_t>(std::strtoul(l.c_str(), nullptr, 10), 1, 500);
@@ -155,95 +158,108 @@ void ApiServer::imports_list(Call& call, const Request& request, Response& respo
   }
   out += "]}";
   send_json(response, Http::Code::Ok, out);
+  return {};
 }
 
-static ImportRecord find_import(Store& store, std::int64_t tenant, const Rest::Request& request) {
+/// The tenant's import named by the path into `out`; 404 when there is none.
+static RouteError find_import(Store& store, std::int64_t tenant, const Rest::Request& request, ImportRecord* out) {
   std::string id = request.param(":id").as<std::string>();
   std::optional<ImportRecord> r = store.import(tenant, id);
-  if (!r) fail(Http::Code::Not_Found, "not_found", "There is no import \"" + id + "\".");
-  return *r;
+  if (!r) return refuse(Http::Code::Not_Found, "not_found", "There is no import \"" + id + "\".");
+  *out = std::move(*r);
+  return {};
 }
 
-void ApiServer::import_get(Call& call, const Request& request, Response& response) {
-  send_json(response, Http::Code::Ok, import_json(find_import(store_, call.tenant, request)));
+RouteError ApiServer::import_get(Call& call, const Request& request, Response& response) {
+  ImportRecord r;
+  if (RouteError e = find_import(store_, call.tenant, request, &r)) return e;
+  send_json(response, Http::Code::Ok, import_json(r));
+  return {};
 }
 
-void ApiServer::import_part(Call& call, const Request& request, Response& response) {
-  ImportRecord r = find_import(store_, call.tenant, request);
+RouteError ApiServer::import_part(Call& call, const Request& request, Response& response) {
+  ImportRecord r;
+  if (RouteError e = find_import(store_, call.tenant, request, &r)) return e;
   std::string n_text = request.param(":n").as<std::string>();
   char* end = nullptr;
   unsigned long n = std::strtoul(n_text.c_str(), &end, 10);
   bool digits = !n_text.empty() && n_text.find_first_not_of("0123456789") == std::string::npos;
   if (!digits || *end != '\0' || n < 1 || n > kMaxParts)
-    fail(Http::Code::Bad_Request, "bad_part_number", "Parts are numbered 1 to " + std::to_string(kMaxParts) + ".");
+    return refuse(Http::Code::Bad_Request, "bad_part_number", "Parts are numbered 1 to " + std::to_string(kMaxParts) + ".");
   const std::string& body = request.body();
   if (body.size() > settings_.max_part_bytes)
-    fail(Http::Code::Request_Entity_Too_Large, "part_too_large", "A part is at most 8 MiB; split the file into more parts.");
-  if (r.status == ImportStatus::Cancelled) fail(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
+    return refuse(Http::Code::Request_Entity_Too_Large, "part_too_large", "A part is at most 8 MiB; split the file into more parts.");
+  if (r.status == ImportStatus::Cancelled) return refuse(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
   if (r.status != ImportStatus::Uploading)
-    fail(Http::Code::Conflict, "already_started", "The import has started; its parts cannot change.");
+    return refuse(Http::Code::Conflict, "already_started", "The import has started; its parts cannot change.");
   PartInfo part{static_cast<std::uint32_t>(n), body.size(), sha256_hex(body)};
   try {
     spool_.put_part(r.tenant_id, r.id, part, body);
   } catch (const SpoolFull&) {
-    fail(Http::Code::Insufficient_Storage, "storage_full",
+    return refuse(Http::Code::Insufficient_Storage, "storage_full",
          "The server has no room for this part now; nothing of it was kept. Try again later, or tell the operator.");
   }
   send_json(response, Http::Code::Ok, json({{"n", part.n}, {"size", part.size}, {"sha256", part.sha256}}).dump());
+  return {};
 }
 
-void ApiServer::import_start(Call& call, const Request& request, Response& response) {
-  ImportRecord r = find_import(store_, call.tenant, request);
-  if (r.status == ImportStatus::Cancelled) fail(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
-  if (r.status != ImportStatus::Uploading) fail(Http::Code::Conflict, "already_started", "The import was started already.");
+RouteError ApiServer::import_start(Call& call, const Request& request, Response& response) {
+  ImportRecord r;
+  if (RouteError e = find_import(store_, call.tenant, request, &r)) return e;
+  if (r.status == ImportStatus::Cancelled) return refuse(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
+  if (r.status != ImportStatus::Uploading) return refuse(Http::Code::Conflict, "already_started", "The import was started already.");
   std::vector<PartInfo> parts = store_.parts(r.tenant_id, r.id);
-  if (parts.empty()) fail(Http::Code::Unprocessable_Entity, "no_parts", "Upload the file (PUT .../parts/1 and on) before starting.");
+  if (parts.empty()) return refuse(Http::Code::Unprocessable_Entity, "no_parts", "Upload the file (PUT .../parts/1 and on) before starting.");
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].n != i + 1)
-      fail(Http::Code::Unprocessable_Entity, "missing_part", "Part " + std::to_string(i + 1) + " is missing.");
+      return refuse(Http::Code::Unprocessable_Entity, "missing_part", "Part " + std::to_string(i + 1) + " is missing.");
     total += parts[i].size;
   }
   store_.set_start(r.tenant_id, r.id, parts.size(), total);
   if (!store_.set_status(r.tenant_id, r.id, ImportStatus::Queued, sources_of(ImportStatus::Queued)))
-    fail(Http::Code::Conflict, "already_started", "The import was started already.");
+    return refuse(Http::Code::Conflict, "already_started", "The import was started already.");
   runner_.enqueue(r.id, r.tenant_id);
   r.status = ImportStatus::Queued;
   r.parts = parts.size();
   r.bytes_total = total;
   send_json(response, Http::Code::Accepted, import_json(r));
+  return {};
 }
 
-void ApiServer::import_cancel(Call& call, const Request& request, Response& response) {
-  ImportRecord r = find_import(store_, call.tenant, request);
+RouteError ApiServer::import_cancel(Call& call, const Request& request, Response& response) {
+  ImportRecord r;
+  if (RouteError e = find_import(store_, call.tenant, request, &r)) return e;
   if (store_.set_status(r.tenant_id, r.id, ImportStatus::Cancelled, statuses_where(cancels_at_once))) {
     r.status = ImportStatus::Cancelled;
     spool_.remove_parts(r.tenant_id, r.id);
   } else if (is_running(r.status)) {
     store_.request_cancel(r.tenant_id, r.id);  // the runner stops after the chunk in hand
   } else {
-    fail(Http::Code::Conflict, "finished",
+    return refuse(Http::Code::Conflict, "finished",
          "The import has ended (" + std::string(status_name(r.status)) + "); there is nothing to cancel.");
   }
   std::optional<ImportRecord> now = store_.import(call.tenant, r.id);
   send_json(response, Http::Code::Accepted, import_json(now ? *now : r));
+  return {};
 }
 
-void ApiServer::import_errors(Call& call, const Request& request, Response& response) {
-  import_file(call, request, response, true);
+RouteError ApiServer::import_errors(Call& call, const Request& request, Response& response) {
+  return import_file(call, request, response, true);
 }
-void ApiServer::import_results(Call& call, const Request& request, Response& response) {
-  import_file(call, request, response, false);
+RouteError ApiServer::import_results(Call& call, const Request& request, Response& response) {
+  return import_file(call, request, response, false);
 }
 
-void ApiServer::import_file(Call& call, const Request& request, Response& response, bool errors) {
-  ImportRecord r = find_import(store_, call.tenant, request);
+RouteError ApiServer::import_file(Call& call, const Request& request, Response& response, bool errors) {
+  ImportRecord r;
+  if (RouteError e = find_import(store_, call.tenant, request, &r)) return e;
   if (!has_ended(r.status))
-    fail(Http::Code::Conflict, "not_finished", "The import has not ended; its files come when it does.");
+    return refuse(Http::Code::Conflict, "not_finished", "The import has not ended; its files come when it does.");
   if (r.files_expire_at == 0 && r.status == ImportStatus::Cancelled && r.bytes_total == 0)
-    fail(Http::Code::Conflict, "never_ran", "The import was cancelled before it ran; it has no files.");
+    return refuse(Http::Code::Conflict, "never_ran", "The import was cancelled before it ran; it has no files.");
   if (r.files_expire_at == 0 || r.files_expire_at < now_seconds())
-    fail(Http::Code::Gone, "expired", "This import's files were removed after 30 days.");
+    return refuse(Http::Code::Gone, "expired", "This import's files were removed after 30 days.");
   // From this server's disk or from the shared store; the answer starts with the first chunk, so
   // that a file no longer kept is still a 410.
   std::optional<Http::ResponseStream> stream;
@@ -264,10 +280,11 @@ void ApiServer::import_file(Call& call, const Request& request, Response& respon
     // connection ends without the last chunk instead: the client sees the download cut short.
     log_error("report download cut short", {{"import", r.id}, {"error", e.what()}});
     if (std::shared_ptr<Tcp::Peer> peer = response.peer()) ::shutdown(peer->fd(), SHUT_RDWR);
-    return;
+    return {};
   }
-  if (!stream) fail(Http::Code::Gone, "expired", "This import's files are no longer kept.");
+  if (!stream) return refuse(Http::Code::Gone, "expired", "This import's files are no longer kept.");
   stream->ends();
+  return {};
 }
 
 }  // namespace rowgate::server

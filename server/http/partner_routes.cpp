@@ -53,7 +53,7 @@ std::string partner_json(const Partner& p) {
 
 // ---- My Partners --------------------------------------------------------------------------------
 
-void ApiServer::partners_list(Call& call, const Request& request, Response& response) {
+RouteError ApiServer::partners_list(Call& call, const Request& request, Response& response) {
   PartnerFilter f = filter_from(request);
   std::size_t limit = 50;
   std::string l = query(request, "limit");
@@ -63,7 +63,7 @@ void ApiServer::partners_list(Call& call, const Request& request, Response& resp
   if (!c.empty()) {
     char* end = nullptr;
     long long v = std::strtoll(c.c_str(), &end, 10);
-    if (*end != '\0' || v < 0) fail(Http::Code::Bad_Request, "bad_cursor", "\"cursor\" must be a next_cursor from a previous page.");
+    if (*end != '\0' || v < 0) return refuse(Http::Code::Bad_Request, "bad_cursor", "\"cursor\" must be a next_cursor from a previous page.");
     cursor = v;
   }
   PartnerPage page = store_.partners(call.tenant, f, cursor, limit);
@@ -72,9 +72,10 @@ void ApiServer::partners_list(Call& call, const Request& request, Response& resp
   out += "],\"total\":" + std::to_string(page.total) + ",\"next_cursor\":" +
          (page.next_cursor ? "\"" + std::to_string(*page.next_cursor) + "\"" : std::string("null")) + "}";
   send_json(response, Http::Code::Ok, out);
+  return {};
 }
 
-void ApiServer::partners_export(Call& call, const Request& request, Response& response) {
+RouteError ApiServer::partners_export(Call& call, const Request& request, Response& response) {
   PartnerFilter f = filter_from(request);
   response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
   add_header(response, "Content-Disposition", "attachment; filename=\"partners.csv\"");
@@ -110,41 +111,48 @@ void ApiServer::partners_export(Call& call, const Request& request, Response& re
     // connection ends without the last chunk instead: the client sees the download cut short.
     log_error("partner export cut short", {{"error", e.what()}});
     if (std::shared_ptr<Tcp::Peer> peer = response.peer()) ::shutdown(peer->fd(), SHUT_RDWR);
-    return;
+    return {};
   }
   send(true);
   stream->ends();
+  return {};
 }
 
-void ApiServer::partners_groups(Call& call, const Request& request, Response& response) {
-  json body = parse_body(request);
-  std::vector<std::string> add = string_list(body, "add");
-  std::vector<std::string> remove = string_list(body, "remove");
-  if (add.empty() && remove.empty()) fail(Http::Code::Bad_Request, "nothing_to_do", "Give groups to \"add\" or \"remove\".");
+RouteError ApiServer::partners_groups(Call& call, const Request& request, Response& response) {
+  json body;
+  std::vector<std::string> add, remove;
+  if (RouteError e = parse_body(request, &body)) return e;
+  if (RouteError e = string_list(body, "add", &add)) return e;
+  if (RouteError e = string_list(body, "remove", &remove)) return e;
+  if (add.empty() && remove.empty()) return refuse(Http::Code::Bad_Request, "nothing_to_do", "Give groups to \"add\" or \"remove\".");
   std::vector<std::string> known = store_.groups(call.tenant);
   for (const auto* list : {&add, &remove})
     for (const std::string& g : *list)
       if (std::find(known.begin(), known.end(), g) == known.end())
-        fail(Http::Code::Unprocessable_Entity, "unknown_group", "There is no group \"" + g + "\"; create it first.");
+        return refuse(Http::Code::Unprocessable_Entity, "unknown_group", "There is no group \"" + g + "\"; create it first.");
   std::vector<std::int64_t> ids;
   std::optional<PartnerFilter> filter;
   if (body.contains("ids")) {
-    if (!body["ids"].is_array()) fail(Http::Code::Bad_Request, "bad_field", "\"ids\" must be a list of partner ids.");
+    if (!body["ids"].is_array()) return refuse(Http::Code::Bad_Request, "bad_field", "\"ids\" must be a list of partner ids.");
     for (const json& v : body["ids"]) {
-      if (!v.is_number_integer()) fail(Http::Code::Bad_Request, "bad_field", "\"ids\" must be a list of partner ids.");
+      if (!v.is_number_integer()) return refuse(Http::Code::Bad_Request, "bad_field", "\"ids\" must be a list of partner ids.");
       ids.push_back(v.get<std::int64_t>());
     }
   } else if (body.contains("filter")) {
     const json& f = body["filter"];
-    if (!f.is_object()) fail(Http::Code::Bad_Request, "bad_field", "\"filter\" must be an object (q, group, country, status).");
-    filter = PartnerFilter{string_field(f, "q"), string_field(f, "group"), string_field(f, "country"), string_field(f, "status")};
+    if (!f.is_object()) return refuse(Http::Code::Bad_Request, "bad_field", "\"filter\" must be an object (q, group, country, status).");
+    filter.emplace();
+    for (auto [key, out] : {std::pair{"q", &filter->q}, std::pair{"group", &filter->group},
+                            std::pair{"country", &filter->country}, std::pair{"status", &filter->status}})
+      if (RouteError e = string_field(f, key, out)) return e;
   } else {
-    fail(Http::Code::Bad_Request, "missing_field", "Give \"ids\" or a \"filter\" (an empty filter means every partner).");
+    return refuse(Http::Code::Bad_Request, "missing_field", "Give \"ids\" or a \"filter\" (an empty filter means every partner).");
   }
   // Over a filter this may touch every partner of the tenant: a longer limit than a page's.
   QueryDeadline bulk(std::chrono::minutes(2), &stopping_);
   std::uint64_t changed = store_.change_groups(call.tenant, ids, filter ? &*filter : nullptr, add, remove);
   send_json(response, Http::Code::Ok, json({{"changed", changed}}).dump());
+  return {};
 }
 
 }  // namespace rowgate::server
