@@ -156,6 +156,31 @@ TEST(BadInput, JsonlWithOnlyGarbage) {
   EXPECT_TRUE(has(r, code::not_an_object, 3));
 }
 
+// Regression: a NUL byte ended the JSON parser's input, so "{...}\0{...}" was one valid record
+// and the rest of the line was dropped silently. An escaped \u0000 is a NUL in the value, as in CSV.
+TEST(BadInput, JsonlTextAfterANulByteIsNotDropped) {
+  using namespace std::string_literals;
+  Options jsonl;
+  jsonl.format = Format::Jsonl;
+  const std::string bytes =
+      "{\"accountId\":\"a\",\"id\":\"1\"}\0garbage\n"
+      "{\"accountId\":\"a\",\"id\":\"2\"}\0{\"accountId\":\"a\",\"id\":\"3\"}\n"
+      "{\"accountId\":\"a\",\"id\":\"4\",\"firstName\":\"A\\u0000B\"}\n"
+      "{\"accountId\":\"a\",\"id\":\"5\"}\n"s;
+  for (std::size_t chunk : {1u, 7u, 65536u}) {
+    Checked r = check(bytes, "participants", chunk, jsonl);
+    EXPECT_EQ(r.summary.rows, 4u);
+    EXPECT_EQ(r.summary.valid, 1u);
+    EXPECT_TRUE(has(r, code::invalid_encoding, 1));
+    EXPECT_TRUE(has(r, code::invalid_encoding, 2));
+    EXPECT_TRUE(has(r, code::invalid_encoding, 3));
+    for (const Finding& f : r.findings)
+      if (f.row == 3) {
+        EXPECT_EQ(f.field, "firstName");
+      }
+  }
+}
+
 TEST(BadInput, JsonlNestedHundredThousandLevels) {
   std::string line = "{\"accountId\":\"a\",\"id\":\"b\",\"x\":";
   line.append(100000, '[').append(100000, ']').append("}\n");
