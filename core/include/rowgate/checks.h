@@ -15,8 +15,9 @@ namespace rowgate::checks {
 // Inputs are already trimmed.
 
 /// An e-mail address as the HTML standard defines a valid one, with internationalised (UTF-8)
-/// domain labels allowed and at least one dot in the domain; at most 254 bytes in all and 64
-/// before the @. Normalised: domain lower-cased.
+/// domain labels allowed and at least one dot in the domain, and dots before the @ only between
+/// other characters (RFC 5322); at most 254 bytes in all and 64 before the @. Normalised: domain
+/// lower-cased.
 const char* email(std::string_view value, std::string* normalized = nullptr);
 
 /// An absolute URL that WHATWG's parser accepts, with scheme http or https, and stricter about
