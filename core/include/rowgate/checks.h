@@ -21,8 +21,10 @@ namespace rowgate::checks {
 const char* email(std::string_view value, std::string* normalized = nullptr);
 
 /// An absolute URL that WHATWG's parser accepts, with scheme http or https, and stricter about
-/// the host: a domain with a dot and no empty labels (one trailing dot allowed) and no "%", an
-/// IPv4 address, or a bracketed IPv6 address. Normalised: only scheme and ASCII host
+/// the host: a domain with a dot and no empty labels (one trailing dot allowed), no "%" and none
+/// of the code points IDNA disallows (controls, white space, bidirectional controls, private
+/// use, noncharacters, U+FFFD and the rest of U+FFF0..U+FFFF, tags), an IPv4 address, or a
+/// bracketed IPv6 address. Normalised: only scheme and ASCII host
 /// lower-cased and tabs and newlines removed (no IDNA, no IP or port canonicalisation).
 const char* url(std::string_view value, std::string* normalized = nullptr);
 
