@@ -139,6 +139,17 @@ TEST(BadInput, InvalidUtf8InsideAMultiLineQuotedField) {
     }
 }
 
+// Regression: a small file whose only non-ASCII bytes were broken UTF-8 was read as windows-1252
+// and every row accepted; docs/reliability.md promises invalid_encoding.
+TEST(BadInput, BrokenUtf8IsNotReadAsWindows1252) {
+  for (std::string broken : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\xBF\xBF\xBF"}) {
+    Checked r = check(kHeader + "B" + broken + "b,b@example.com,https://b.com/\nC,c@example.com,https://c.com/\n");
+    EXPECT_TRUE(has(r, code::invalid_encoding, 2));
+    EXPECT_EQ(r.summary.rows, 2u);
+    EXPECT_EQ(r.summary.valid, 1u);
+  }
+}
+
 TEST(BadInput, QuoteCharactersOnlyIsOneMalformedRow) {
   std::string bytes = kHeader + std::string(3 << 20, '"');
   Checked r = check(bytes);
