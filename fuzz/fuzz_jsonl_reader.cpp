@@ -137,6 +137,10 @@ void check_lines(std::string_view text, std::uint64_t max_line_bytes, const std:
       ROWGATE_FUZZ_CHECK(!e, where + "blank, but " + (e ? describe(*e) : ""));
     } else if (!checks::valid_utf8(line)) {
       ROWGATE_FUZZ_CHECK(e && e->code == "invalid_encoding", where + "not UTF-8, but " + (e ? describe(*e) : "no event"));
+    } else if (line.find('\0') != std::string_view::npos) {
+      // nlohmann stops at a NUL as at the end of its input, so it cannot judge such a line.
+      ROWGATE_FUZZ_CHECK(e && e->code == "invalid_encoding" && e->message.find("NUL") != std::string::npos,
+                         where + "holds a NUL, but " + (e ? describe(*e) : "no event"));
     } else if (!nlohmann::json::accept(line)) {
       // A line that starts like an array or a scalar may be called not an object before the
       // parser sees it is broken; it is never an object.

@@ -9,7 +9,8 @@ namespace {
 // ---------------------------------------------------------------------------------------------
 // E-mail
 
-// Characters allowed in the local part by the HTML standard.
+// Characters allowed in the local part by the HTML standard (where the dots may go is checked
+// apart).
 constexpr std::array<bool, 256> make_local_part_table() {
   std::array<bool, 256> table{};
   for (std::size_t c = 0; c < 256; ++c) {
@@ -100,12 +101,19 @@ const char* email(std::string_view value, std::string* normalized) {
   if (at == 0) return "the part before the @ is empty";
 
   const u8* const bytes = reinterpret_cast<const u8*>(data);
+  bool dot_after_dot = false;
   for (std::size_t i = 0; i < at; ++i) {
     if (!kLocalPartChars[bytes[i]]) {
       return char_reason(kLocalPartReasons, bytes[i], "the part before the @ contains a control character",
                          "the part before the @ contains a non-ASCII character");
     }
+    dot_after_dot |= bytes[i] == '.' && i > 0 && bytes[i - 1] == '.';
   }
+  // RFC 5321/5322 (a dot-atom): dots only between other characters. HTML's pattern allows them
+  // anywhere, but mail servers refuse such addresses.
+  if (bytes[0] == '.') return "the part before the @ starts with a dot";
+  if (bytes[at - 1] == '.') return "the part before the @ ends with a dot";
+  if (dot_after_dot) return "the part before the @ has two dots in a row";
   if (at > 64) return "the part before the @ is longer than 64 characters";
   if (const char* reason = check_email_domain(bytes + at + 1, bytes + size)) return reason;
   if (size > 254) return "it is longer than 254 bytes";

@@ -11,20 +11,58 @@ namespace {
 
 constexpr const char* kNoScheme = "it does not start with http:// or https://";
 
-enum HostClass : u8 { kHostOrdinary, kHostForbidden, kHostDot, kHostSkip, kHostC2 };
+enum HostClass : u8 { kHostOrdinary, kHostForbidden, kHostDot, kHostSkip, kHostUtf8 };
 
 // WHATWG forbidden domain code points (C0 controls, space, # % / : < > ? @ [ \ ] ^ | and DEL);
-// tab and newlines are removed before parsing; C2 starts U+0080..U+00BF (C1 controls and NBSP).
+// tab and newlines are removed before parsing; C2..F4 start a non-ASCII code point.
 constexpr std::array<u8, 256> make_host_table() {
   std::array<u8, 256> table{};
   for (std::size_t c = 0; c < 0x20; ++c) table[c] = kHostForbidden;
   for (char c : std::string_view(" #%/:<>?@[\\]^|\x7F")) table[static_cast<u8>(c)] = kHostForbidden;
   table['\t'] = table['\n'] = table['\r'] = kHostSkip;
   table['.'] = kHostDot;
-  table[0xC2] = kHostC2;
+  for (std::size_t c = 0xC2; c <= 0xF4; ++c) table[c] = kHostUtf8;
   return table;
 }
 constexpr std::array<u8, 256> kHostClasses = make_host_table();
+
+// The code point of the well-formed sequence of `length` bytes at p.
+inline std::uint32_t decode_utf8(const u8* p, int length) {
+  switch (length) {
+    case 2: return (std::uint32_t{p[0] & 0x1Fu} << 6) | (p[1] & 0x3Fu);
+    case 3: return (std::uint32_t{p[0] & 0x0Fu} << 12) | (std::uint32_t{p[1] & 0x3Fu} << 6) | (p[2] & 0x3Fu);
+    default:
+      return (std::uint32_t{p[0] & 0x07u} << 18) | (std::uint32_t{p[1] & 0x3Fu} << 12) |
+             (std::uint32_t{p[2] & 0x3Fu} << 6) | (p[3] & 0x3Fu);
+  }
+}
+
+// Why a non-ASCII code point cannot be in a host, or nullptr. WHATWG's domain to ASCII runs UTS #46,
+// which fails on its disallowed code points; those that a URL copied from a document or a
+// spreadsheet can carry are kept here as ranges: controls, white space, invisible formatting
+// (bidirectional) controls, private use, noncharacters, the Specials block (U+FFFD among them),
+// and tags. Full-width forms are mapped to ASCII by UTS #46, so those of forbidden code points
+// are forbidden too. (Unassigned code points and the rest of the mapping are not checked.)
+const char* host_code_point_problem(std::uint32_t cp) {
+  if (cp <= 0x9F) return "the host contains a control character";
+  if (cp == 0xA0) return "the host contains a non-breaking space";
+  if (cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+      cp == 0x205F || cp == 0x3000) {
+    return "the host contains a space character";
+  }
+  if (cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+      (cp >= 0x2065 && cp <= 0x206F) || (cp >= 0xFFF9 && cp <= 0xFFFB) || (cp >= 0xE0000 && cp <= 0xE007F)) {
+    return "the host contains an invisible formatting character";
+  }
+  if ((cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE) return "the host contains a noncharacter";
+  if (cp == 0xFFFD) return "the host contains the replacement character \xEF\xBF\xBD (left where text was garbled)";
+  if (cp >= 0xFFF0 && cp <= 0xFFFC) return "the host contains a character that domain names never hold";
+  if ((cp >= 0xE000 && cp <= 0xF8FF) || cp >= 0xF0000) return "the host contains a private-use character";
+  if (cp >= 0xFF01 && cp <= 0xFF5E && kHostClasses[cp - 0xFEE0] == kHostForbidden) {
+    return "the host contains a full-width form of a character that a host may not hold";
+  }
+  return nullptr;
+}
 
 constexpr bool is_scheme_char(u8 c) {
   return is_alpha(c) || is_digit(c) || c == '+' || c == '-' || c == '.';
@@ -169,13 +207,15 @@ const char* UrlParser<Skip>::host(std::size_t begin, std::size_t end) const {
         break;
       case kHostSkip:
         break;
-      case kHostC2:  // the value is valid UTF-8, so a continuation byte follows
-        if (at(i + 1) <= 0xA0) {
-          return at(i + 1) == 0xA0 ? "the host contains a non-breaking space"
-                                   : "the host contains a control character";
+      case kHostUtf8: {  // the value is valid UTF-8 and tabs are ASCII: the sequence is whole
+        const int length = c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (const char* problem = host_code_point_problem(decode_utf8(reinterpret_cast<const u8*>(s_) + i, length))) {
+          return problem;
         }
+        i += static_cast<std::size_t>(length - 1);
         ++label_size;
         break;
+      }
       default:
         return char_reason(kHostReasons, c, "the host contains a control character", "");
     }

@@ -1,5 +1,6 @@
 #include "decoder.h"
 
+#include <array>
 #include <cstring>
 
 #include "rowgate/checks.h"
@@ -58,30 +59,55 @@ Encoding sniff_utf16(std::string_view prefix) {
   return Encoding::Auto;
 }
 
-// Confident only when nothing in the prefix is UTF-8 beyond ASCII, some byte is high, every
-// high byte is a character of windows-1252, and each sits next to a letter as accented letters
-// do ("Café", "Müller"); a stray byte such as "\xC3(" is reported, not reinterpreted.
-bool looks_like_cp1252(std::string_view prefix, bool at_eof) {
-  if (!at_eof) {
-    // A multi-byte sequence may be cut by the end of the prefix: ignore the last 3 bytes.
-    std::size_t keep = prefix.size() > 3 ? prefix.size() - 3 : 0;
-    prefix = prefix.substr(0, keep);
+// What a byte from 0x80 up is in windows-1252: undefined, a letter, or another character.
+enum Cp1252Class : std::uint8_t { kCpUndefined, kCpLetter, kCpOther };
+
+constexpr std::array<std::uint8_t, 128> make_cp1252_classes() {
+  std::array<std::uint8_t, 128> table{};
+  for (std::size_t b = 0x80; b < 0x100; ++b) {
+    std::uint8_t c = kCpOther;
+    if (b < 0xA0 && kCp1252High[b - 0x80] == 0) c = kCpUndefined;
+    // ƒ Š Œ Ž š œ ž Ÿ, ª µ º, and À..ÿ but for × and ÷.
+    if (b == 0x83 || b == 0x8A || b == 0x8C || b == 0x8E || b == 0x9A || b == 0x9C || b == 0x9E || b == 0x9F ||
+        b == 0xAA || b == 0xB5 || b == 0xBA || (b >= 0xC0 && b != 0xD7 && b != 0xF7))
+      c = kCpLetter;
+    table[b - 0x80] = c;
   }
+  return table;
+}
+constexpr std::array<std::uint8_t, 128> kCp1252Classes = make_cp1252_classes();
+
+// The guess that a file which is not UTF-8 is windows-1252 (docs/templates.md says the same):
+// there is a byte from 0x80 up, and every such byte
+// - is a character windows-1252 defines (not 0x81, 0x8D, 0x8F, 0x90 or 0x9D),
+// - has a letter right before or after it (A-Z, a-z, or a letter of windows-1252), as accented
+//   letters do ("Café", "Müller", “Naïve”); a stray "\xC3(" or "5\x80" is reported, not read,
+// - and does not start what is shaped like a UTF-8 sequence: 0xC0..0xDF followed by one byte
+//   0x80..0xBF, 0xE0..0xEF by two, 0xF0..0xF7 by three. Valid, such a sequence means the file is
+//   (partly) UTF-8; invalid (an overlong form such as C0 AF, a surrogate such as ED A0 80, a code
+//   point past U+10FFFF such as F4 BF BF BF), it means broken UTF-8, which is invalid_encoding.
+bool looks_like_cp1252(std::string_view prefix, bool at_eof) {
+  // A multi-byte sequence may be cut by the end of the prefix: the last 3 bytes are judged only
+  // as the neighbours or continuation bytes of those before them.
+  const std::size_t end = at_eof ? prefix.size() : prefix.size() > 3 ? prefix.size() - 3 : 0;
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(prefix[k]); };
+  const auto letter = [&](std::size_t k) {
+    if (k >= prefix.size()) return false;
+    const unsigned char b = byte(k);
+    return b >= 0x80 ? kCp1252Classes[b - 0x80] == kCpLetter : ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
+  };
   bool high = false;
-  for (std::size_t i = 0; i < prefix.size(); ++i) {
-    auto c = static_cast<unsigned char>(prefix[i]);
+  for (std::size_t i = 0; i < end; ++i) {
+    const unsigned char c = byte(i);
     if (c < 0x80) continue;
     high = true;
-    if (c >= 0x80 && c <= 0x9F && kCp1252High[c - 0x80] == 0) return false;
-    auto letter = [&](std::size_t k) {
-      if (k >= prefix.size()) return false;
-      auto b = static_cast<unsigned char>(prefix[k]);
-      return b >= 0x80 || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
-    };
+    if (kCp1252Classes[c - 0x80] == kCpUndefined) return false;
     if (!(i > 0 && letter(i - 1)) && !letter(i + 1)) return false;
-    // A well-formed 2-to-4-byte UTF-8 sequence here means the file is (partly) UTF-8.
-    std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-    if (len && i + len <= prefix.size() && checks::valid_utf8(prefix.substr(i, len))) return false;
+    const std::size_t trail = c >= 0xF8 ? 0 : c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC0 ? 1 : 0;
+    if (trail == 0 || i + trail >= prefix.size()) continue;
+    std::size_t k = 1;
+    while (k <= trail && (byte(i + k) & 0xC0) == 0x80) ++k;
+    if (k > trail) return false;
   }
   return high;
 }

@@ -218,6 +218,15 @@ void JsonlReader::line(std::string_view text) {
                              " of the line); save the file as UTF-8 and try again.");
     return;
   }
+  // The JSON parser takes a NUL byte for the end of its input and would drop what follows it,
+  // so a line with one is reported whole (JSON text never holds a raw NUL).
+  if (const void* nul = std::memchr(text.data(), '\0', text.size())) {
+    std::size_t at = static_cast<std::size_t>(static_cast<const char*>(nul) - text.data());
+    handler_.on_bad_line(row_, code::invalid_encoding,
+                         "This line contains a NUL byte (byte " + to_decimal(at + 1) +
+                             " of the line), which text never holds; remove it.");
+    return;
+  }
   Flattener& f = *flattener_;
   f.reset();
   bool ok = nlohmann::json::sax_parse(text.begin(), text.end(), &f, nlohmann::json::input_format_t::json, true);

@@ -1,6 +1,7 @@
 // The pipeline: bytes -> decoder -> reader -> header mapping -> row validation -> sink.
 #include "rowgate/session.h"
 
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <unordered_map>
@@ -427,6 +428,14 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
         int parent = dot == std::string_view::npos ? -1 : tmpl.find_field(cell.key.substr(0, dot));
         if (parent >= 0) validator.set(parent, -1, {}, JsonKind::Object);
         continue;
+      }
+      // An escaped \u0000 is valid JSON but, as a NUL byte in a CSV value, never text.
+      if (cell.kind == JsonKind::String && !cell.value.empty()) {
+        if (const void* nul = std::memchr(cell.value.data(), '\0', cell.value.size())) {
+          const auto at = static_cast<std::size_t>(static_cast<const char*>(nul) - cell.value.data());
+          validator.set_bad_encoding(slot, validator.slot(slot).column, at, true);
+          continue;
+        }
       }
       if (!validator.set(slot, validator.slot(slot).column, cell.value, cell.kind)) validator.duplicate_key(slot);
     }

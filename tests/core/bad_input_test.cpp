@@ -139,6 +139,17 @@ TEST(BadInput, InvalidUtf8InsideAMultiLineQuotedField) {
     }
 }
 
+// Regression: a small file whose only non-ASCII bytes were broken UTF-8 was read as windows-1252
+// and every row accepted; docs/reliability.md promises invalid_encoding.
+TEST(BadInput, BrokenUtf8IsNotReadAsWindows1252) {
+  for (std::string broken : {"\xC0\xAF", "\xED\xA0\x80", "\xF4\xBF\xBF\xBF"}) {
+    Checked r = check(kHeader + "B" + broken + "b,b@example.com,https://b.com/\nC,c@example.com,https://c.com/\n");
+    EXPECT_TRUE(has(r, code::invalid_encoding, 2));
+    EXPECT_EQ(r.summary.rows, 2u);
+    EXPECT_EQ(r.summary.valid, 1u);
+  }
+}
+
 TEST(BadInput, QuoteCharactersOnlyIsOneMalformedRow) {
   std::string bytes = kHeader + std::string(3 << 20, '"');
   Checked r = check(bytes);
@@ -154,6 +165,31 @@ TEST(BadInput, JsonlWithOnlyGarbage) {
   EXPECT_EQ(r.summary.invalid, 3u);
   EXPECT_TRUE(has(r, code::invalid_json, 1));
   EXPECT_TRUE(has(r, code::not_an_object, 3));
+}
+
+// Regression: a NUL byte ended the JSON parser's input, so "{...}\0{...}" was one valid record
+// and the rest of the line was dropped silently. An escaped \u0000 is a NUL in the value, as in CSV.
+TEST(BadInput, JsonlTextAfterANulByteIsNotDropped) {
+  using namespace std::string_literals;
+  Options jsonl;
+  jsonl.format = Format::Jsonl;
+  const std::string bytes =
+      "{\"accountId\":\"a\",\"id\":\"1\"}\0garbage\n"
+      "{\"accountId\":\"a\",\"id\":\"2\"}\0{\"accountId\":\"a\",\"id\":\"3\"}\n"
+      "{\"accountId\":\"a\",\"id\":\"4\",\"firstName\":\"A\\u0000B\"}\n"
+      "{\"accountId\":\"a\",\"id\":\"5\"}\n"s;
+  for (std::size_t chunk : {1u, 7u, 65536u}) {
+    Checked r = check(bytes, "participants", chunk, jsonl);
+    EXPECT_EQ(r.summary.rows, 4u);
+    EXPECT_EQ(r.summary.valid, 1u);
+    EXPECT_TRUE(has(r, code::invalid_encoding, 1));
+    EXPECT_TRUE(has(r, code::invalid_encoding, 2));
+    EXPECT_TRUE(has(r, code::invalid_encoding, 3));
+    for (const Finding& f : r.findings)
+      if (f.row == 3) {
+        EXPECT_EQ(f.field, "firstName");
+      }
+  }
 }
 
 TEST(BadInput, JsonlNestedHundredThousandLevels) {

@@ -84,9 +84,7 @@ constexpr std::string_view kValidEmails[] = {
     "user@sub-domain.example.com",
     "user@a-b.c-d",
     "user@xn--bcher-kva.example",
-    ".leading.dot@example.com",   // the HTML standard allows dots anywhere before the @
-    "two..dots@example.com",
-    "trailing.dot.@example.com",
+    "a.b.c@example.com",
     "user@b\xC3\xBC" "cher.de",                              // bücher.de
     "user@\xE4\xBE\x8B\xE5\xAD\x90.\xE5\xB9\xBF\xE5\x91\x8A",  // 例子.广告
     "user@example.\xF0\x9F\x98\x80",                          // a 4-byte code point
@@ -140,6 +138,21 @@ TEST_P(EmailReasonTest, GivesTheSpecificReason) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Email, EmailReasonTest, testing::ValuesIn(kEmailReasons));
+
+// Regression: the HTML standard's pattern lets dots go anywhere before the @, so
+// ".test@example.com" and "test.@example.com" were accepted; RFC 5321/5322 and mail servers refuse
+// them (and two dots in a row).
+TEST(EmailTest, LeadingOrTrailingDotInTheLocalPartIsRejected) {
+  expect_reason(".test@example.com", checks::email(".test@example.com"), "the part before the @ starts with a dot");
+  expect_reason("test.@example.com", checks::email("test.@example.com"), "the part before the @ ends with a dot");
+  expect_reason(".@example.com", checks::email(".@example.com"), "the part before the @ starts with a dot");
+  expect_reason("te..st@example.com", checks::email("te..st@example.com"), "the part before the @ has two dots in a row");
+  expect_reason("a.b..c@example.com", checks::email("a.b..c@example.com"), "the part before the @ has two dots in a row");
+  // A character that is never allowed is named first.
+  expect_reason(".us(er@example.com", checks::email(".us(er@example.com"), "the part before the @ contains \"(\"");
+  expect_valid("a.b.c@example.com", checks::email("a.b.c@example.com"));
+  expect_valid("a@example.com", checks::email("a@example.com"));
+}
 
 TEST(EmailTest, EnforcesLengthLimits) {
   const std::string local64 = repeat("a", 64);
@@ -279,6 +292,41 @@ const ReasonCase kUrlReasons[] = {
     {"http://example.com:65536/", "the port is greater than 65535"},
     {"http://example.com:99999999999999999999/", "the port is greater than 65535"},
 };
+
+// Regression: a host with a dot was accepted whatever non-ASCII code points it held, although
+// WHATWG's domain to ASCII (UTS #46) fails on these: "https://\uFFFD.com/", "https://\uFFFFy.com/".
+TEST(UrlTest, HostWithCodePointsThatIdnaDisallowsIsRejected) {
+  const ReasonCase cases[] = {
+      {"https://\xEF\xBF\xBD.com/", "the host contains the replacement character \xEF\xBF\xBD (left where text was garbled)"},
+      {"https://\xEF\xBF\xBFy.com/", "the host contains a noncharacter"},             // U+FFFF
+      {"https://a\xEF\xBF\xBE.com/", "the host contains a noncharacter"},             // U+FFFE
+      {"https://a\xEF\xB7\x90.com/", "the host contains a noncharacter"},             // U+FDD0
+      {"https://a\xF0\x9F\xBF\xBF.com/", "the host contains a noncharacter"},         // U+1FFFF
+      {"https://a\xF4\x8F\xBF\xBF.com/", "the host contains a noncharacter"},         // U+10FFFF
+      {"https://a\xEE\x80\x80.com/", "the host contains a private-use character"},    // U+E000
+      {"https://a\xF3\xB0\x80\x80.com/", "the host contains a private-use character"}, // U+F0000
+      {"https://a\xEF\xBF\xBC.com/", "the host contains a character that domain names never hold"},  // U+FFFC
+      {"https://a\xE2\x80\x83" "b.com/", "the host contains a space character"},         // U+2003
+      {"https://a\xE3\x80\x80" "b.com/", "the host contains a space character"},         // U+3000
+      {"https://a\xE2\x80\xA8" "b.com/", "the host contains a space character"},         // U+2028
+      {"https://a\xE2\x80\x8F" "b.com/", "the host contains an invisible formatting character"},  // U+200F
+      {"https://a\xE2\x80\xAE" "b.com/", "the host contains an invisible formatting character"},  // U+202E
+      {"https://a\xF3\xA0\x80\x81" "b.com/", "the host contains an invisible formatting character"},  // U+E0001
+      {"https://a\xEF\xBC\x8F" "b.com/", "the host contains a full-width form of a character that a host may not hold"},  // U+FF0F
+      {"https://a\xEF\xBC\xA0" "b.com/", "the host contains a full-width form of a character that a host may not hold"},  // U+FF20
+      {"https://\xEF\xBF\xBD/", "the host contains the replacement character \xEF\xBF\xBD (left where text was garbled)"},
+      {"https://a\t\xEF\xBF\xBD.com/", "the host contains the replacement character \xEF\xBF\xBD (left where text was garbled)"},
+  };
+  for (const ReasonCase& c : cases) expect_reason(c.input, checks::url(c.input), c.reason);
+  // Letters of any script, symbols and full-width letters or dots are fine; so is any of these
+  // code points after the host.
+  for (std::string_view value : {"https://b\xC3\xBC" "cher.de/"sv, "https://\xE4\xBE\x8B\xE5\xAD\x90.\xE5\xB9\xBF\xE5\x91\x8A/"sv,
+                                 "https://\xF0\x9F\x98\x80.example/"sv, "https://\xEF\xBD\x81" "b.com/"sv,
+                                 "https://ab\xEF\xBC\x8E" "com.example/"sv, "https://a.com/\xEF\xBF\xBD\xEF\xBF\xBF"sv,
+                                 "https://a.com/?\xE2\x80\x83#\xEE\x80\x80"sv}) {
+    expect_valid(value, checks::url(value));
+  }
+}
 
 class UrlReasonTest : public testing::TestWithParam<ReasonCase> {};
 

@@ -125,6 +125,11 @@ const DetectCase kDetectCases[] = {
     {"undefined_0x9d_is_not_1252", "name\nCaf\xE9\nAb\x9Dx\n", true, Encoding::Auto, Encoding::Utf8, 0},
     {"mixed_with_utf8_is_not_1252", "name\nCaf\xE9\nZ\xC3\xBCrich\n", true, Encoding::Auto, Encoding::Utf8, 0},
     {"only_the_cut_bytes_high_is_not_1252", "name\nabc\xC3", false, Encoding::Auto, Encoding::Utf8, 0},
+    // Every high byte needs a letter beside it; another high byte that is not a letter will not do.
+    {"symbols_beside_symbols_are_not_1252", "name\nx \xBF\xA0\x80\xAF\n", true, Encoding::Auto, Encoding::Utf8, 0},
+    {"cp1252_nbsp_between_letters", "name\nJean\xA0" "Dupont\n", true, Encoding::Auto, Encoding::Windows1252, 0},
+    {"cp1252_guillemets_around_accented_letters", "name\n\xAB\xC9lys\xE9\xBB\n", true, Encoding::Auto, Encoding::Windows1252, 0},
+    {"cp1252_euro_after_a_letter", "name\nEUR\x80\n", true, Encoding::Auto, Encoding::Windows1252, 0},
     // Requested encodings are obeyed; only their own byte-order mark is dropped.
     {"requested_utf16le_on_ascii", kCsv, true, Encoding::Utf16Le, Encoding::Utf16Le, 0},
     {"requested_utf16be_on_ascii", kCsv, true, Encoding::Utf16Be, Encoding::Utf16Be, 0},
@@ -141,6 +146,26 @@ const DetectCase kDetectCases[] = {
 
 INSTANTIATE_TEST_SUITE_P(Cases, DetectEncoding, ::testing::ValuesIn(kDetectCases),
                          [](const ::testing::TestParamInfo<DetectCase>& i) { return std::string(i.param.name); });
+
+// Regression: a file whose only high bytes were broken UTF-8 (an overlong form, a surrogate, a
+// code point past U+10FFFF) was read as windows-1252 ("\xC0\xAF" as "À¯") and accepted, where
+// it must be invalid_encoding. A byte from 0xC0 up followed by the continuation bytes of a UTF-8
+// sequence is not windows-1252, valid or not.
+TEST(DetectEncodingCp1252, BrokenUtf8IsNotTakenForWindows1252) {
+  for (std::string broken : {"\xC0\xAF", "\xC1\xBF", "\xE0\x80\xAF", "\xED\xA0\x80", "\xED\xBF\xBF",
+                             "\xF0\x80\x80\xAF", "\xF4\x90\x80\x80", "\xF4\xBF\xBF\xBF", "\xF7\xBF\xBF\xBF"}) {
+    for (std::string text : {"name\nB" + broken + "b\n", "name\nCaf\xE9\nB" + broken + "b\nM\xFCller\n"}) {
+      for (bool at_eof : {true, false}) {
+        Detection d = detect_encoding(text, at_eof, Encoding::Auto);
+        EXPECT_EQ(name_of(d.encoding), std::string("utf-8")) << hex(text) << (at_eof ? " whole" : " cut");
+      }
+    }
+  }
+  // A lead byte without all its continuation bytes is still read as windows-1252 ("é»" ends a
+  // French quotation: E9 BB then a quote).
+  EXPECT_EQ(name_of(detect_encoding("name\n\xAB\xC9t\xE9\xBB\"\n", true, Encoding::Auto).encoding),
+            std::string("windows-1252"));
+}
 
 TEST(DetectEncodingCp1252, NeverTakenForValidUtf8) {
   // Random valid UTF-8 (ASCII letters and two- to four-byte characters): never windows-1252.

@@ -351,8 +351,8 @@ TEST(HostileSmall, ManyNulBytesAreBinaryNotText) {
 }
 
 // Overlong forms and surrogates are invalid in a UTF-8 file: here row A's "Zoë" makes it one.
-// (A file whose only high bytes are such sequences is read as windows-1252, where they are
-// letters: "\xC0\xAF" is "À¯". That is a reading, not an error; see DecoderTest.)
+// (A file whose only high bytes are such sequences is not taken for windows-1252 either; see
+// DetectEncodingCp1252.BrokenUtf8IsNotTakenForWindows1252.)
 const std::string kUtf8RowA = "Zo\xC3\xAB,a@example.com,https://a.com/\n";
 
 TEST(HostileSmall, OverlongUtf8IsInvalidEncoding) {

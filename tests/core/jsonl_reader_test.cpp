@@ -184,6 +184,19 @@ TEST(JsonlReader, InvalidEncodingMessageNamesTheByte) {
   EXPECT_NE(r.messages[0].find("byte 10 of the line"), std::string::npos) << r.messages[0];
 }
 
+// Regression: the JSON parser stops at a NUL byte, so "{...}\0anything" was read as the object
+// before the NUL and the rest of the line was dropped without a word.
+TEST(JsonlReader, TextAfterANulByteIsNotDropped) {
+  using namespace std::string_literals;
+  const std::string input = "{\"a\":\"x\"}\0garbage\n{\"a\":\"x\"}\0{\"a\":\"y\"}\n\0\n{\"a\":\"x\0\"}\n{\"b\":1}\n"s;
+  Recorder r = read_jsonl(input);
+  EXPECT_EQ(r.events, (Events{"bad 1: invalid_encoding", "bad 2: invalid_encoding", "bad 3: invalid_encoding",
+                              "bad 4: invalid_encoding", "object 5: b=1 (number)"}));
+  ASSERT_EQ(r.messages.size(), 5u);
+  EXPECT_NE(r.messages[0].find("NUL byte (byte 10 of the line)"), std::string::npos) << r.messages[0];
+  for (std::size_t chunk : {1u, 2u, 3u, 7u, 64u}) EXPECT_EQ(read_jsonl(input, 1u << 20, chunk).events, r.events);
+}
+
 // ---- Lines: blank lines, line ends, the last line ------------------------------------------------
 
 TEST(JsonlReader, BlankAndWhitespaceLinesAreSkippedButCounted) {

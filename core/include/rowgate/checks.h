@@ -15,13 +15,16 @@ namespace rowgate::checks {
 // Inputs are already trimmed.
 
 /// An e-mail address as the HTML standard defines a valid one, with internationalised (UTF-8)
-/// domain labels allowed and at least one dot in the domain; at most 254 bytes in all and 64
-/// before the @. Normalised: domain lower-cased.
+/// domain labels allowed and at least one dot in the domain, and dots before the @ only between
+/// other characters (RFC 5322); at most 254 bytes in all and 64 before the @. Normalised: domain
+/// lower-cased.
 const char* email(std::string_view value, std::string* normalized = nullptr);
 
 /// An absolute URL that WHATWG's parser accepts, with scheme http or https, and stricter about
-/// the host: a domain with a dot and no empty labels (one trailing dot allowed) and no "%", an
-/// IPv4 address, or a bracketed IPv6 address. Normalised: only scheme and ASCII host
+/// the host: a domain with a dot and no empty labels (one trailing dot allowed), no "%" and none
+/// of the code points IDNA disallows (controls, white space, bidirectional controls, private
+/// use, noncharacters, U+FFFD and the rest of U+FFF0..U+FFFF, tags), an IPv4 address, or a
+/// bracketed IPv6 address. Normalised: only scheme and ASCII host
 /// lower-cased and tabs and newlines removed (no IDNA, no IP or port canonicalisation).
 const char* url(std::string_view value, std::string* normalized = nullptr);
 
