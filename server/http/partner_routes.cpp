@@ -77,8 +77,6 @@ RouteError ApiServer::partners_list(Call& call, const Request& request, Response
 
 RouteError ApiServer::partners_export(Call& call, const Request& request, Response& response) {
   PartnerFilter f = filter_from(request);
-  response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
-  add_header(response, "Content-Disposition", "attachment; filename=\"partners.csv\"");
   // Streamed as the store walks the partners in keyset pages, each page's statement under the
   // request's time limit (store/partner_scan.h); the first page is read before anything is sent,
   // so that a failure there is still an error answer.
@@ -86,7 +84,11 @@ RouteError ApiServer::partners_export(Call& call, const Request& request, Respon
   std::string chunk = "Partner ID,Partner Name,Contact Email,Media Property,Groups,Contact First Name,Contact Last Name,"
                       "Description,Country,Status\r\n";
   auto send = [&](bool last) {
-    if (!stream) stream.emplace(response.stream(Http::Code::Ok));
+    if (!stream) {
+      response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
+      add_header(response, "Content-Disposition", "attachment; filename=\"partners.csv\"");
+      stream.emplace(response.stream(Http::Code::Ok));
+    }
     stream->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
     if (!last) stream->flush();
     chunk.clear();
