@@ -215,7 +215,7 @@ async function loadHistory() {
         cell(s ? number(s.create) : '–'),
         cell(s ? number(s.update) : '–'),
         cell(s ? number(s.duplicate) : '–'),
-        cell(s ? number(s.invalid - s.duplicate) : '–'),
+        cell(job.counts ? number(job.counts.error) : '–'),
         files,
       );
       body.append(tr);

@@ -1,5 +1,7 @@
 #include "rowgate/report.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <charconv>
 
@@ -147,6 +149,32 @@ std::string summary_json(const Summary& s) {
   field_u(out, "create", s.create);
   field_u(out, "update", s.update);
   field_u(out, "duplicate", s.duplicate);
+  field_u(out, "warnings", s.warnings);
+  out.push_back('}');
+  return out;
+}
+
+bool parse_summary_json(std::string_view text, Summary* out) {
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return false;
+  Summary s;
+  for (auto [name, field] : {std::pair{"rows", &s.rows}, std::pair{"valid", &s.valid}, std::pair{"invalid", &s.invalid},
+                             std::pair{"create", &s.create}, std::pair{"update", &s.update},
+                             std::pair{"duplicate", &s.duplicate}, std::pair{"warnings", &s.warnings}}) {
+    auto it = doc.find(name);
+    if (it == doc.end() || !it->is_number_unsigned()) return false;
+    *field = it->get<std::uint64_t>();
+  }
+  *out = s;
+  return true;
+}
+
+std::string outcome_counts_json(const Summary& s) {
+  std::string out = "{";
+  field_u(out, "create", s.create, false);
+  field_u(out, "update", s.update);
+  field_u(out, "duplicate", s.duplicate);
+  field_u(out, "error", error_rows(s));
   field_u(out, "warnings", s.warnings);
   out.push_back('}');
   return out;

@@ -48,6 +48,9 @@ std::string ApiServer::import_json(const ImportRecord& r) {
          ",\"bytes_total\":" + std::to_string(r.bytes_total) + ",\"parts\":" + std::to_string(r.parts) +
          ",\"committed_row\":" + std::to_string(r.last_committed_row) + "}";
   out += ",\"summary\":" + (r.summary_json.empty() ? std::string("null") : r.summary_json);
+  // The outcomes as the pages show them, counted by the core (errors = invalid - duplicate).
+  Summary summary;
+  out += ",\"counts\":" + (parse_summary_json(r.summary_json, &summary) ? outcome_counts_json(summary) : std::string("null"));
   out += ",\"top_codes\":" + (r.top_codes_json.empty() ? std::string("[]") : r.top_codes_json);
   out += ",\"error\":";
   append_json_string(out, r.error);

@@ -153,6 +153,16 @@ Finding finding(std::uint64_t row, std::uint64_t line, std::string column, std::
   return Finding{row, line, std::move(column), std::move(field), code, severity, std::move(message), {}};
 }
 
+// The outcomes every page shows, counted once here: "error" is invalid less duplicate.
+TEST(OutcomeCounts, ComeFromASummaryWrittenAndReadBack) {
+  Summary s{10, 6, 4, 5, 1, 3, 2};
+  Summary back;
+  ASSERT_TRUE(parse_summary_json(summary_json(s), &back));
+  EXPECT_EQ(outcome_counts_json(back), R"({"create":5,"update":1,"duplicate":3,"error":1,"warnings":2})");
+  EXPECT_FALSE(parse_summary_json("", &back));
+  EXPECT_FALSE(parse_summary_json(R"({"rows": -1})", &back));
+}
+
 TEST(ErrorsCsv, HeaderAndLines) {
   EXPECT_EQ(errors_csv_header(), "row,line,column,field,code,severity,message\r\n");
   EXPECT_EQ(errors_csv_line(finding(5, 6, "E-mail, work", "Contact Email", code::invalid_email, Severity::Error,

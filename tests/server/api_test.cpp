@@ -176,6 +176,7 @@ TEST_F(Api, CommitWritesValidRowsAndUpdatesByKey) {
   json first = run_import(prospects_csv(250), false);
   EXPECT_EQ(first["status"], "done");
   EXPECT_EQ(first["summary"]["create"], 250);
+  EXPECT_EQ(first["counts"], json({{"create", 250}, {"update", 0}, {"duplicate", 0}, {"error", 0}, {"warnings", 0}}));
   EXPECT_EQ(body_of(call("GET", "/api/v1/partners"))["total"], 250);
   // The context now lists their keys, compactly.
   json ctx = body_of(call("GET", "/api/v1/context?template=prospects"));

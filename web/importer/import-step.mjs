@@ -229,14 +229,14 @@ export class ImportStep {
       phase.textContent = 'The import failed.';
       $('import-error').textContent = `${job.error || 'The server could not read the file.'} Correct the file and import it again.`;
     }
-    const summary = job.summary;
-    if (summary) {
+    const { summary, counts } = job;
+    if (counts) {
       const items = [
-        ['create', 'Created', summary.create],
-        ['update', 'Updated', summary.update],
-        ['duplicate', 'Duplicates skipped', summary.duplicate],
-        ['error', 'Errors (not imported)', summary.invalid - summary.duplicate],
-        ['warnings', 'Warnings', summary.warnings],
+        ['create', 'Created', counts.create],
+        ['update', 'Updated', counts.update],
+        ['duplicate', 'Duplicates skipped', counts.duplicate],
+        ['error', 'Errors (not imported)', counts.error],
+        ['warnings', 'Warnings', counts.warnings],
       ];
       $('import-counts').innerHTML = items
         .map(([cls, title, n]) => `<div class="${cls}"><dt>${title}</dt><dd>${number(n)}</dd></div>`)

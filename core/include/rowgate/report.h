@@ -38,6 +38,11 @@ std::string file_error_report(const Finding& finding);
 
 /// The summary object alone, as in the report.
 std::string summary_json(const Summary& summary);
+/// Reads a summary object back (as summary_json writes it); false when it is not one.
+bool parse_summary_json(std::string_view text, Summary* out);
+/// {"create", "update", "duplicate", "error", "warnings"}: a run's outcomes as every page shows
+/// them, "error" being error_rows() (rows that failed their checks, duplicates left out).
+std::string outcome_counts_json(const Summary& summary);
 /// The mapping array alone, as in the report.
 std::string mapping_json(const std::vector<MappingEntry>& mapping);
 /// One finding as a JSON object, as in the report.
