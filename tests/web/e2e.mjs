@@ -278,6 +278,51 @@ test('fix and retry: problem rows shown, a corrected file passes and is imported
   await shot('07-imported');
 });
 
+test('Import another file starts over with the same import type, twice in a row without a script error', async () => {
+  const errorsBefore = pageErrors.length;
+  await openImportPage();
+  await chooseTemplate('Prospect import'); // not the first of the list, which a reset would choose
+  const files = [
+    write('first-import.csv', `${HEADER}Zeta Media,zeta@example.com,https://zeta.example.com/,Podcasts,US\n`),
+    write('second-import.csv', `${HEADER}Eta Reviews,eta@example.com,https://eta.example.com/,Podcasts,NL\n`),
+  ];
+  const next = page.getByRole('button', { name: 'Next: map the columns' });
+  for (const [i, file] of files.entries()) {
+    // The file goes in as a browser hands it over: "Next" is disabled at once, until its preview.
+    const disabledAtOnce = await page.evaluate(async ({ name, text }) => {
+      const root = document.querySelector('rowgate-importer').shadowRoot;
+      const input = root.querySelector('input[type="file"]');
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], name, { type: 'text/csv' }));
+      input.files = transfer.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+      return [...root.querySelectorAll('button')].find((b) => b.textContent === 'Next: map the columns').disabled;
+    }, { name: file.split('/').pop(), text: readFileSync(file, 'utf8') });
+    assert.equal(disabledAtOnce, true, 'Next before the preview is ready');
+    await until(() => next.isEnabled(), 10_000, 'the file preview');
+    await next.click();
+    assert.equal(await page.getByRole('combobox', { name: 'Field for column Contact Email' }).inputValue(), 'Contact Email');
+    assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 0, warnings: 0 });
+    await page.getByRole('button', { name: 'Import 1 valid row' }).click();
+    await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
+    assert.match(await page.getByLabel('Import summary').innerText(), /Created\s+1/);
+    if (i === 1) break;
+
+    await page.getByRole('button', { name: 'Import another file' }).click();
+    // The first step again, with the import type kept and nothing of the file before.
+    assert.equal(await page.getByRole('heading', { name: 'Choose what to import' }).isVisible(), true);
+    const toFile = page.getByRole('button', { name: 'Next: choose a file' });
+    await until(() => toFile.isEnabled(), 10_000, 'the template to load');
+    assert.equal(await page.getByRole('combobox', { name: 'Import type' }).inputValue(), 'prospects');
+    await toFile.click();
+    assert.equal(await page.getByLabel('Choose a file').inputValue(), '');
+    assert.equal(await page.getByText(/detected CSV/).count(), 0);
+    assert.equal(await next.isDisabled(), true, 'Next without a file');
+    await shot('07a-import-another-file');
+  }
+  assert.deepEqual(pageErrors.slice(errorsBefore), []);
+});
+
 test('the generated file is imported and its rows are on My Partners', async () => {
   await openImportPage();
   await chooseTemplate('Prospect import');
@@ -291,7 +336,7 @@ test('the generated file is imported and its rows are on My Partners', async () 
   const matchCount = page.getByText(/partners? match/);
   await until(async () => /^[\d,]+ partners match/.test(await matchCount.innerText()), 10_000, 'the partners');
   const total = Number((await matchCount.innerText()).match(/^([\d,]+)/)[1].replaceAll(',', ''));
-  assert.equal(total, counts.create + 3);
+  assert.equal(total, counts.create + 5); // and the 3 + 2 rows imported by the tests before
   await shot('08-partners');
 
   // Search by name, Partner ID or URL.

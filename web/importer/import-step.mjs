@@ -56,7 +56,7 @@ export class ImportStep {
   constructor(widget) {
     this.widget = widget;
     widget.$('retry-import').addEventListener('click', () => this.commit());
-    widget.$('again').addEventListener('click', () => widget.reload());
+    widget.$('again').addEventListener('click', () => widget.startOver());
   }
 
   /// Imports the file on the server. Called again ("Try the import again"), it picks up the same
