@@ -159,8 +159,13 @@ async function stop(child) {
 }
 
 async function download(click) {
+  return (await downloadNamed(click)).text;
+}
+
+/// The file a click downloads: the name the page gives it and its text.
+async function downloadNamed(click) {
   const [file] = await Promise.all([page.waitForEvent('download'), click()]);
-  return readFileSync(await file.path(), 'utf8');
+  return { name: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') };
 }
 
 // ---- Tests ------------------------------------------------------------------------------------
@@ -273,8 +278,12 @@ test('fix and retry: problem rows shown, a corrected file passes and is imported
   assert.equal(await page.getByRole('button', { name: 'Try the import again' }).isVisible(), false);
   assert.equal(await page.getByRole('button', { name: 'Import another file' }).isVisible(), true);
   assert.equal(await page.getByRole('progressbar', { name: 'Upload' }).getAttribute('aria-valuenow'), '100');
-  const results = await download(() => page.getByRole('link', { name: 'Download the results file' }).click());
-  assert.match(results, /acme@example\.com/);
+  const results = await downloadNamed(() => page.getByRole('link', { name: 'Download the results file' }).click());
+  assert.match(results.text, /acme@example\.com/);
+  // Named after the file uploaded, as the dry run's errors file is.
+  assert.equal(results.name, 'shop-fixed-results.csv');
+  const errors = await downloadNamed(() => page.getByRole('link', { name: 'Download the errors file' }).click());
+  assert.equal(errors.name, 'shop-fixed-errors.csv');
   await shot('07-imported');
 });
 
