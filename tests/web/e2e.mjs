@@ -175,11 +175,15 @@ test('a wrong API key says so clearly', async () => {
   const alert = page.getByRole('alert').filter({ hasText: 'API key' });
   await until(() => alert.count(), 10_000, 'the key message');
   assert.match(await alert.innerText(), /The API key was not accepted.*Enter a valid key/);
+  // Beside the field, no word of a key saved: it was not accepted.
+  await until(async () => (await page.getByText('Checking the key…').count()) === 0, 10_000, 'the key check');
+  assert.equal(await page.getByText('Key saved for this browser session.').count(), 0);
   await shot('01-wrong-key');
 });
 
 test('the dry run of a generated file counts what rowgate check counts', async () => {
   await openImportPage();
+  await page.getByRole('status').filter({ hasText: 'Key saved for this browser session.' }).waitFor({ timeout: 10_000 });
   await chooseTemplate('Prospect import');
   const file = join(FILES, 'prospects_3000.csv');
   await pickFile(file);
