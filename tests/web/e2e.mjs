@@ -255,7 +255,14 @@ test('fix and retry: problem rows shown, a corrected file passes and is imported
   const bad = write('shop-bad.csv', `${HEADER}Acme Web Partner,acme@example.com,https://acme.example.com/,Podcasts,US\n`
     + 'Beta Reviews,not-an-email,https://beta.example.com/,Podcasts,GB\n'
     + 'Gamma Deals,gamma@example.com,https://gamma.example.com/,No Such Group,DE\n');
-  await pickFile(bad);
+  // From the keyboard: Space and Enter on the file control both open the file chooser.
+  const fileControl = page.getByLabel('Choose a file');
+  for (const key of ['Space', 'Enter']) {
+    await fileControl.focus();
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press(key)]);
+    if (key === 'Enter') await chooser.setFiles(bad);
+  }
+  await until(() => page.getByRole('button', { name: 'Next: map the columns' }).isEnabled(), 10_000, 'the file preview');
   await page.getByRole('button', { name: 'Next: map the columns' }).click();
   assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 2, warnings: 0 });
   const table = page.getByRole('table', { name: 'Problem rows' });

@@ -59,6 +59,12 @@ export class FileStep {
       const file = $('file-input').files[0];
       if (file) this.chooseFile(file);
     });
+    // A file control opens its chooser on Space only; a person at the keyboard tries Enter too.
+    $('file-input').addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter') return;
+      event.preventDefault();
+      $('file-input').showPicker();
+    });
     const drop = $('drop');
     drop.addEventListener('dragover', (event) => {
       event.preventDefault();
