@@ -406,7 +406,8 @@ test('the generated file is imported and its rows are on My Partners', async () 
   // The import history lists both imports with their files.
   const history = page.getByRole('table', { name: 'Imports, newest first' });
   await until(async () => (await history.getByRole('row').count()) >= 3, 10_000, 'the history');
-  assert.match(await history.getByRole('row').nth(1).innerText(), /prospects\s+import\s+done/);
+  // Each template by its title, as the import page offers it.
+  assert.match(await history.getByRole('row').nth(1).innerText(), /Prospect import\s+import\s+done/);
   assert.ok(await history.getByRole('link', { name: /^Errors file/ }).count() >= 2);
 });
 
@@ -463,6 +464,9 @@ test('bulk edit on My Partners with the partners_update template', async () => {
   await dialog.getByRole('button', { name: 'Import 1 valid row' }).click();
   await dialog.getByText('The import is done.').waitFor({ timeout: 30_000 });
   await dialog.getByRole('button', { name: 'Close' }).click();
+  const history = page.getByRole('table', { name: 'Imports, newest first' });
+  await until(async () => /Bulk edit of existing partners\s+import\s+done/.test(await history.getByRole('row').nth(1).innerText()),
+    10_000, 'the bulk edit in the history');
   await page.getByRole('button', { name: 'Clear filters' }).click();
   await page.getByRole('searchbox', { name: 'Search name, Partner ID or URL' }).fill(withId.partner_id);
   await page.getByRole('button', { name: 'Search' }).click();
