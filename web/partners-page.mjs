@@ -196,9 +196,21 @@ function fileLink(job, which) {
   return link;
 }
 
+/// The templates' titles by name, for the history; a name the server does not list stays as is.
+async function templateTitles() {
+  try {
+    const { items } = await api.templates();
+    return new Map(items.map((t) => [t.name, t.title || t.name]));
+  } catch {
+    return new Map();
+  }
+}
+
+// The history names each import's template by its title. The API does not keep the uploaded
+// file's name, so the history cannot show it, and its files are named after the import's id.
 async function loadHistory() {
   try {
-    const { items } = await api.imports(50);
+    const [{ items }, titles] = await Promise.all([api.imports(50), templateTitles()]);
     const body = $('history-rows');
     body.replaceChildren();
     for (const job of items) {
@@ -208,7 +220,7 @@ async function loadHistory() {
       if (job.files) files.append(fileLink(job, 'errors'), ' ', fileLink(job, 'results'));
       tr.append(
         cell(new Date(job.created_at * 1000).toLocaleString()),
-        cell(job.template),
+        cell(titles.get(job.template) ?? job.template),
         cell(job.dry_run ? 'dry run' : 'import'),
         cell(job.error ? `${job.status}: ${job.error}` : job.status),
         cell(s ? number(s.rows) : '–'),

@@ -49,9 +49,15 @@ export class RowgateImporter extends HTMLElement {
     super();
     this.state = null;
     this.root = this.attachShadow({ mode: 'open' });
-    this.root.innerHTML = `<style>${IMPORTER_STYLE}</style>${markup()}`;
     /// The element of the shadow root marked data-ref=`name`.
     this.$ = (name) => this.root.querySelector(`[data-ref="${name}"]`);
+    this.render();
+  }
+
+  /// Writes the sections afresh and wires a new object per step, so that a new pass starts with
+  /// every control as the markup declares it (no file chosen, every "Next" disabled).
+  render() {
+    this.root.innerHTML = `<style>${IMPORTER_STYLE}</style>${markup()}`;
     /// The steps by id (choose, file, map, dryrun, import); each wires its own section.
     this.steps = Object.fromEntries(STEPS.map((Step) => [Step.id, new Step(this)]));
   }
@@ -67,12 +73,24 @@ export class RowgateImporter extends HTMLElement {
 
   /// Starts again from the first step (after the API key changed, for instance).
   reload() {
+    this.begin('', false);
+  }
+
+  /// Starts again from the first step with the same import type ("Import another file").
+  startOver() {
+    this.begin(this.state?.templateName ?? '', true);
+  }
+
+  /// A new pass: a new state and fresh sections, the templates fetched again (the one named
+  /// `keep` chosen if still offered) and, with `focus`, the focus on the first step's heading.
+  begin(keep, focus) {
     this.state?.run?.cancel();
     this.state = newState();
+    this.render();
     const key = () => (typeof this.getApiKey === 'function' ? this.getApiKey() : this.getAttribute('api-key') || sessionStorage.getItem(KEY_STORAGE) || '');
     this.api = new RowgateApi(this.server, key);
-    this.go('choose', false);
-    this.steps.choose.loadTemplates();
+    this.go('choose', focus);
+    this.steps.choose.loadTemplates(keep);
   }
 
   /// The connection to the worker of the WebAssembly folder (the `wasm` attribute, or the

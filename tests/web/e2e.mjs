@@ -159,8 +159,13 @@ async function stop(child) {
 }
 
 async function download(click) {
+  return (await downloadNamed(click)).text;
+}
+
+/// The file a click downloads: the name the page gives it and its text.
+async function downloadNamed(click) {
   const [file] = await Promise.all([page.waitForEvent('download'), click()]);
-  return readFileSync(await file.path(), 'utf8');
+  return { name: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') };
 }
 
 // ---- Tests ------------------------------------------------------------------------------------
@@ -170,11 +175,15 @@ test('a wrong API key says so clearly', async () => {
   const alert = page.getByRole('alert').filter({ hasText: 'API key' });
   await until(() => alert.count(), 10_000, 'the key message');
   assert.match(await alert.innerText(), /The API key was not accepted.*Enter a valid key/);
+  // Beside the field, no word of a key saved: it was not accepted.
+  await until(async () => (await page.getByText('Checking the key…').count()) === 0, 10_000, 'the key check');
+  assert.equal(await page.getByText('Key saved for this browser session.').count(), 0);
   await shot('01-wrong-key');
 });
 
 test('the dry run of a generated file counts what rowgate check counts', async () => {
   await openImportPage();
+  await page.getByRole('status').filter({ hasText: 'Key saved for this browser session.' }).waitFor({ timeout: 10_000 });
   await chooseTemplate('Prospect import');
   const file = join(FILES, 'prospects_3000.csv');
   await pickFile(file);
@@ -246,7 +255,14 @@ test('fix and retry: problem rows shown, a corrected file passes and is imported
   const bad = write('shop-bad.csv', `${HEADER}Acme Web Partner,acme@example.com,https://acme.example.com/,Podcasts,US\n`
     + 'Beta Reviews,not-an-email,https://beta.example.com/,Podcasts,GB\n'
     + 'Gamma Deals,gamma@example.com,https://gamma.example.com/,No Such Group,DE\n');
-  await pickFile(bad);
+  // From the keyboard: Space and Enter on the file control both open the file chooser.
+  const fileControl = page.getByLabel('Choose a file');
+  for (const key of ['Space', 'Enter']) {
+    await fileControl.focus();
+    const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press(key)]);
+    if (key === 'Enter') await chooser.setFiles(bad);
+  }
+  await until(() => page.getByRole('button', { name: 'Next: map the columns' }).isEnabled(), 10_000, 'the file preview');
   await page.getByRole('button', { name: 'Next: map the columns' }).click();
   assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 2, warnings: 0 });
   const table = page.getByRole('table', { name: 'Problem rows' });
@@ -273,9 +289,58 @@ test('fix and retry: problem rows shown, a corrected file passes and is imported
   assert.equal(await page.getByRole('button', { name: 'Try the import again' }).isVisible(), false);
   assert.equal(await page.getByRole('button', { name: 'Import another file' }).isVisible(), true);
   assert.equal(await page.getByRole('progressbar', { name: 'Upload' }).getAttribute('aria-valuenow'), '100');
-  const results = await download(() => page.getByRole('link', { name: 'Download the results file' }).click());
-  assert.match(results, /acme@example\.com/);
+  const results = await downloadNamed(() => page.getByRole('link', { name: 'Download the results file' }).click());
+  assert.match(results.text, /acme@example\.com/);
+  // Named after the file uploaded, as the dry run's errors file is.
+  assert.equal(results.name, 'shop-fixed-results.csv');
+  const errors = await downloadNamed(() => page.getByRole('link', { name: 'Download the errors file' }).click());
+  assert.equal(errors.name, 'shop-fixed-errors.csv');
   await shot('07-imported');
+});
+
+test('Import another file starts over with the same import type, twice in a row without a script error', async () => {
+  const errorsBefore = pageErrors.length;
+  await openImportPage();
+  await chooseTemplate('Prospect import'); // not the first of the list, which a reset would choose
+  const files = [
+    write('first-import.csv', `${HEADER}Zeta Media,zeta@example.com,https://zeta.example.com/,Podcasts,US\n`),
+    write('second-import.csv', `${HEADER}Eta Reviews,eta@example.com,https://eta.example.com/,Podcasts,NL\n`),
+  ];
+  const next = page.getByRole('button', { name: 'Next: map the columns' });
+  for (const [i, file] of files.entries()) {
+    // The file goes in as a browser hands it over: "Next" is disabled at once, until its preview.
+    const disabledAtOnce = await page.evaluate(async ({ name, text }) => {
+      const root = document.querySelector('rowgate-importer').shadowRoot;
+      const input = root.querySelector('input[type="file"]');
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([text], name, { type: 'text/csv' }));
+      input.files = transfer.files;
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+      return [...root.querySelectorAll('button')].find((b) => b.textContent === 'Next: map the columns').disabled;
+    }, { name: file.split('/').pop(), text: readFileSync(file, 'utf8') });
+    assert.equal(disabledAtOnce, true, 'Next before the preview is ready');
+    await until(() => next.isEnabled(), 10_000, 'the file preview');
+    await next.click();
+    assert.equal(await page.getByRole('combobox', { name: 'Field for column Contact Email' }).inputValue(), 'Contact Email');
+    assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 0, warnings: 0 });
+    await page.getByRole('button', { name: 'Import 1 valid row' }).click();
+    await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
+    assert.match(await page.getByLabel('Import summary').innerText(), /Created\s+1/);
+    if (i === 1) break;
+
+    await page.getByRole('button', { name: 'Import another file' }).click();
+    // The first step again, with the import type kept and nothing of the file before.
+    assert.equal(await page.getByRole('heading', { name: 'Choose what to import' }).isVisible(), true);
+    const toFile = page.getByRole('button', { name: 'Next: choose a file' });
+    await until(() => toFile.isEnabled(), 10_000, 'the template to load');
+    assert.equal(await page.getByRole('combobox', { name: 'Import type' }).inputValue(), 'prospects');
+    await toFile.click();
+    assert.equal(await page.getByLabel('Choose a file').inputValue(), '');
+    assert.equal(await page.getByText(/detected CSV/).count(), 0);
+    assert.equal(await next.isDisabled(), true, 'Next without a file');
+    await shot('07a-import-another-file');
+  }
+  assert.deepEqual(pageErrors.slice(errorsBefore), []);
 });
 
 test('the generated file is imported and its rows are on My Partners', async () => {
@@ -291,7 +356,7 @@ test('the generated file is imported and its rows are on My Partners', async () 
   const matchCount = page.getByText(/partners? match/);
   await until(async () => /^[\d,]+ partners match/.test(await matchCount.innerText()), 10_000, 'the partners');
   const total = Number((await matchCount.innerText()).match(/^([\d,]+)/)[1].replaceAll(',', ''));
-  assert.equal(total, counts.create + 3);
+  assert.equal(total, counts.create + 5); // and the 3 + 2 rows imported by the tests before
   await shot('08-partners');
 
   // Search by name, Partner ID or URL.
@@ -341,7 +406,8 @@ test('the generated file is imported and its rows are on My Partners', async () 
   // The import history lists both imports with their files.
   const history = page.getByRole('table', { name: 'Imports, newest first' });
   await until(async () => (await history.getByRole('row').count()) >= 3, 10_000, 'the history');
-  assert.match(await history.getByRole('row').nth(1).innerText(), /prospects\s+import\s+done/);
+  // Each template by its title, as the import page offers it.
+  assert.match(await history.getByRole('row').nth(1).innerText(), /Prospect import\s+import\s+done/);
   assert.ok(await history.getByRole('link', { name: /^Errors file/ }).count() >= 2);
 });
 
@@ -398,6 +464,9 @@ test('bulk edit on My Partners with the partners_update template', async () => {
   await dialog.getByRole('button', { name: 'Import 1 valid row' }).click();
   await dialog.getByText('The import is done.').waitFor({ timeout: 30_000 });
   await dialog.getByRole('button', { name: 'Close' }).click();
+  const history = page.getByRole('table', { name: 'Imports, newest first' });
+  await until(async () => /Bulk edit of existing partners\s+import\s+done/.test(await history.getByRole('row').nth(1).innerText()),
+    10_000, 'the bulk edit in the history');
   await page.getByRole('button', { name: 'Clear filters' }).click();
   await page.getByRole('searchbox', { name: 'Search name, Partner ID or URL' }).fill(withId.partner_id);
   await page.getByRole('button', { name: 'Search' }).click();

@@ -29,21 +29,25 @@ export class ChooseStep {
   }
 
   /// Offers the server's templates (those of the `templates` attribute, if given) and chooses
-  /// the one of the `template` attribute, or the first.
-  async loadTemplates() {
+  /// `keep` if offered, else the one of the `template` attribute, else the first.
+  async loadTemplates(keep = '') {
     const { widget } = this;
+    const state = widget.state;
     const select = widget.$('template');
     select.replaceChildren(new Option('Loading…', ''));
     try {
       const { items } = await widget.api.templates();
+      if (widget.state !== state) return; // the widget started another pass meanwhile
       const offered = (widget.getAttribute('templates') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
       const templates = offered.length ? items.filter((t) => offered.includes(t.name)) : items;
       select.replaceChildren(...templates.map((t) => new Option(t.title, t.name)));
+      const offers = (name) => templates.some((t) => t.name === name);
       const wanted = widget.getAttribute('template');
-      const chosen = templates.some((t) => t.name === wanted) ? wanted : templates[0]?.name;
+      const chosen = offers(keep) ? keep : offers(wanted) ? wanted : templates[0]?.name;
       select.value = chosen ?? '';
       if (chosen) await this.chooseTemplate(chosen);
     } catch (error) {
+      if (widget.state !== state) return;
       select.replaceChildren(new Option('(not available)', ''));
       widget.say(widget.failure(error));
     }
@@ -58,7 +62,7 @@ export class ChooseStep {
     try {
       // The context (groups, existing keys) is fetched now so the dry run can start at once.
       const [template, context] = await Promise.all([widget.api.template(name), widget.api.context(name)]);
-      if (state.templateName !== name) return;
+      if (widget.state !== state || state.templateName !== name) return;
       state.template = template;
       state.context = context;
       widget.$('template-description').textContent = template.description ?? '';
@@ -68,7 +72,7 @@ export class ChooseStep {
       // Warm the worker and its WebAssembly module while the person picks a file.
       widget.worker().request('load', {}).catch(() => {});
     } catch (error) {
-      widget.say(widget.failure(error));
+      if (widget.state === state && state.templateName === name) widget.say(widget.failure(error));
     }
   }
 

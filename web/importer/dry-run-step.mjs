@@ -59,6 +59,7 @@ export class DryRunStep {
     const { widget } = this;
     const { $ } = widget;
     const state = widget.state;
+    if (!state.file || !state.context) return;
     widget.go('dryrun');
     Object.assign(state, dryRunStart());
     $('code-filter').innerHTML = '<option value="">All problems</option>';
@@ -139,9 +140,10 @@ export class DryRunStep {
 
   schedulePaint() {
     if (!this.paintFrame) {
+      const { state } = this.widget;
       this.paintFrame = requestAnimationFrame(() => {
         this.paintFrame = 0;
-        this.paint();
+        if (this.widget.state === state) this.paint(); // not after the widget started over
       });
     }
   }

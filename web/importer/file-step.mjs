@@ -59,6 +59,12 @@ export class FileStep {
       const file = $('file-input').files[0];
       if (file) this.chooseFile(file);
     });
+    // A file control opens its chooser on Space only; a person at the keyboard tries Enter too.
+    $('file-input').addEventListener('keydown', (event) => {
+      if (event.key !== 'Enter') return;
+      event.preventDefault();
+      $('file-input').showPicker();
+    });
     const drop = $('drop');
     drop.addEventListener('dragover', (event) => {
       event.preventDefault();
@@ -82,9 +88,15 @@ export class FileStep {
     $('to-map').addEventListener('click', () => widget.go('map'));
   }
 
-  /// Back to this step to choose another file (after a dry run).
+  /// Back to this step to choose another file (after a dry run): the file before is let go, so
+  /// that "Next" waits for the new one.
   chooseAgain() {
-    this.widget.$('file-input').value = '';
+    const { $, state } = this.widget;
+    Object.assign(state, { file: null, preview: null, map: {}, options: defaultOptions() });
+    $('file-input').value = '';
+    $('detected').hidden = true;
+    $('to-map').disabled = true;
+    this.widget.steps.map.forget();
     this.widget.go('file');
   }
 
@@ -110,7 +122,7 @@ export class FileStep {
   async chooseFile(file) {
     const { widget } = this;
     const state = widget.state;
-    Object.assign(state, { file, map: {}, options: defaultOptions() });
+    Object.assign(state, { file, preview: null, map: {}, options: defaultOptions() });
     for (const name of OPTION_NAMES) widget.$(name).value = state.options[name];
     widget.steps.map.forget();
     await this.refreshPreview(true);
@@ -124,19 +136,29 @@ export class FileStep {
     const state = widget.state;
     const map = widget.steps.map;
     if (!state.file) return;
+    // Only the latest reading of the latest pass is shown: an earlier one may end after it.
+    const reading = {};
+    this.reading = reading;
+    const latest = () => this.reading === reading && widget.state === state;
+    // Neither step goes on until the columns of this reading are known.
     widget.$('to-map').disabled = true;
+    map.setReady(false);
     try {
       let preview = await this.preview();
+      if (!latest()) return;
       if (recall && map.recall(preview)) {
         preview = await this.preview();
+        if (!latest()) return;
         map.sayRecalled();
       }
       state.preview = preview;
       this.showDetected();
       map.render();
       widget.$('to-map').disabled = false;
+      map.setReady(true);
       widget.say('');
     } catch (error) {
+      if (!latest()) return;
       widget.$('detected').hidden = true;
       // A worker or module that failed to start is no fault of the file.
       const engine = error.name === 'WorkerError' || error.name === 'ModuleError';

@@ -56,7 +56,7 @@ export class ImportStep {
   constructor(widget) {
     this.widget = widget;
     widget.$('retry-import').addEventListener('click', () => this.commit());
-    widget.$('again').addEventListener('click', () => widget.reload());
+    widget.$('again').addEventListener('click', () => widget.startOver());
   }
 
   /// Imports the file on the server. Called again ("Try the import again"), it picks up the same
@@ -244,6 +244,9 @@ export class ImportStep {
     }
     const links = $('import-links');
     links.replaceChildren();
+    // The files are named after the file uploaded (shop.csv: shop-results.csv), as the dry
+    // run's errors file is.
+    const base = widget.state.file.name.replace(/\.[^.]*$/, '') || job.id;
     if (job.files) {
       for (const [which, title] of [['errors', 'Download the errors file'], ['results', 'Download the results file']]) {
         const link = document.createElement('a');
@@ -251,7 +254,7 @@ export class ImportStep {
         link.textContent = title;
         link.addEventListener('click', (event) => {
           event.preventDefault();
-          widget.api.download(job.files[which], `${job.id}-${which}.csv`).catch((error) => {
+          widget.api.download(job.files[which], `${base}-${which}.csv`).catch((error) => {
             $('import-error').textContent = widget.failure(error);
           });
         });

@@ -23,7 +23,7 @@ export class MapStep {
     </table>
     <div class="actions">
       <button data-ref="back-file">Back</button>
-      <button class="primary" data-ref="start-dry-run">Start the dry run</button>
+      <button class="primary" data-ref="start-dry-run" disabled>Start the dry run</button>
     </div>
   </section>`;
   }
@@ -39,6 +39,7 @@ export class MapStep {
       widget.steps.file.refreshPreview();
     });
     $('start-dry-run').addEventListener('click', () => {
+      if (!widget.state.preview) return;
       this.remember();
       widget.steps.dryrun.start();
     });
@@ -48,6 +49,13 @@ export class MapStep {
   forget() {
     this.widget.$('no-header').checked = false;
     this.widget.$('remembered').textContent = '';
+    this.widget.$('mapping-rows').replaceChildren();
+    this.setReady(false);
+  }
+
+  /// Enables "Start the dry run" once the file's columns are read with the current choices.
+  setReady(ready) {
+    this.widget.$('start-dry-run').disabled = !ready;
   }
 
   /// Takes the mapping remembered for the columns of `preview`, if any; answers whether it did.
