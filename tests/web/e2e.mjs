@@ -257,8 +257,15 @@ test('fix and retry: problem rows shown, a corrected file passes and is imported
     + 'Gamma Deals,gamma@example.com,https://gamma.example.com/,No Such Group,DE\n');
   // From the keyboard: Space and Enter on the file control both open the file chooser.
   const fileControl = page.getByLabel('Choose a file');
+  const fileControlFocused = () => page.evaluate(() => document.querySelector('rowgate-importer').shadowRoot.activeElement?.type === 'file');
   for (const key of ['Space', 'Enter']) {
-    await fileControl.focus();
+    // The step may still move the focus to its heading as it opens: focus the control until it
+    // keeps the focus for a moment, as a person tabbing to it would have it.
+    await until(async () => {
+      await fileControl.focus();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      return fileControlFocused();
+    }, 5000, 'the file control to keep the focus');
     const [chooser] = await Promise.all([page.waitForEvent('filechooser', { timeout: 5000 }), page.keyboard.press(key)]);
     if (key === 'Enter') await chooser.setFiles(bad);
   }
