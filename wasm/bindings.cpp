@@ -179,12 +179,12 @@ class JsSession {
     }
     in.options.want_values = setting(settings, "values", false);
     in.options.want_error_values = setting(settings, "errorValues", false);
-    Outputs outputs;
-    outputs.report = setting(settings, "report", true);
-    outputs.batches = setting(settings, "findings", true);
+    ReportOutputs outputs;
+    outputs.keep_findings = setting(settings, "report", true);
     outputs.errors_csv = setting(settings, "errors", false);
     outputs.hints = hint_words(settings);
-    adapter_ = std::make_unique<SessionAdapter>(std::move(in.tmpl), in.context, std::move(in.options), outputs);
+    adapter_ = std::make_unique<SessionAdapter>(std::move(in.tmpl), in.context, std::move(in.options), outputs,
+                                                setting(settings, "findings", true));
     if (!adapter_->status().ok) fail(adapter_->status().code, adapter_->status().message);
   }
 

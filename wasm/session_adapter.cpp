@@ -4,30 +4,21 @@
 
 namespace rowgate::wasm {
 
-namespace {
-ReportOutputs report_outputs(const Outputs& o) {
-  ReportOutputs r;
-  r.keep_findings = o.report;
-  r.errors_csv = o.errors_csv;
-  r.hints = o.hints;
-  return r;
-}
-}  // namespace
-
-SessionAdapter::SessionAdapter(Template tmpl, const Context& context, Options options, Outputs outputs)
-    : outputs_(outputs), writer_(tmpl, report_outputs(outputs), this) {
+SessionAdapter::SessionAdapter(Template tmpl, const Context& context, Options options, const ReportOutputs& outputs,
+                               bool batches)
+    : batches_(batches), writer_(tmpl, outputs, this) {
   session_ = std::make_unique<Session>(std::move(tmpl), context, std::move(options), writer_);
 }
 
 void SessionAdapter::on_finding(const Finding& f) {
-  if (!outputs_.batches) return;
+  if (!batches_) return;
   findings_batch_.push_back(',');
   findings_batch_ += finding_json(f);
 }
 
 void SessionAdapter::on_record(const RecordResult& r) {
   bool shown = r.outcome == Outcome::Error || r.outcome == Outcome::Duplicate;
-  if (!outputs_.batches || !shown) return;
+  if (!batches_ || !shown) return;
   records_batch_.push_back(',');
   records_batch_ += result_jsonl(r);
 }

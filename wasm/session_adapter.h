@@ -16,18 +16,12 @@
 
 namespace rowgate::wasm {
 
-/// What a dry run hands back besides its counts; chosen when it is created.
-struct Outputs {
-  bool report = true;      ///< keep every finding, for the report at the end (as --json does)
-  bool batches = true;     ///< after each push: the new findings, and the new error and duplicate records
-  bool errors_csv = false; ///< the errors CSV, as `rowgate check --errors` writes it
-  HintWords hints;         ///< the page's words for the controls that fix a finding
-};
-
 class SessionAdapter : public Sink {
  public:
-  /// The errors file's header (when asked for) is the first pending bytes.
-  SessionAdapter(Template tmpl, const Context& context, Options options, Outputs outputs);
+  /// `outputs` are the core's (findings kept for the report, the errors CSV, the page's words
+  /// for the controls); `batches`: after each push, the new findings and the new error and
+  /// duplicate records. The errors file's header (when asked for) is the first pending bytes.
+  SessionAdapter(Template tmpl, const Context& context, Options options, const ReportOutputs& outputs, bool batches);
 
   const Status& status() const { return session_->status(); }
   const Session& session() const { return *session_; }
@@ -43,7 +37,7 @@ class SessionAdapter : public Sink {
   /// Pending bytes of the errors file; the caller takes them and clears them.
   std::string& errors_bytes() { return writer_.errors_bytes(); }
 
-  /// The report of `rowgate check --json` (findings only when Outputs::report).
+  /// The report of `rowgate check --json` (findings only with ReportOutputs::keep_findings).
   std::string report() const { return writer_.report(*session_); }
 
   // The batches, after the writer has seen each finding and record.
@@ -53,7 +47,7 @@ class SessionAdapter : public Sink {
  private:
   static std::string take_array(std::string& items);
 
-  Outputs outputs_;
+  bool batches_;
   ReportWriter writer_;
   std::string findings_batch_;
   std::string records_batch_;

@@ -1,6 +1,5 @@
 #include "rowgate/check_args.h"
 
-#include "rowgate/report.h"
 #include "text.h"
 
 namespace rowgate {
