@@ -18,7 +18,8 @@ Status usage(std::string message) { return Status::failure(code::invalid_argumen
 
 const char* check_usage() {
   return "usage: rowgate check FILE --template NAME|FILE.json [--context FILE.json] [--no-header]\n"
-         "                     [--map 'Header=field']... [--format auto|csv|jsonl] [--delimiter C]\n"
+         "                     [--map 'Header=field']... [--format auto|csv|jsonl|xlsx] [--delimiter C]\n"
+         "                     [--sheet NAME|N]\n"
          "                     [--encoding auto|utf-8|utf-16le|utf-16be|windows-1252]\n"
          "                     [--errors OUT.csv] [--results OUT.csv|OUT.jsonl] [--json]\n"
          "Validates FILE against the template without importing anything.\n"
@@ -59,8 +60,11 @@ Status parse_check_args(const std::vector<std::string>& words, CheckArgs* out) {
       if (eq == std::string::npos || eq == 0) return usage("--map needs 'Header=field', not '" + v + "'");
       a.options.map.emplace_back(v.substr(0, eq), v.substr(eq + 1));
     } else if (w == "--format") {
-      if (!value(&v) || !parse_format(v, &a.options.format)) return usage("--format must be auto, csv or jsonl");
+      if (!value(&v) || !parse_format(v, &a.options.format)) return usage("--format must be auto, csv, jsonl or xlsx");
       format_given = a.options.format != Format::Auto;
+    } else if (w == "--sheet") {
+      if (!value(&a.options.sheet) || detail::trim(a.options.sheet).empty())
+        return usage("--sheet needs a sheet's name or its position from 1");
     } else if (w == "--delimiter") {
       if (!value(&v)) return usage("--delimiter needs one of , ; tab |");
       if (v == "," || v == ";" || v == "|") a.options.delimiter = v[0];
@@ -85,6 +89,7 @@ Status parse_check_args(const std::vector<std::string>& words, CheckArgs* out) {
     if (ends_with(a.file, ".jsonl") || ends_with(a.file, ".ndjson")) a.options.format = Format::Jsonl;
     else if (ends_with(a.file, ".csv") || ends_with(a.file, ".tsv") || ends_with(a.file, ".txt"))
       a.options.format = Format::Csv;
+    else if (ends_with(a.file, ".xlsx") || ends_with(a.file, ".xlsm")) a.options.format = Format::Xlsx;
   }
   if (ends_with(a.file, ".tsv") && a.options.delimiter == 0) a.options.delimiter = '\t';
   a.options.want_values = !a.results_file.empty();

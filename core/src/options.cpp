@@ -16,7 +16,7 @@ Status parse_options_json(std::string_view json_text, Options* out) {
     const json& value = item.value();
     auto text = [&]() -> const std::string* { return value.is_string() ? &value.get_ref<const std::string&>() : nullptr; };
     if (name == "format") {
-      if (!text() || !parse_format(*text(), &o.format)) return Status::failure(code::invalid_options, "\"format\" must be auto, csv or jsonl");
+      if (!text() || !parse_format(*text(), &o.format)) return Status::failure(code::invalid_options, "\"format\" must be auto, csv, jsonl or xlsx");
     } else if (name == "encoding") {
       if (!text() || !parse_encoding(*text(), &o.encoding))
         return Status::failure(code::invalid_options, "\"encoding\" must be auto, utf-8, utf-16le, utf-16be or windows-1252");
@@ -35,8 +35,14 @@ Status parse_options_json(std::string_view json_text, Options* out) {
         if (!field.is_string()) return Status::failure(code::invalid_mapping, "\"map\" values must be field keys (or \"\" to ignore)");
         o.map.emplace_back(header, field.get<std::string>());
       }
+    } else if (name == "sheet") {
+      // A name, or a 1-based position (as a number or as text).
+      if (value.is_number_unsigned() && value.get<std::uint64_t>() >= 1) o.sheet = std::to_string(value.get<std::uint64_t>());
+      else if (text()) o.sheet = *text();
+      else return Status::failure(code::invalid_options, "\"sheet\" must be a sheet's name or its position from 1");
     } else {
-      return Status::failure(code::invalid_options, "\"" + name + "\" is not an option (format, encoding, delimiter, no_header, map)");
+      return Status::failure(code::invalid_options,
+                             "\"" + name + "\" is not an option (format, encoding, delimiter, no_header, map, sheet)");
     }
   }
   return {};

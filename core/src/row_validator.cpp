@@ -154,6 +154,7 @@ void RowValidator::begin_row() {
   // Nothing of the previous row survives: its views point into bytes that are gone.
   auto clear = [](Slot& s) {
     s.present = s.bad_encoding = s.repeated = false;
+    s.problem_code = {};
     s.raw = {};
     s.value = {};
     s.kind = JsonKind::String;
@@ -184,6 +185,15 @@ void RowValidator::set_bad_encoding(int index, int column, std::size_t offset, b
   if (static_cast<std::size_t>(index) >= tmpl_.fields.size()) touched_dynamic_.push_back(index);
 }
 
+void RowValidator::set_cell_problem(int index, int column, std::string_view code, std::string message) {
+  Slot& s = slots_[static_cast<std::size_t>(index)];
+  s.problem_code = code;
+  s.problem_message = std::move(message);
+  s.raw = {};
+  s.row_column = column;
+  if (static_cast<std::size_t>(index) >= tmpl_.fields.size()) touched_dynamic_.push_back(index);
+}
+
 void RowValidator::duplicate_key(int index) { slots_[static_cast<std::size_t>(index)].repeated = true; }
 
 void RowValidator::report(const Slot& s, std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping,
@@ -210,6 +220,7 @@ bool RowValidator::check(Slot& s, std::uint64_t row, std::uint64_t line, const s
     return false;
   };
   if (s.repeated) return fail(code::invalid_json, "The key " + quote_value(s.key) + " appears more than once in this record.");
+  if (!s.problem_code.empty()) return fail(s.problem_code, s.problem_message);
   if (s.bad_encoding) {
     if (s.nul) return fail(code::invalid_encoding, s.label + " contains a NUL byte, which text never holds; remove it.");
     report(s, row, line, mapping, code::invalid_encoding,

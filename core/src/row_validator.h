@@ -40,6 +40,8 @@ struct Slot {
   // The current row.
   bool present = false;
   bool bad_encoding = false;
+  std::string_view problem_code;  ///< set_cell_problem: the finding the cell gives
+  std::string problem_message;
   bool nul = false;
   std::size_t bad_offset = 0;
   bool repeated = false;
@@ -68,6 +70,8 @@ class RowValidator {
   /// Sets a slot's value for this row; false when the row already set it (a repeated key).
   bool set(int slot, int column, std::string_view value, JsonKind kind);
   void set_bad_encoding(int slot, int column, std::size_t offset, bool nul);
+  /// A value the reader could not give (a workbook cell holding #N/A): the row fails with it.
+  void set_cell_problem(int slot, int column, std::string_view code, std::string message);
   void duplicate_key(int slot);
   /// Checks the row, reports its findings and hands its result to on_outcome.
   void finish_row(std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping);

@@ -12,6 +12,7 @@
 #include "mapper.h"
 #include "row_validator.h"
 #include "text.h"
+#include "workbook_reader.h"
 
 namespace rowgate {
 
@@ -54,6 +55,7 @@ bool parse_format(std::string_view name, Format* out) {
   if (name == "auto") *out = Format::Auto;
   else if (name == "csv") *out = Format::Csv;
   else if (name == "jsonl" || name == "ndjson") *out = Format::Jsonl;
+  else if (name == "xlsx") *out = Format::Xlsx;
   else return false;
   return true;
 }
@@ -81,7 +83,27 @@ std::string_view outcome_name(Outcome outcome) {
 
 std::string_view severity_name(Severity severity) { return severity == Severity::Error ? "error" : "warning"; }
 
-struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::FindingOut {
+// A workbook fed through Session::feed, held whole in memory.
+class MemoryFile : public RandomAccessFile {
+ public:
+  explicit MemoryFile(std::string bytes) : bytes_(std::move(bytes)) {}
+  std::uint64_t size() const override { return bytes_.size(); }
+  std::size_t read(std::uint64_t offset, char* out, std::size_t n) override {
+    if (offset >= bytes_.size()) return 0;
+    n = static_cast<std::size_t>(std::min<std::uint64_t>(n, bytes_.size() - offset));
+    std::memcpy(out, bytes_.data() + offset, n);
+    return n;
+  }
+
+ private:
+  std::string bytes_;
+};
+
+bool looks_like_zip(std::string_view head) {
+  return head.substr(0, 4) == std::string_view("PK\x03\x04", 4) || head.substr(0, 4) == std::string_view("PK\x05\x06", 4);
+}
+
+struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRowHandler, detail::FindingOut {
   Impl(Template t, const Context& context, Options o, Sink& s)
       : tmpl(std::move(t)),
         options(std::move(o)),
@@ -143,6 +165,12 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
       file_finding(0, 0, {}, code::empty_file, Severity::Error, "The file is empty.");
       return;
     }
+    if (wants_workbook(prefix)) {
+      // Fed, not read: the workbook is held until finish() (read() needs no copy).
+      buffered_workbook = std::move(prefix);
+      buffering = true;
+      return;
+    }
     // Decisions come from the first kSniffBytes only, however much the first feed brought, so
     // that they do not depend on where chunks break.
     const std::string_view sample = std::string_view(prefix).substr(0, kSniffBytes);
@@ -186,7 +214,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
   // A file-level error in the header stops the run; the first records are still read for their
   // samples, which a mapping screen shows beside the columns left to map.
   bool sampling_after_stop() const {
-    return stopped && csv && header_done && !mapping.empty() && records_seen < options.sample_rows;
+    return stopped && (csv || book) && header_done && !mapping.empty() && records_seen < options.sample_rows;
   }
 
   void read(std::string_view text) {
@@ -212,6 +240,14 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
       for (std::size_t c = 0; c < rec.count && c < mapping.size(); ++c) take_sample(c, rec.fields[c]);
     if (stopped) return;
     std::size_t expected = mapping.size();
+    if (book && rec.count > expected && !extra_values_empty(rec, expected)) {
+      std::size_t c = expected;
+      while (detail::trim(rec.fields[c]).empty()) ++c;
+      row_failed(rec.row, rec.line, -1, code::malformed_row,
+                 "This row has a value in column " + column_letters(c) + ", right of the last column with a " +
+                     (options.no_header ? "value in the first row (" : "header (") + column_letters(expected - 1) + ").");
+      return;
+    }
     if (rec.count < expected || (rec.count > expected && !extra_values_empty(rec, expected))) {
       std::string what = "This row has " + to_decimal(rec.count) + (rec.count == 1 ? " value" : " values") + " but ";
       what += options.no_header ? "the first row has " : "the header has ";
@@ -232,6 +268,10 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
       int slot = column_slot[c];
       if (slot < 0) continue;
       std::string_view v = rec.fields[c];
+      if (c < cell_problems.size() && cell_problems[c].code) {
+        validator.set_cell_problem(slot, static_cast<int>(c), *cell_problems[c].code, cell_problems[c].message);
+        continue;
+      }
       if (!rec.encoding_ok) {
         std::size_t bad = detail::utf8_error_offset(v);
         std::size_t nul = v.find('\0');
@@ -448,6 +488,156 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
     row_failed(row, row, -1, code, std::move(message));
   }
 
+  // ---- Workbooks ----------------------------------------------------------------------------
+
+  bool wants_workbook(std::string_view head) const {
+    return options.format == Format::Xlsx || (options.format == Format::Auto && looks_like_zip(head));
+  }
+
+  void workbook_failed(std::string_view code, std::string message) {
+    file_finding(0, 0, {}, code, Severity::Error, std::move(message));
+    book_done = true;
+  }
+
+  void start_workbook(RandomAccessFile& file) {
+    started = true;
+    input.format = "xlsx";
+    input.encoding = "utf-8";
+    input.header = !options.no_header;
+    workbook_size = file.size();
+    detail::WorkbookLimits limits;
+    limits.max_token = std::max<std::uint64_t>(options.max_record_bytes, 1u << 20);
+    book = std::make_unique<detail::WorkbookReader>(file, limits);
+    std::string_view head_code = code::invalid_workbook;
+    if (file.size() >= 4) {
+      char head[4];
+      if (file.read(0, head, 4) == 4 && !looks_like_zip(std::string_view(head, 4))) {
+        workbook_failed(head_code, "This is not an Excel workbook (.xlsx): its bytes are not a ZIP archive; read it as "
+                                   "CSV or JSONL, or save it from Excel as an Excel Workbook.");
+        return;
+      }
+    }
+    if (!book->open()) return workbook_failed(head_code, book->error());
+    if (!book->select(options.sheet))
+      return workbook_failed(book->unknown_sheet() ? code::unknown_sheet : head_code, book->error());
+    input.sheet = book->selected().name;
+    if (!book->load_shared_strings()) return workbook_failed(head_code, book->error());
+  }
+
+  // Reads about `budget` inflated bytes of the sheet; true once the workbook is done.
+  bool pump_workbook(std::uint64_t budget) {
+    const std::uint64_t until = book->sheet_bytes_read() + std::max<std::uint64_t>(budget, 1);
+    while (!book_done && book->sheet_bytes_read() < until) {
+      if (stopped && !sampling_after_stop()) break;
+      detail::WorkbookReader::State state = book->read_rows(*this);
+      if (state == detail::WorkbookReader::State::Error) workbook_failed(code::invalid_workbook, book->error());
+      else if (state == detail::WorkbookReader::State::End) book_done = true;
+    }
+    if (stopped && !sampling_after_stop()) book_done = true;
+    const std::uint64_t sheet_size = std::max<std::uint64_t>(book->selected().bytes, 1);
+    bytes_in = book_done ? workbook_size
+                         : workbook_size * std::min<std::uint64_t>(book->sheet_bytes_read(), sheet_size) / sheet_size;
+    return book_done;
+  }
+
+  // The text a cell gives the field it feeds: numbers without exponent or trailing zeros,
+  // date-formatted numbers as ISO dates (only for date and text fields: a number is never
+  // guessed to be a date), booleans as true/false.
+  void cell_text(const detail::SheetCell& cell, FieldType type, std::string* out) {
+    out->clear();
+    switch (cell.type) {
+      case detail::CellType::Text:
+      case detail::CellType::Error:
+        out->assign(cell.text);
+        return;
+      case detail::CellType::Boolean:
+        out->assign(cell.text == "1" ? "true" : "false");
+        return;
+      case detail::CellType::Number: {
+        const bool texty = type == FieldType::String || type == FieldType::Scalar;
+        const detail::DateStyle style = book->date_style(cell.style);
+        if (style != detail::DateStyle::None && (type == FieldType::Date || texty) &&
+            detail::serial_to_iso(cell.text, book->date1904(), texty && style == detail::DateStyle::DateTime,
+                                  style == detail::DateStyle::Time, out))
+          return;
+        if (!detail::plain_number(cell.text, out)) out->assign(cell.text);
+        return;
+      }
+    }
+  }
+
+  void on_sheet_row(std::uint64_t row, const std::vector<detail::SheetCell>& cells, std::string_view problem) override {
+    if (stopped && !sampling_after_stop()) return;
+    const bool header_row = !header_done && !options.no_header;
+    if (!header_row && !problem.empty() && header_done && !stopped) {
+      ++records_seen;
+      row_failed(row, row, -1, code::malformed_row, std::string(problem));
+      return;
+    }
+    std::size_t width = header_row ? 0 : mapping.size();
+    for (const detail::SheetCell& c : cells) width = std::max<std::size_t>(width, c.column + 1);
+    sheet_text.clear();
+    sheet_spans.assign(width, {0, 0});
+    cell_problems.assign(width, CellProblem{});
+    bool encoding_ok = true;
+    for (const detail::SheetCell& c : cells) {
+      FieldType type = FieldType::String;
+      if (!header_row && c.column < column_slot.size() && column_slot[c.column] >= 0)
+        type = validator.slot(column_slot[c.column]).type;
+      if (!c.problem.empty()) {
+        cell_problems[c.column] = CellProblem{&code::malformed_row, std::string(c.problem)};
+        continue;
+      }
+      cell_text(c, type, &cell_value);
+      if (c.type == detail::CellType::Error && !header_row) {
+        std::string label = c.column < column_slot.size() && column_slot[c.column] >= 0
+                                ? validator.slot(column_slot[c.column]).label
+                                : "This cell";
+        cell_problems[c.column] =
+            CellProblem{&code::cell_error, label + " holds Excel's error value " + detail::quote_value(c.text) + " (cell " +
+                                               column_letters(c.column) + detail::to_decimal(row) +
+                                               ") instead of a value; correct the formula or type the value."};
+      }
+      if (c.type == detail::CellType::Text &&
+          (detail::utf8_error_offset(cell_value) < cell_value.size() || cell_value.find('\0') != std::string::npos))
+        encoding_ok = false;
+      sheet_spans[c.column] = {sheet_text.size(), cell_value.size()};
+      sheet_text.append(cell_value);
+    }
+    sheet_fields.resize(width);
+    for (std::size_t i = 0; i < width; ++i)
+      sheet_fields[i] = std::string_view(sheet_text).substr(sheet_spans[i].first, sheet_spans[i].second);
+    detail::CsvRecord rec;
+    rec.row = row;
+    rec.line = row;
+    rec.fields = sheet_fields.data();
+    rec.count = width;
+    rec.encoding_ok = encoding_ok;
+    on_record(rec);
+    cell_problems.clear();
+  }
+
+  // After the last record: a file without any is an error.
+  void finish_records() {
+    if (stopped) return;
+    const bool tabular = csv || book;
+    if (tabular && !header_done)
+      file_finding(0, 0, {}, code::empty_file, Severity::Error,
+                   book ? "The sheet " + detail::quote_value(input.sheet) + " has no header row and no records."
+                        : "The file has no header row and no records.");
+    else if (records_seen == 0)
+      file_finding(0, 0, {}, code::empty_file, Severity::Error,
+                   tabular && !options.no_header
+                       ? (book ? "The sheet " + detail::quote_value(input.sheet) + " has a header row but no records."
+                               : "The file has a header row but no records.")
+                       : "The file has no records.");
+  }
+
+  struct CellProblem {
+    const std::string_view* code = nullptr;
+    std::string message;
+  };
+
   // ---- State --------------------------------------------------------------------------------
 
   Template tmpl;
@@ -476,6 +666,19 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::Finding
   std::unique_ptr<detail::Decoder> decoder;
   std::unique_ptr<detail::CsvReader> csv;
   std::unique_ptr<detail::JsonlReader> jsonl;
+  // Workbooks
+  std::unique_ptr<detail::WorkbookReader> book;
+  std::unique_ptr<MemoryFile> book_memory;  // a workbook that was fed, not read
+  std::string buffered_workbook;
+  bool buffering = false;
+  bool book_done = false;
+  std::uint64_t workbook_size = 0;
+  std::uint64_t file_offset = 0;  // read(): the next byte of a CSV or JSONL file
+  std::string sheet_text;
+  std::string cell_value;
+  std::vector<std::pair<std::size_t, std::size_t>> sheet_spans;
+  std::vector<std::string_view> sheet_fields;
+  std::vector<CellProblem> cell_problems;
   RowValidator validator;
 
   friend class Session;
@@ -499,12 +702,54 @@ void Session::feed(std::string_view bytes) {
   Impl& s = *impl_;
   s.bytes_in += bytes.size();
   if (s.finished || (s.stopped && !s.sampling_after_stop())) return;
+  if (s.buffering) {
+    s.buffered_workbook.append(bytes);
+    return;
+  }
   if (!s.started) {
     s.prefix_.append(bytes);
     if (s.prefix_.size() >= kSniffBytes) s.start(false);
     return;
   }
   s.read(s.decoder->decode(bytes));
+}
+
+bool Session::read(RandomAccessFile& file, std::uint64_t budget) {
+  Impl& s = *impl_;
+  if (s.finished) return true;
+  if (!s.status.ok) {
+    finish();
+    return true;
+  }
+  if (!s.started && !s.book) {
+    char head[4] = {};
+    std::size_t n = file.size() >= 4 ? file.read(0, head, 4) : 0;
+    if (file.size() > 0 && s.wants_workbook(std::string_view(head, n))) {
+      s.start_workbook(file);
+    }
+  }
+  if (s.book) {
+    if (!s.book_done && !s.pump_workbook(budget)) return false;
+    s.bytes_in = file.size();
+    finish();
+    return true;
+  }
+  // CSV and JSONL: fed in order.
+  constexpr std::size_t kPiece = 1 << 20;
+  std::string piece;
+  std::uint64_t left = std::max<std::uint64_t>(budget, 1);
+  while (s.file_offset < file.size() && left > 0) {
+    std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>({kPiece, left, file.size() - s.file_offset}));
+    piece.resize(n);
+    std::size_t got = file.read(s.file_offset, piece.data(), n);
+    if (got == 0) break;
+    s.file_offset += got;
+    left -= std::min<std::uint64_t>(left, got);
+    feed(std::string_view(piece.data(), got));
+  }
+  if (s.file_offset < file.size()) return false;
+  finish();
+  return true;
 }
 
 void Session::finish() {
@@ -515,20 +760,26 @@ void Session::finish() {
     return;
   }
   if (!s.started) s.start(true);
-  else if (!s.stopped || s.sampling_after_stop()) s.read(s.decoder->finish());
+  if (s.buffering) {
+    // A workbook that was fed: read it now, from memory.
+    s.buffering = false;
+    s.book_memory = std::make_unique<MemoryFile>(std::move(s.buffered_workbook));
+    s.start_workbook(*s.book_memory);
+    while (!s.book_done) s.pump_workbook(~std::uint64_t{0});
+    s.bytes_in = s.book_memory->size();
+  } else if (s.book) {
+    while (!s.book_done) s.pump_workbook(~std::uint64_t{0});
+  } else if (s.started && s.decoder && (!s.stopped || s.sampling_after_stop())) {
+    s.read(s.decoder->finish());
+  }
   s.finished = true;
   if (s.stopped) {
-    if (s.sampling_after_stop()) s.csv->finish();  // its last record may be a sample
+    if (s.sampling_after_stop() && s.csv) s.csv->finish();  // its last record may be a sample
     return;
   }
   if (s.csv) s.csv->finish();
   if (s.jsonl) s.jsonl->finish();
-  if (s.stopped) return;
-  if (s.csv && !s.header_done)
-    s.file_finding(0, 0, {}, code::empty_file, Severity::Error, "The file has no header row and no records.");
-  else if (s.records_seen == 0)
-    s.file_finding(0, 0, {}, code::empty_file, Severity::Error,
-                   s.csv && !s.options.no_header ? "The file has a header row but no records." : "The file has no records.");
+  s.finish_records();
 }
 
 const Summary& Session::summary() const { return impl_->summary; }

@@ -51,6 +51,29 @@ class Progress {
   int last_ = -1;
 };
 
+// A regular file, read at any offset (pread): what a workbook needs.
+class OpenFile : public RandomAccessFile {
+ public:
+  OpenFile(int fd, std::uint64_t size) : fd_(fd), size_(size) {}
+  std::uint64_t size() const override { return size_; }
+  std::size_t read(std::uint64_t offset, char* out, std::size_t n) override {
+    for (;;) {
+      ssize_t got = ::pread(fd_, out, n, static_cast<off_t>(offset));
+      if (got >= 0) return static_cast<std::size_t>(got);
+      if (errno != EINTR) {
+        failed_ = errno;
+        return 0;
+      }
+    }
+  }
+  int failed() const { return failed_; }
+
+ private:
+  int fd_;
+  std::uint64_t size_;
+  int failed_ = 0;
+};
+
 int fail(const std::string& message) {
   std::fprintf(stderr, "rowgate check: %s\n", message.c_str());
   return 2;
@@ -114,6 +137,23 @@ int run_check(const std::vector<std::string>& words) {
     return fail(error);
   }
   Progress progress(total);
+  if (total > 0) {
+    // A regular file: the session reads it, at any offset it needs.
+    OpenFile file(fd, total);
+    while (!run.read(file, kChunk)) {
+      write_files();
+      progress.update(run.session().bytes_in(), run.session().summary().rows);
+    }
+    if (fd != STDIN_FILENO) ::close(fd);
+    if (file.failed()) return fail("cannot read " + args.file + ": " + std::strerror(file.failed()));
+    write_files();
+    progress.done();
+    std::string out = run.output();
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    if ((errors && std::ferror(errors.get())) || (results && std::ferror(results.get())))
+      return fail("writing the errors or results file failed");
+    return run.exit_status();
+  }
   std::unique_ptr<char[]> buffer(new char[kChunk]);
   for (;;) {
     ssize_t n = ::read(fd, buffer.get(), kChunk);

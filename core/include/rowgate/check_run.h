@@ -39,6 +39,8 @@ class CheckRun {
   bool started() const { return session_ != nullptr; }
 
   void feed(std::string_view bytes) { session_->feed(bytes); }
+  /// Session::read: a file the driver can read at any offset (a workbook needs one).
+  bool read(RandomAccessFile& file, std::uint64_t budget) { return session_->read(file, budget); }
   void finish() { session_->finish(); }
   const Session& session() const { return *session_; }
 

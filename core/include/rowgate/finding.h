@@ -34,6 +34,11 @@ inline constexpr std::string_view unknown_reference = "unknown_reference";
 inline constexpr std::string_view not_scalar = "not_scalar";
 inline constexpr std::string_view duplicate_in_file = "duplicate_in_file";
 inline constexpr std::string_view not_found = "not_found";
+// Workbooks: a file-level error when the workbook cannot be read (a damaged container, XML that
+// is not XML, a ZIP bomb), the sheet asked for is not there; a cell holding an error value.
+inline constexpr std::string_view invalid_workbook = "invalid_workbook";
+inline constexpr std::string_view unknown_sheet = "unknown_sheet";
+inline constexpr std::string_view cell_error = "cell_error";
 // Why a run cannot start (a Status), the same through every adapter: the command line, the
 // WebAssembly module and the REST API (which answers them 422, usage errors 400).
 inline constexpr std::string_view invalid_context = "invalid_context";

@@ -16,7 +16,7 @@
 
 namespace rowgate {
 
-enum class Format { Auto, Csv, Jsonl };
+enum class Format { Auto, Csv, Jsonl, Xlsx };
 enum class Encoding { Auto, Utf8, Utf16Le, Utf16Be, Windows1252 };
 
 struct Options {
@@ -39,6 +39,18 @@ struct Options {
   /// Keep the raw text of the first this many records, per column (Session::samples): what a
   /// mapping screen shows beside each column.
   std::uint32_t sample_rows = 0;
+  /// Workbooks: the sheet to read, by name or 1-based position; empty for the first visible one.
+  std::string sheet;
+};
+
+/// A file the session may read at any offset: a workbook's directory is at its end, and Excel
+/// writes its shared strings after its sheets. The adapter's side of Session::read.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  virtual std::uint64_t size() const = 0;
+  /// Copies up to `n` bytes from `offset` into `out`; returns how many (0 only past the end).
+  virtual std::size_t read(std::uint64_t offset, char* out, std::size_t n) = 0;
 };
 
 /// The hash the de-duplication and existing-key sets use for a record's key: the parts in the
@@ -51,7 +63,8 @@ bool parse_encoding(std::string_view name, Encoding* out);
 
 /// Parses options given as JSON, as the server and the browser pass them:
 /// {"format": "csv", "encoding": "auto", "delimiter": ";", "no_header": true,
-///  "map": {"Header": "field", "Other": ""}}. Keys not given keep their value in `out`.
+///  "map": {"Header": "field", "Other": ""}, "sheet": "Prospects"}. Keys not given keep their
+/// value in `out`.
 Status parse_options_json(std::string_view json_text, Options* out);
 
 enum class Outcome { Create, Update, Duplicate, Error };
@@ -72,11 +85,12 @@ inline std::uint64_t error_rows(const Summary& s) { return s.invalid - s.duplica
 
 /// What the reader detected about the bytes.
 struct InputInfo {
-  std::string format;     ///< "csv" or "jsonl" ("" before any byte was seen)
+  std::string format;     ///< "csv", "jsonl" or "xlsx" ("" before any byte was seen)
   std::string encoding;   ///< "utf-8", "utf-16le", "utf-16be" or "windows-1252"
   bool bom = false;
   std::string delimiter;  ///< CSV only: "," ";" "\t" or "|"
   bool header = true;
+  std::string sheet;      ///< workbooks only: the name of the sheet read
 };
 
 /// One column of the file and the template field it feeds.
@@ -125,10 +139,16 @@ class Session {
   /// Whether the options fit the template; a session that is not ok ignores its input.
   const Status& status() const;
 
-  /// Feeds the next bytes of the file.
+  /// Feeds the next bytes of the file. A workbook fed this way is held in memory until
+  /// finish(); read() reads one with bounded memory.
   void feed(std::string_view bytes);
   /// Ends the file: flushes the last record and completes the summary.
   void finish();
+  /// Reads `file` instead of being fed: call until it returns true (it has then called
+  /// finish()). Each call reads about `budget` bytes (a workbook: of its inflated sheet), so
+  /// that an adapter can report progress or stop between calls. CSV and JSONL are read in
+  /// order, as feed() would take them; a workbook through its directory.
+  bool read(RandomAccessFile& file, std::uint64_t budget = ~std::uint64_t{0});
 
   const Summary& summary() const;
   const InputInfo& input() const;

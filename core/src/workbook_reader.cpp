@@ -1,0 +1,768 @@
+#include "workbook_reader.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+
+#include "text.h"
+
+namespace rowgate::detail {
+namespace {
+
+constexpr std::uint64_t kMaxRows = 1048576;   // Excel's last row
+constexpr std::uint32_t kMaxColumns = 16384;  // Excel's last column, XFD
+
+std::string_view directory_of(std::string_view part) {
+  std::size_t slash = part.rfind('/');
+  return slash == std::string_view::npos ? std::string_view() : part.substr(0, slash + 1);
+}
+
+// A relationship's target as a part name; false when it climbs out of the archive.
+bool resolve_target(std::string_view base_dir, std::string_view target, std::string* out) {
+  std::string path = target.substr(0, 1) == "/" ? std::string(target.substr(1)) : std::string(base_dir) + std::string(target);
+  std::vector<std::string_view> parts;
+  std::string_view rest = path;
+  while (!rest.empty()) {
+    std::size_t slash = rest.find('/');
+    std::string_view seg = rest.substr(0, slash);
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+    if (seg.empty() || seg == ".") continue;
+    if (seg == "..") {
+      if (parts.empty()) return false;
+      parts.pop_back();
+      continue;
+    }
+    parts.push_back(seg);
+  }
+  out->clear();
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    if (i) out->push_back('/');
+    out->append(parts[i]);
+  }
+  return !out->empty();
+}
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool parse_u64(std::string_view text, std::uint64_t* out) {
+  text = trim(text);
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+// "AB12" -> column 27 (0-based); false when it is not a cell reference Excel has.
+bool column_of(std::string_view ref, std::uint32_t* column) {
+  std::uint32_t c = 0;
+  std::size_t i = 0;
+  for (; i < ref.size() && ref[i] >= 'A' && ref[i] <= 'Z'; ++i) {
+    c = c * 26 + static_cast<std::uint32_t>(ref[i] - 'A' + 1);
+    if (c > kMaxColumns) return false;
+  }
+  if (i == 0) return false;
+  *column = c - 1;
+  return true;
+}
+
+std::string column_name(std::uint32_t index) {
+  std::string s;
+  for (std::uint64_t i = std::uint64_t{index} + 1; i > 0; i = (i - 1) / 26) s.insert(s.begin(), static_cast<char>('A' + (i - 1) % 26));
+  return s;
+}
+
+// Events of a whole (small) part; false with `error` when it is not XML.
+template <typename Fn>
+bool each_event(std::string_view text, std::size_t max_token, std::string* error, Fn&& fn) {
+  XmlScanner xml(max_token);
+  xml.feed(text);
+  xml.finish();
+  XmlEvent event;
+  for (;;) {
+    XmlScanner::Next n = xml.next(&event);
+    if (n == XmlScanner::Next::End) return true;
+    if (n != XmlScanner::Next::Event) {
+      *error = xml.error();
+      return false;
+    }
+    fn(event);
+  }
+}
+
+std::string attribute(const XmlEvent& event, std::string_view name) {
+  std::string_view raw;
+  if (!xml_attribute(event.attrs, name, &raw)) return {};
+  std::string out, error;
+  if (!xml_decode(raw, &out, &error)) return std::string(raw);
+  return out;
+}
+
+// Built-in number formats that show dates or times (ECMA-376 Part 1, 18.8.30, with the East
+// Asian ones Excel uses in Japanese, Chinese and Korean locales).
+DateStyle builtin_kind(std::uint64_t id) {
+  if ((id >= 14 && id <= 17) || (id >= 27 && id <= 31) || id == 36 || (id >= 50 && id <= 58)) return DateStyle::Date;
+  if (id == 22) return DateStyle::DateTime;
+  if ((id >= 18 && id <= 21) || (id >= 32 && id <= 35) || (id >= 45 && id <= 47)) return DateStyle::Time;
+  return DateStyle::None;
+}
+
+// Days since 1970-01-01 -> civil date (H. Hinnant's algorithm).
+void civil_from_days(std::int64_t z, std::int64_t* y, unsigned* m, unsigned* d) {
+  z += 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = static_cast<std::int64_t>(yoe) + era * 400 + (*m <= 2);
+}
+
+void append_two(std::string* out, unsigned v) {
+  out->push_back(static_cast<char>('0' + v / 10 % 10));
+  out->push_back(static_cast<char>('0' + v % 10));
+}
+
+}  // namespace
+
+// ---- Numbers and dates ---------------------------------------------------------------------
+
+bool plain_number(std::string_view text, std::string* out) {
+  text = trim(text);
+  std::size_t i = 0;
+  bool negative = false;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) negative = text[i++] == '-';
+  std::string digits;
+  std::int64_t point = 0;  // digits before the decimal point
+  bool any = false, dot = false;
+  for (; i < text.size(); ++i) {
+    char c = text[i];
+    if (c >= '0' && c <= '9') {
+      digits.push_back(c);
+      if (!dot) ++point;
+      any = true;
+    } else if (c == '.' && !dot) {
+      dot = true;
+    } else {
+      break;
+    }
+  }
+  if (!any) return false;
+  if (i < text.size()) {
+    if (text[i] != 'e' && text[i] != 'E') return false;
+    ++i;
+    bool neg_exp = false;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) neg_exp = text[i++] == '-';
+    std::int64_t exp = 0;
+    if (i >= text.size()) return false;
+    for (; i < text.size(); ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+      exp = std::min<std::int64_t>(exp * 10 + (text[i] - '0'), 100000);
+    }
+    point += neg_exp ? -exp : exp;
+  }
+  // Leading and trailing zeros carry nothing.
+  std::size_t lead = 0;
+  while (lead < digits.size() && digits[lead] == '0') ++lead;
+  digits.erase(0, lead);
+  point -= static_cast<std::int64_t>(lead);
+  while (!digits.empty() && digits.back() == '0') digits.pop_back();
+  out->clear();
+  if (digits.empty()) {
+    out->push_back('0');
+    return true;
+  }
+  if (point > 40 || point < -40) {
+    // Far from anything a cell of text or an ID holds: scientific notation, as Excel shows it.
+    if (negative) out->push_back('-');
+    out->push_back(digits[0]);
+    if (digits.size() > 1) out->append(".").append(digits, 1, std::string::npos);
+    out->append("E").append(point - 1 < 0 ? "-" : "+").append(to_decimal(static_cast<std::uint64_t>(std::abs(point - 1))));
+    return true;
+  }
+  if (negative) out->push_back('-');
+  const auto n = static_cast<std::int64_t>(digits.size());
+  if (point <= 0) {
+    out->append("0.").append(static_cast<std::size_t>(-point), '0').append(digits);
+  } else if (point >= n) {
+    out->append(digits).append(static_cast<std::size_t>(point - n), '0');
+  } else {
+    out->append(digits, 0, static_cast<std::size_t>(point)).push_back('.');
+    out->append(digits, static_cast<std::size_t>(point), std::string::npos);
+  }
+  return true;
+}
+
+bool serial_to_iso(std::string_view serial, bool date1904, bool with_time, bool time_only, std::string* out) {
+  std::string plain;
+  if (!plain_number(serial, &plain) || plain[0] == '-' || plain.find('E') != std::string::npos) return false;
+  std::size_t dot = plain.find('.');
+  std::uint64_t days = 0;
+  if (!parse_u64(std::string_view(plain).substr(0, dot), &days) || days > 2958465) return false;  // 9999-12-31
+  // The time of day, to the second (rounded), from at most 12 decimals: exact in 64 bits.
+  std::uint64_t seconds = 0;
+  if (dot != std::string::npos) {
+    std::string_view frac = std::string_view(plain).substr(dot + 1, 12);
+    std::uint64_t f = 0, scale = 1;
+    for (char c : frac) f = f * 10 + static_cast<std::uint64_t>(c - '0'), scale *= 10;
+    seconds = (f * 86400 * 2 + scale) / (2 * scale);
+    if (seconds >= 86400) {
+      seconds -= 86400;
+      ++days;
+    }
+  }
+  out->clear();
+  if (!time_only) {
+    std::int64_t y;
+    unsigned m, d;
+    if (date1904) {
+      civil_from_days(static_cast<std::int64_t>(days) - 24107, &y, &m, &d);  // 1904-01-01
+    } else if (days == 60) {
+      y = 1900, m = 2, d = 29;  // Excel's 1900-02-29, which never was (Lotus 1-2-3's leap-year bug)
+    } else if (days == 0) {
+      y = 1900, m = 1, d = 0;  // Excel's "1900-01-00"
+    } else {
+      civil_from_days(static_cast<std::int64_t>(days) - (days < 60 ? 25568 : 25569), &y, &m, &d);
+    }
+    out->append(to_decimal(static_cast<std::uint64_t>(y)));
+    out->push_back('-');
+    append_two(out, m);
+    out->push_back('-');
+    append_two(out, d);
+    if (!with_time || seconds == 0) return true;
+    out->push_back('T');
+  }
+  append_two(out, static_cast<unsigned>(seconds / 3600));
+  out->push_back(':');
+  append_two(out, static_cast<unsigned>(seconds / 60 % 60));
+  out->push_back(':');
+  append_two(out, static_cast<unsigned>(seconds % 60));
+  return true;
+}
+
+void classify_format(std::string_view code, bool* date, bool* time) {
+  *date = *time = false;
+  // The first section is the one positive numbers use.
+  bool quoted = false;
+  for (std::size_t i = 0; i < code.size(); ++i) {
+    char c = ascii_lower(code[i]);
+    if (quoted) {
+      quoted = c != '"';
+      continue;
+    }
+    switch (c) {
+      case '"': quoted = true; break;
+      case '\\': case '_': case '*': ++i; break;  // an escaped character, a space or a fill
+      case ';': return;
+      case '[': {
+        // [Red], [$-409], [>100]: not tokens; [h], [mm], [ss]: elapsed time.
+        std::size_t end = code.find(']', i);
+        if (end == std::string_view::npos) return;
+        std::string_view inside = code.substr(i + 1, end - i - 1);
+        if (!inside.empty() && inside.find_first_not_of("hHmMsS") == std::string_view::npos) *time = true;
+        i = end;
+        break;
+      }
+      case 'g':
+        if (iequals(code.substr(i, 7), "general")) i += 6;
+        break;
+      case 'd': case 'y': case 'e': *date = true; break;
+      case 'h': case 's': *time = true; break;
+      case 'm': {
+        // "m" is a month unless it follows an hour or precedes seconds ("h:mm", "mm:ss").
+        bool minute = false;
+        for (std::size_t j = i; j-- > 0;) {
+          char p = ascii_lower(code[j]);
+          if (p == 'h') minute = true;
+          if (p == 'h' || p == 'd' || p == 'y') break;
+        }
+        std::size_t j = i;
+        while (j < code.size() && ascii_lower(code[j]) == 'm') ++j;
+        while (j < code.size() && (code[j] == ':' || code[j] == ' ')) ++j;
+        if (j < code.size() && ascii_lower(code[j]) == 's') minute = true;
+        if (minute) *time = true;
+        else *date = true;
+        i = j - 1;
+        break;
+      }
+      default: break;
+    }
+  }
+}
+
+// ---- The workbook ---------------------------------------------------------------------------
+
+struct WorkbookReader::Row {
+  bool in_sheet_data = false, in_row = false, in_cell = false, in_value = false;
+  bool in_inline = false, in_text = false, in_phonetic = false;
+  std::uint64_t number = 0;
+  std::int64_t last_column = -1;
+  std::vector<SheetCell> cells;
+  std::vector<std::size_t> starts;  // per cell: where its text starts in `arena`
+  std::string arena;
+  std::string problem;
+  // The cell being read.
+  std::string_view type;
+  std::string type_storage;
+  std::uint32_t column = 0;
+  std::uint32_t style = 0;
+  std::string value;
+  bool has_value = false;
+};
+
+WorkbookReader::WorkbookReader(RandomAccessFile& file, WorkbookLimits limits)
+    : file_(file), limits_(limits), row_(std::make_unique<Row>()) {}
+
+WorkbookReader::~WorkbookReader() = default;
+
+bool WorkbookReader::fail(std::string why) {
+  if (error_.empty()) error_ = std::move(why);
+  return false;
+}
+
+bool WorkbookReader::part_failed(const std::string& part, const std::string& why) {
+  return fail("The workbook's part " + part + " cannot be read: " + why + "; open it in Excel and save it again.");
+}
+
+bool WorkbookReader::read_part(const std::string& name, std::string* out) {
+  const ZipEntry* entry = archive_.find(name);
+  if (!entry) return part_failed(name, "it is missing");
+  std::string error;
+  if (!read_entry(archive_, *entry, limits_.max_part_bytes, out, &error)) return fail(error);
+  return true;
+}
+
+bool WorkbookReader::open() {
+  std::string error;
+  if (!archive_.open(file_, &error)) return fail(error);
+  // The package's relationships name the workbook part; xl/workbook.xml when they do not.
+  std::string workbook = "xl/workbook.xml";
+  if (const ZipEntry* rels = archive_.find("_rels/.rels")) {
+    std::string text;
+    if (!read_entry(archive_, *rels, limits_.max_part_bytes, &text, &error)) return fail(error);
+    std::string target;
+    if (!each_event(text, limits_.max_token, &error, [&](const XmlEvent& e) {
+          if (e.type == XmlEvent::Type::Start && e.name == "Relationship" &&
+              ends_with(attribute(e, "Type"), "/officeDocument"))
+            target = attribute(e, "Target");
+        }))
+      return part_failed("_rels/.rels", error);
+    if (!target.empty() && !resolve_target("", target, &workbook))
+      return part_failed("_rels/.rels", "it points outside the archive");
+  }
+  if (!archive_.find(workbook)) {
+    bool word = archive_.find("word/document.xml") != nullptr, slides = archive_.find("ppt/presentation.xml") != nullptr;
+    return fail(std::string("This ZIP archive is not an Excel workbook") +
+                (word ? " (it is a Word document)" : slides ? " (it is a PowerPoint presentation)" : "") +
+                ": upload an .xlsx workbook, or a CSV or JSONL file.");
+  }
+
+  std::string text;
+  if (!read_part(workbook, &text)) return false;
+  struct Declared {
+    std::string name, id;
+    bool hidden;
+  };
+  std::vector<Declared> declared;
+  if (!each_event(text, limits_.max_token, &error, [&](const XmlEvent& e) {
+        if (e.type != XmlEvent::Type::Start) return;
+        if (e.name == "workbookPr") {
+          std::string v = attribute(e, "date1904");
+          date1904_ = v == "1" || v == "true";
+        } else if (e.name == "sheet") {
+          std::string state = attribute(e, "state");
+          declared.push_back({attribute(e, "name"), attribute(e, "id"), state == "hidden" || state == "veryHidden"});
+        }
+      }))
+    return part_failed(workbook, error);
+
+  const std::string dir(directory_of(workbook));
+  std::string rels_name = dir + "_rels/" + workbook.substr(dir.size()) + ".rels";
+  std::map<std::string, std::pair<std::string, std::string>> rels;  // id -> (type, target)
+  if (archive_.find(rels_name)) {
+    if (!read_part(rels_name, &text)) return false;
+    bool escapes = false;
+    if (!each_event(text, limits_.max_token, &error, [&](const XmlEvent& e) {
+          if (e.type != XmlEvent::Type::Start || e.name != "Relationship" || attribute(e, "TargetMode") == "External") return;
+          std::string part;
+          if (!resolve_target(dir, attribute(e, "Target"), &part)) {
+            escapes = true;
+            return;
+          }
+          std::string type = attribute(e, "Type");
+          if (ends_with(type, "/sharedStrings")) strings_part_ = part;
+          if (ends_with(type, "/styles")) styles_part_ = part;
+          rels[attribute(e, "Id")] = {type, part};
+        }))
+      return part_failed(rels_name, error);
+    if (escapes) return part_failed(rels_name, "a relationship points outside the archive");
+  }
+  if (strings_part_.empty() && archive_.find(dir + "sharedStrings.xml")) strings_part_ = dir + "sharedStrings.xml";
+  if (styles_part_.empty() && archive_.find(dir + "styles.xml")) styles_part_ = dir + "styles.xml";
+
+  for (std::size_t i = 0; i < declared.size(); ++i) {
+    auto it = rels.find(declared[i].id);
+    if (it == rels.end()) {
+      // Without relationships, sheets are where Excel puts them.
+      if (!rels.empty()) continue;
+      it = rels.emplace(declared[i].id, std::make_pair(std::string("/worksheet"), dir + "worksheets/sheet" + to_decimal(i + 1) + ".xml")).first;
+    }
+    if (!ends_with(it->second.first, "/worksheet")) continue;  // chart and dialog sheets hold no rows
+    SheetInfo info;
+    info.name = declared[i].name;
+    info.part = it->second.second;
+    info.hidden = declared[i].hidden;
+    if (const ZipEntry* entry = archive_.find(info.part)) info.bytes = entry->uncompressed;
+    sheets_.push_back(std::move(info));
+  }
+  if (sheets_.empty()) return fail("The workbook has no worksheet.");
+  if (!styles_part_.empty() && !read_styles(styles_part_)) return false;
+  return true;
+}
+
+bool WorkbookReader::read_styles(const std::string& part) {
+  std::string text, error;
+  if (!read_part(part, &text)) return false;
+  std::map<std::uint64_t, DateStyle> custom;
+  bool in_cell_xfs = false;
+  if (!each_event(text, limits_.max_token, &error, [&](const XmlEvent& e) {
+        if (e.type == XmlEvent::Type::End && e.name == "cellXfs") in_cell_xfs = false;
+        if (e.type != XmlEvent::Type::Start) return;
+        if (e.name == "numFmt") {
+          std::uint64_t id = 0;
+          if (!parse_u64(attribute(e, "numFmtId"), &id)) return;
+          bool date = false, time = false;
+          classify_format(attribute(e, "formatCode"), &date, &time);
+          custom[id] = date ? (time ? DateStyle::DateTime : DateStyle::Date) : (time ? DateStyle::Time : DateStyle::None);
+        } else if (e.name == "cellXfs") {
+          in_cell_xfs = !e.empty;
+        } else if (e.name == "xf" && in_cell_xfs) {
+          std::uint64_t id = 0;
+          parse_u64(attribute(e, "numFmtId"), &id);
+          auto it = custom.find(id);
+          style_kind_.push_back(it != custom.end() ? it->second : builtin_kind(id));
+        }
+      }))
+    return part_failed(part, error);
+  return true;
+}
+
+DateStyle WorkbookReader::date_style(std::uint32_t style) const {
+  return style < style_kind_.size() ? style_kind_[style] : DateStyle::None;
+}
+
+bool WorkbookReader::select(std::string_view sheet) {
+  sheet = trim(sheet);
+  selected_ = sheets_.size();
+  if (sheet.empty()) {
+    for (std::size_t i = 0; i < sheets_.size() && selected_ == sheets_.size(); ++i)
+      if (!sheets_[i].hidden) selected_ = i;
+    if (selected_ == sheets_.size()) selected_ = 0;
+  } else {
+    for (std::size_t i = 0; i < sheets_.size(); ++i)
+      if (sheets_[i].name == sheet) selected_ = i;
+    for (std::size_t i = 0; i < sheets_.size() && selected_ == sheets_.size(); ++i)
+      if (iequals(sheets_[i].name, sheet)) selected_ = i;
+    std::uint64_t position = 0;
+    if (selected_ == sheets_.size() && parse_u64(sheet, &position) && position >= 1 && position <= sheets_.size())
+      selected_ = static_cast<std::size_t>(position - 1);
+  }
+  if (selected_ == sheets_.size()) {
+    unknown_sheet_ = true;
+    selected_ = 0;
+    std::string names;
+    for (std::size_t i = 0; i < sheets_.size() && i < 20; ++i) names += (i ? ", " : "") + quote_value(sheets_[i].name);
+    return fail("The workbook has no sheet " + quote_value(sheet) + "; its sheets are " + names +
+                " (give a name, or a position from 1 to " + to_decimal(sheets_.size()) + ").");
+  }
+  if (!archive_.find(sheets_[selected_].part))
+    return part_failed(sheets_[selected_].part, "the workbook names it for sheet " + quote_value(sheets_[selected_].name) +
+                                                    " but the archive does not hold it");
+  return true;
+}
+
+bool WorkbookReader::load_shared_strings() {
+  strings_.clear();
+  string_ends_.clear();
+  if (strings_part_.empty()) return true;
+  const ZipEntry* entry = archive_.find(strings_part_);
+  if (!entry) return part_failed(strings_part_, "it is missing");
+  InflateLimits limits;
+  limits.max_bytes = limits_.max_strings_bytes;
+  limits.max_ratio = limits_.max_ratio;
+  ZipEntryReader reader(archive_, *entry, limits);
+  XmlScanner xml(limits_.max_token);
+  bool in_item = false, in_text = false, in_phonetic = false;
+  std::string item, error;
+  for (;;) {
+    ZipEntryReader::State state;
+    std::string_view chunk = reader.next_chunk(&state);
+    if (state == ZipEntryReader::State::Error) return fail(reader.error());
+    xml.feed(chunk);
+    if (state == ZipEntryReader::State::End) xml.finish();
+    XmlEvent e;
+    for (;;) {
+      XmlScanner::Next n = xml.next(&e);
+      if (n == XmlScanner::Next::NeedMore) break;
+      if (n == XmlScanner::Next::Error) return part_failed(strings_part_, xml.error());
+      if (n == XmlScanner::Next::End) {
+        // Drain what is left, so that the size and check sum are verified.
+        while (state == ZipEntryReader::State::More) {
+          reader.next_chunk(&state);
+          if (state == ZipEntryReader::State::Error) return fail(reader.error());
+        }
+        return true;
+      }
+      if (e.type == XmlEvent::Type::Start) {
+        if (e.name == "si") {
+          in_item = !e.empty;
+          item.clear();
+          if (e.empty) string_ends_.push_back(static_cast<std::uint32_t>(strings_.size()));
+        } else if (e.name == "t" && in_item && !e.empty) {
+          in_text = true;
+        } else if (e.name == "rPh" && !e.empty) {
+          in_phonetic = true;  // the reading of Japanese text, which is not part of it
+        }
+      } else if (e.type == XmlEvent::Type::End) {
+        if (e.name == "t") {
+          in_text = false;
+        } else if (e.name == "rPh") {
+          in_phonetic = false;
+        } else if (e.name == "si" && in_item) {
+          in_item = false;
+          decode_ooxml_escapes(&item);
+          strings_.append(item);
+          string_ends_.push_back(static_cast<std::uint32_t>(strings_.size()));
+        }
+      } else if (in_text && in_item && !in_phonetic) {
+        if (e.cdata) item.append(e.text);
+        else if (!xml_decode(e.text, &item, &error)) return part_failed(strings_part_, error);
+      }
+    }
+    if (state == ZipEntryReader::State::End) return part_failed(strings_part_, "it ends before its elements are closed");
+  }
+}
+
+std::uint64_t WorkbookReader::sheet_bytes_read() const { return sheet_reader_ ? sheet_reader_->bytes_out() : 0; }
+
+std::uint64_t WorkbookReader::dimension_rows(std::size_t sheet) {
+  const ZipEntry* entry = sheet < sheets_.size() ? archive_.find(sheets_[sheet].part) : nullptr;
+  if (!entry) return 0;
+  ZipEntryReader reader(archive_, *entry);
+  XmlScanner xml(limits_.max_token);
+  for (int chunks = 0; chunks < 4; ++chunks) {
+    ZipEntryReader::State state;
+    std::string_view chunk = reader.next_chunk(&state);
+    if (state == ZipEntryReader::State::Error) return 0;
+    xml.feed(chunk);
+    if (state == ZipEntryReader::State::End) xml.finish();
+    XmlEvent e;
+    for (;;) {
+      XmlScanner::Next n = xml.next(&e);
+      if (n == XmlScanner::Next::NeedMore) break;
+      if (n != XmlScanner::Next::Event) return 0;
+      if (e.type != XmlEvent::Type::Start) continue;
+      if (e.name == "sheetData") return 0;
+      if (e.name == "dimension") {
+        std::string ref = attribute(e, "ref");
+        std::size_t digits = ref.find_last_not_of("0123456789");
+        std::uint64_t rows = 0;
+        if (digits != std::string::npos && parse_u64(std::string_view(ref).substr(digits + 1), &rows)) return rows;
+        return 0;
+      }
+    }
+    if (state == ZipEntryReader::State::End) return 0;
+  }
+  return 0;
+}
+
+WorkbookReader::State WorkbookReader::read_rows(SheetRowHandler& handler) {
+  if (!error_.empty()) return State::Error;
+  if (!sheet_reader_) {
+    InflateLimits limits;
+    limits.max_bytes = limits_.max_sheet_bytes;
+    limits.max_ratio = limits_.max_ratio;
+    sheet_reader_ = std::make_unique<ZipEntryReader>(archive_, *archive_.find(selected().part), limits);
+    sheet_xml_ = std::make_unique<XmlScanner>(limits_.max_token);
+  }
+  ZipEntryReader::State state;
+  std::string_view chunk = sheet_reader_->next_chunk(&state);
+  if (state == ZipEntryReader::State::Error) {
+    fail(sheet_reader_->error());
+    return State::Error;
+  }
+  if (sheet_done_) return state == ZipEntryReader::State::End ? State::End : State::More;
+  sheet_xml_->feed(chunk);
+  if (state == ZipEntryReader::State::End) sheet_xml_->finish();
+  XmlEvent e;
+  for (;;) {
+    XmlScanner::Next n = sheet_xml_->next(&e);
+    if (n == XmlScanner::Next::NeedMore) break;
+    if (n == XmlScanner::Next::Error) {
+      part_failed(selected().part, sheet_xml_->error());
+      return State::Error;
+    }
+    if (n == XmlScanner::Next::End) {
+      sheet_done_ = true;
+      break;
+    }
+    take_event(e, handler);
+    if (!error_.empty()) return State::Error;
+  }
+  if (state == ZipEntryReader::State::End) {
+    if (!sheet_done_) {
+      part_failed(selected().part, "it ends before its elements are closed");
+      return State::Error;
+    }
+    return State::End;
+  }
+  return State::More;
+}
+
+void WorkbookReader::take_event(const XmlEvent& e, SheetRowHandler& handler) {
+  Row& r = *row_;
+  std::string error;
+  if (e.type == XmlEvent::Type::Text) {
+    if (!(r.in_value || (r.in_inline && r.in_text && !r.in_phonetic))) return;
+    if (e.cdata) r.value.append(e.text);
+    else if (!xml_decode(e.text, &r.value, &error)) part_failed(selected().part, error);
+    r.has_value = true;
+    return;
+  }
+  if (e.type == XmlEvent::Type::End) {
+    if (e.name == "c") end_cell();
+    else if (e.name == "v") r.in_value = false;
+    else if (e.name == "t") r.in_text = false;
+    else if (e.name == "rPh") r.in_phonetic = false;
+    else if (e.name == "is") r.in_inline = false;
+    else if (e.name == "row") end_row(handler);
+    else if (e.name == "sheetData") r.in_sheet_data = false;
+    return;
+  }
+  // Start tags.
+  if (e.name == "c" && r.in_row) {
+    std::string_view ref, type, style;
+    std::uint32_t column = static_cast<std::uint32_t>(r.last_column + 1);
+    if (xml_attribute(e.attrs, "r", &ref) && !column_of(ref, &column)) {
+      part_failed(selected().part, "a cell has the reference " + quote_value(ref) + ", which no sheet has");
+      return;
+    }
+    if (column >= kMaxColumns) {
+      part_failed(selected().part, "row " + to_decimal(r.number) + " has a cell past column XFD");
+      return;
+    }
+    if (static_cast<std::int64_t>(column) <= r.last_column && r.problem.empty())
+      r.problem = "Cell " + column_name(column) + to_decimal(r.number) + " is given twice or out of order in the sheet's XML.";
+    r.last_column = std::max<std::int64_t>(r.last_column, column);
+    r.column = column;
+    r.type_storage.assign(xml_attribute(e.attrs, "t", &type) ? type : std::string_view("n"));
+    r.style = 0;
+    std::uint64_t s = 0;
+    if (xml_attribute(e.attrs, "s", &style) && parse_u64(style, &s) && s < 0xFFFFFFFFu) r.style = static_cast<std::uint32_t>(s);
+    r.value.clear();
+    r.has_value = false;
+    r.in_cell = !e.empty;  // <c r="B2" s="3"/>: a formatted cell without a value
+    return;
+  }
+  if (e.name == "v" && r.in_cell) r.in_value = !e.empty;
+  else if (e.name == "is" && r.in_cell) r.in_inline = !e.empty;
+  else if (e.name == "t" && r.in_inline) r.in_text = !e.empty;
+  else if (e.name == "rPh" && r.in_inline) r.in_phonetic = !e.empty;
+  else if (e.name == "row" && r.in_sheet_data) {
+    std::string_view ref;
+    std::uint64_t number = r.number + 1;
+    if (xml_attribute(e.attrs, "r", &ref) && !parse_u64(ref, &number)) {
+      part_failed(selected().part, "a row has the number " + quote_value(ref) + ", which no sheet has");
+      return;
+    }
+    if (number <= r.number || number > kMaxRows) {
+      part_failed(selected().part, number > kMaxRows ? "a row is numbered past Excel's last row, 1048576"
+                                                     : "its rows are out of order (row " + to_decimal(number) +
+                                                           " after row " + to_decimal(r.number) + ")");
+      return;
+    }
+    r.number = number;
+    r.cells.clear();
+    r.starts.clear();
+    r.arena.clear();
+    r.problem.clear();
+    r.last_column = -1;
+    r.in_row = !e.empty;
+  } else if (e.name == "sheetData") {
+    r.in_sheet_data = !e.empty;
+  }
+}
+
+void WorkbookReader::end_cell() {
+  Row& r = *row_;
+  if (!r.in_cell) return;
+  r.in_cell = r.in_value = r.in_inline = r.in_text = r.in_phonetic = false;
+  SheetCell cell;
+  cell.column = r.column;
+  cell.style = r.style;
+  const std::string_view type = r.type_storage;
+  auto where = [&] { return "Cell " + column_name(r.column) + to_decimal(r.number); };
+  std::string problem;
+  std::string_view text;
+  if (type == "s") {
+    std::uint64_t index = 0;
+    if (!r.has_value) return;
+    if (!parse_u64(r.value, &index) || index >= string_ends_.size()) {
+      problem = where() + " refers to shared string " + quote_value(trim(r.value)) + ", which the workbook does not have (it has " +
+                to_decimal(string_ends_.size()) + "); the file is damaged: save it again from Excel.";
+    } else {
+      std::uint32_t begin = index == 0 ? 0 : string_ends_[index - 1];
+      text = std::string_view(strings_).substr(begin, string_ends_[index] - begin);
+    }
+    cell.type = CellType::Text;
+  } else if (type == "inlineStr" || type == "str" || type == "d") {
+    decode_ooxml_escapes(&r.value);
+    text = r.value;
+    cell.type = CellType::Text;
+  } else if (type == "b") {
+    std::string_view v = trim(r.value);
+    if (!r.has_value) return;
+    if (v != "0" && v != "1") problem = where() + " is a TRUE/FALSE cell holding " + quote_value(v) + ".";
+    text = v;
+    cell.type = CellType::Boolean;
+  } else if (type == "e") {
+    text = trim(r.value);
+    cell.type = CellType::Error;
+  } else if (type == "n") {
+    if (!r.has_value) return;
+    text = trim(r.value);
+    std::string plain;
+    if (!plain_number(text, &plain)) problem = where() + " is a number cell holding " + quote_value(text) + ", which is not a number.";
+    cell.type = CellType::Number;
+  } else {
+    problem = where() + " has the type " + quote_value(type) + ", which Rowgate does not know.";
+  }
+  if (!r.has_value && problem.empty() && cell.type != CellType::Error) return;
+  if (problem.empty() && cell.type == CellType::Text && text.empty()) return;
+  r.starts.push_back(r.arena.size());
+  r.arena.append(problem.empty() ? text : std::string_view(problem));
+  cell.problem = problem.empty() ? std::string_view() : std::string_view("1");  // set to the text in end_row
+  r.cells.push_back(cell);
+}
+
+void WorkbookReader::end_row(SheetRowHandler& handler) {
+  Row& r = *row_;
+  if (!r.in_row) return;
+  r.in_row = false;
+  if (r.cells.empty() && r.problem.empty()) return;
+  for (std::size_t i = 0; i < r.cells.size(); ++i) {
+    std::size_t end = i + 1 < r.starts.size() ? r.starts[i + 1] : r.arena.size();
+    std::string_view bytes = std::string_view(r.arena).substr(r.starts[i], end - r.starts[i]);
+    if (r.cells[i].problem.empty()) {
+      r.cells[i].text = bytes;
+    } else {
+      r.cells[i].problem = bytes;
+      r.cells[i].text = {};
+    }
+  }
+  handler.on_sheet_row(r.number, r.cells, r.problem);
+}
+
+}  // namespace rowgate::detail

@@ -1,0 +1,68 @@
+// A streaming XML tokenizer for the parts of a workbook: start and end tags, text, CDATA.
+// Just what SpreadsheetML needs and nothing a hostile part could abuse: no DTD (a DOCTYPE is
+// an error, so no entity can expand), only the five predefined entities and character
+// references, every token bounded in size, end tags checked against their start tags.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rowgate::detail {
+
+struct XmlEvent {
+  enum class Type { Start, End, Text };
+  Type type = Type::Text;
+  std::string_view name;   ///< the local name (any namespace prefix left out)
+  std::string_view attrs;  ///< Start: the raw attribute text
+  bool empty = false;      ///< Start: a self-closing tag (<c/>); no End follows
+  std::string_view text;   ///< Text: the raw text, references not yet decoded
+  bool cdata = false;      ///< Text: from a CDATA section (taken as it is)
+};
+
+class XmlScanner {
+ public:
+  enum class Next { Event, NeedMore, End, Error };
+
+  /// `max_token`: the longest tag or text run accepted.
+  explicit XmlScanner(std::size_t max_token) : max_token_(max_token) {}
+
+  /// Appends the next bytes of the part. Views of earlier events become invalid.
+  void feed(std::string_view bytes);
+  /// No more bytes will come.
+  void finish() { finished_ = true; }
+
+  /// The next event; NeedMore when the buffered bytes end inside a token, End after the root
+  /// element's end (or at the end of the bytes, which is an error if an element is still open).
+  Next next(XmlEvent* event);
+  const std::string& error() const { return error_; }
+  /// Elements open now.
+  std::size_t depth() const { return depth_; }
+
+ private:
+  Next fail(std::string why);
+
+  std::size_t max_token_;
+  std::string buffer_;
+  std::size_t at_ = 0;
+  bool finished_ = false;
+  bool failed_ = false;
+  std::vector<std::string> open_;  // names of the open elements (kept, to reuse their storage)
+  std::size_t depth_ = 0;
+  bool root_closed_ = false;
+  std::string error_;
+};
+
+/// The raw value of the attribute with that local name in `attrs`; false when absent.
+bool xml_attribute(std::string_view attrs, std::string_view name, std::string_view* value);
+
+/// Appends `raw` to `out` with entity and character references decoded and line ends
+/// normalised to \n; false, with `error`, on a reference XML does not define.
+bool xml_decode(std::string_view raw, std::string* out, std::string* error);
+
+/// Decodes SpreadsheetML's escapes of characters XML cannot hold ("_x000D_" for a carriage
+/// return; "_x005F_" for the underscore that starts one) in place.
+void decode_ooxml_escapes(std::string* text);
+
+}  // namespace rowgate::detail
