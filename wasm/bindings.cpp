@@ -1,7 +1,10 @@
 // The JavaScript face of rowgate.wasm (Embind). Two classes, both thin:
 //   Session   the dry run of the browser worker: template, context and options in, bytes in by
-//             push(), and per push the counts plus only what needs showing;
+//             push(), or read() from a file the worker reads at any offset (a workbook), and
+//             per call the counts plus only what needs showing;
 //   CheckRun  `rowgate check` for wasm/cli.mjs, which does the file I/O around it.
+// A file read at any offset is a JS object {size, read(offset, view)}: read copies the bytes at
+// `offset` into the Uint8Array `view` (a window on wasm memory) and returns how many.
 // Counts and offsets cross as doubles (exact below 2^53): size_t is 32 bits here. Text that the
 // core guarantees to be UTF-8 (its JSON) crosses as strings; everything written to a file or to
 // stdout crosses as bytes (Uint8Array copies), so a non-UTF-8 header in a message survives.
@@ -20,6 +23,7 @@
 #include "rowgate/check_args.h"
 #include "rowgate/check_run.h"
 #include "rowgate/report.h"
+#include "rowgate/workbook.h"
 #include "session_adapter.h"
 
 namespace rowgate::wasm {
@@ -71,6 +75,22 @@ void feed_from_js(std::vector<unsigned char>& buffer, const val& bytes, Feed&& f
   }
 }
 
+/// The JS side's file, read at any offset ({size, read(offset, view)}).
+class JsFile : public RandomAccessFile {
+ public:
+  explicit JsFile(const val& file) : file_(file), size_(static_cast<std::uint64_t>(file["size"].as<double>())) {}
+  std::uint64_t size() const override { return size_; }
+  std::size_t read(std::uint64_t offset, char* out, std::size_t n) override {
+    if (offset >= size_) return 0;
+    val view(emscripten::typed_memory_view(n, reinterpret_cast<unsigned char*>(out)));
+    return static_cast<std::size_t>(file_.call<double>("read", num(offset), view));
+  }
+
+ private:
+  val file_;
+  std::uint64_t size_;
+};
+
 /// {bytes, rows, create, update, duplicate, error, warnings}: running totals.
 val counts(const Session& session) {
   const Summary& s = session.summary();
@@ -92,6 +112,7 @@ val input_info(const InputInfo& in) {
   out.set("bom", in.bom);
   out.set("delimiter", in.delimiter);
   out.set("header", in.header);
+  if (!in.sheet.empty()) out.set("sheet", js_string(in.sheet));
   return out;
 }
 
@@ -200,6 +221,17 @@ class JsSession {
     return batch();
   }
 
+  /// Reads `file` ({size, read}) for about `budget` bytes: the batch, and `done` once the whole
+  /// file is read (finish() then gives the end).
+  val read(const val& file, double budget) {
+    if (!usable()) return val::object();
+    JsFile f(file);
+    bool done = adapter_->read(f, static_cast<std::uint64_t>(budget));
+    val out = batch();
+    out.set("done", done);
+    return out;
+  }
+
   /// Ends the input: the last batch, plus summary, input, mapping, fileError (with
   /// fileErrorMessage, the first file-level error's message) and the report.
   val finish() {
@@ -277,6 +309,60 @@ val preview(const std::string& tmpl, const std::string& options, const val& head
   return out;
 }
 
+/// The preview of a file read at any offset (a workbook): as preview(), from its first rows.
+val preview_file(const std::string& tmpl, const std::string& options, const val& file, unsigned sample_rows) {
+  Inputs in = load_inputs(tmpl, "", options);
+  if (!in.code.empty()) return status_object(false, in.code, in.message);
+  in.options.sample_rows = sample_rows;
+  NullSink sink;
+  Session session(std::move(in.tmpl), in.context, std::move(in.options), sink);
+  if (!session.status().ok) return status_object(false, session.status().code, session.status().message);
+  JsFile f(file);
+  // A chunk at a time, until the samples are there.
+  while (!session.read(f, 64 * 1024) && session.summary().rows < sample_rows && !session.file_error()) {
+  }
+  val out = status_object(true, "", "");
+  out.set("input", input_info(session.input()));
+  out.set("mapping", json_parse(mapping_json(session.mapping())));
+  val samples = val::array();
+  for (std::size_t i = 0; i < session.mapping().size(); ++i) {
+    val column = val::array();
+    if (i < session.samples().size())
+      for (const std::string& v : session.samples()[i]) column.call<void>("push", js_string(v));
+    samples.call<void>("push", column);
+  }
+  out.set("samples", samples);
+  return out;
+}
+
+/// {ok, code, message, sheets: [{name, rows, bytes, hidden}]}: a workbook's sheets, for a picker.
+val sheets(const val& file) {
+  JsFile f(file);
+  std::vector<SheetSummary> list;
+  Status status = list_sheets(f, &list);
+  val out = status_object(status.ok, status.code, status.message);
+  val items = val::array();
+  for (const SheetSummary& s : list) {
+    val item = val::object();
+    item.set("name", js_string(s.name));
+    item.set("rows", num(s.rows));
+    item.set("bytes", num(s.bytes));
+    item.set("hidden", s.hidden);
+    items.call<void>("push", item);
+  }
+  out.set("sheets", items);
+  return out;
+}
+
+/// Whether the core reads a file that starts with `head` as a workbook, with these options.
+bool reads_as_workbook_js(const val& head, const std::string& options) {
+  Options o;
+  if (!parse_options_json(options, &o).ok) return false;
+  std::vector<unsigned char> bytes(std::min<unsigned>(head["length"].as<unsigned>(), 8));
+  val(emscripten::typed_memory_view(bytes.size(), bytes.data())).call<void>("set", head.call<val>("subarray", 0, bytes.size()));
+  return reads_as_workbook(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), o.format);
+}
+
 // ---- CheckRun: `rowgate check` for cli.mjs ----------------------------------------------------
 
 /// The parsed arguments of `rowgate check`, as cli.mjs needs them.
@@ -337,6 +423,17 @@ class JsCheckRun {
     return out;
   }
 
+  /// Reads `file` ({size, read}) for about `budget` bytes: counts, file bytes, and `done`.
+  val read(const val& file, double budget) {
+    if (!run_.started()) return val::object();
+    JsFile f(file);
+    bool done = run_.read(f, static_cast<std::uint64_t>(budget));
+    val out = counts(run_.session());
+    take_files(out);
+    out.set("done", done);
+    return out;
+  }
+
   /// {stdout, exitStatus, errors?, results?}
   val finish() {
     if (!run_.started()) return val::object();
@@ -391,6 +488,7 @@ EMSCRIPTEN_BINDINGS(rowgate) {
       .constructor<const std::string&, const std::string&, const std::string&, const emscripten::val&>()
       .function("status", &JsSession::status)
       .function("push", &JsSession::push)
+      .function("read", &JsSession::read)
       .function("finish", &JsSession::finish);
   emscripten::class_<JsCheckRun>("CheckRun")
       .constructor<const emscripten::val&>()
@@ -399,10 +497,14 @@ EMSCRIPTEN_BINDINGS(rowgate) {
       .function("loadContext", &JsCheckRun::loadContext)
       .function("start", &JsCheckRun::start)
       .function("push", &JsCheckRun::push)
+      .function("read", &JsCheckRun::read)
       .function("finish", &JsCheckRun::finish);
   emscripten::function("parseCheckArgs", &parse_check_args_js);
   emscripten::function("checkUsage", &check_usage_js);
   emscripten::function("builtinTemplates", &builtin_template_names);
   emscripten::function("memory", &memory);
   emscripten::function("preview", &preview);
+  emscripten::function("previewFile", &preview_file);
+  emscripten::function("sheets", &sheets);
+  emscripten::function("readsAsWorkbook", &reads_as_workbook_js);
 }

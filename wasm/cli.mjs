@@ -222,8 +222,35 @@ export function runCheck(rowgate, words, options = {}) {
     if (!started.ok) return fail(started.message);
 
     const progress = new Progress(total, stderr);
-    const buffer = new Uint8Array(chunkSize);
-    for (;;) {
+    if (total > 0) {
+      // A regular file: the core reads it at any offset it needs (a workbook's directory is at
+      // its end), chunkSize bytes a call.
+      const file = {
+        size: total,
+        read(offset, view) {
+          let got = 0;
+          while (got < view.length) {
+            const n = fs.readSync(input, view, got, view.length - got, offset + got);
+            if (n === 0) break;
+            got += n;
+          }
+          return got;
+        },
+      };
+      for (;;) {
+        let out;
+        try {
+          out = run.read(file, chunkSize);
+        } catch (error) {
+          return fail(`cannot read ${args.file}: ${strerror(error)}`);
+        }
+        writeFiles(out);
+        progress.update(out.bytes, out.rows);
+        if (out.done) break;
+      }
+    }
+    const buffer = new Uint8Array(total > 0 ? 0 : chunkSize);
+    for (; total === 0; ) {
       let n;
       try {
         n = readChunk(input, buffer);

@@ -28,6 +28,7 @@ class SessionAdapter : public Sink {
   const ReportWriter& writer() const { return writer_; }
 
   void feed(std::string_view bytes) { session_->feed(bytes); }
+  bool read(RandomAccessFile& file, std::uint64_t budget) { return session_->read(file, budget); }
   void finish() { session_->finish(); }
 
   /// Pending output since the last take: JSON arrays of finding_json objects and of

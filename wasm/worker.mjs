@@ -6,16 +6,20 @@
 // type, data} (as duckdb-wasm's worker dispatcher does). A run is the dryRun request's id.
 //   dryRun {file?, template, context, options, settings}
 //            → progress* and findings*, then exactly one of done or error.
-//            With a file (a Blob or File) the worker reads file.stream() itself; without one,
-//            the bytes come in push requests and the run ends with an end request.
+//            With a file (a Blob or File) the worker reads it itself: file.stream(), or for a
+//            workbook (.xlsx) slices at any offset (its directory is at its end, and Excel
+//            writes its shared strings after its sheets); without one, the bytes come in push
+//            requests and the run ends with an end request (a workbook pushed so is held whole).
 //   push   {run, chunk}  → ok once the chunk is fed (the sender waits for it: backpressure)
 //   end    {run}         → ok; the run then answers done
 //   cancel {run}         → ok; the run then answers error {name: 'AbortError'}
 //   load   {}           → ok once the WebAssembly module is loaded (a page warms the worker)
 //   preview {file, template, options, sampleRows}
-//            → ok {input, mapping, samples} from the file's first 64 KiB (what the core sniffs
-//            from): the detected format, encoding and delimiter, each column's field with how it
-//            matched and how sure, and per column its first values; or error
+//            → ok {input, mapping, samples, sheets?} from the file's first 64 KiB (what the core
+//            sniffs from): the detected format, encoding and delimiter, each column's field with
+//            how it matched and how sure, and per column its first values; or error. For a
+//            workbook: from the first rows of the sheet the options name (the first one by
+//            default), and `sheets`, the workbook's sheets [{name, rows, bytes, hidden}]
 // Data of the run's answers:
 //   progress {bytes, total, rows, create, update, duplicate, error, warnings}
 //   findings {findings: [finding...], records: [{row, line, outcome, key, values}...]}
@@ -33,6 +37,8 @@ const MESSAGE_FINDINGS = 1000;
 const FEED_BYTES = 256 * 1024;
 const YIELD_EVERY_MS = 50;
 const PREVIEW_BYTES = 64 * 1024;
+// A workbook is read this many inflated bytes of its sheet at a time.
+const WORKBOOK_BYTES = 1024 * 1024;
 
 /// Bytes of a URL: fetch() in browsers, the file system for file: URLs (Node).
 async function fetchBytes(url) {
@@ -55,6 +61,36 @@ async function loadModule(moduleUrl, wasmUrl) {
     const where = `${moduleUrl} with ${wasmUrl}`;
     throw named('ModuleError', `Rowgate's WebAssembly module failed to load (${where}): ${messageOf(cause)}`);
   }
+}
+
+/// A file the core reads at any offset ({size, read(offset, view)}): synchronous slices of the
+/// File where a worker has FileReaderSync (browsers), else the whole file in memory (Node).
+async function randomAccess(file) {
+  if (typeof FileReaderSync !== 'undefined') {
+    const reader = new FileReaderSync();
+    return {
+      size: file.size,
+      read(offset, view) {
+        const bytes = new Uint8Array(reader.readAsArrayBuffer(file.slice(offset, offset + view.length)));
+        view.set(bytes);
+        return bytes.length;
+      },
+    };
+  }
+  const all = new Uint8Array(await file.arrayBuffer());
+  return {
+    size: all.length,
+    read(offset, view) {
+      const part = all.subarray(offset, offset + view.length);
+      view.set(part);
+      return part.length;
+    },
+  };
+}
+
+async function isWorkbook(module, file, options) {
+  const head = new Uint8Array(await file.slice(0, 8).arrayBuffer());
+  return module.readsAsWorkbook(head, options ?? '');
 }
 
 function named(name, message, code) {
@@ -108,6 +144,7 @@ class Run {
   }
 
   start(rowgate, data) {
+    this.module = rowgate;
     const text = (value) => (value === undefined || value === null ? '' : value);
     this.session = new rowgate.Session(text(data.template), text(data.context), text(data.options), data.settings ?? {});
     if (data.settings?.errors) this.errorsParts = [];
@@ -206,6 +243,24 @@ export function serve(port, options = {}) {
     if (!run.cancelled) run.finish();
   }
 
+  // A workbook: the core reads it at the offsets it needs, a chunk of its sheet a call.
+  async function readWorkbook(run, file) {
+    const source = await randomAccess(file);
+    let yielded = Date.now();
+    for (;;) {
+      if (run.cancelled) return;
+      const out = run.session.read(source, WORKBOOK_BYTES);
+      run.take(out);
+      run.postBatch(false);
+      if (out.done) break;
+      if (Date.now() - yielded >= YIELD_EVERY_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        yielded = Date.now();
+      }
+    }
+    if (!run.cancelled) run.finish();
+  }
+
   async function dryRun(id, data) {
     const run = new Run(id, post);
     runs.set(id, run);
@@ -216,7 +271,9 @@ export function serve(port, options = {}) {
     });
     try {
       await run.ready;
-      if (data.file) await readFile(run, data.file);
+      if (data.file && !run.cancelled && (await isWorkbook(run.module, data.file, data.options)))
+        await readWorkbook(run, data.file);
+      else if (data.file) await readFile(run, data.file);
     } catch (error) {
       run.fail(error);
     } finally {
@@ -245,8 +302,16 @@ export function serve(port, options = {}) {
     try {
       const module = await rowgate();
       const file = data.file;
-      const head = new Uint8Array(await file.slice(0, PREVIEW_BYTES).arrayBuffer());
       const text = (value) => (value === undefined || value === null ? '' : value);
+      if (await isWorkbook(module, file, data.options)) {
+        const source = await randomAccess(file);
+        const listed = module.sheets(source);
+        const out = module.previewFile(text(data.template), text(data.options), source, data.sampleRows ?? 5);
+        if (!out.ok) throw named('RowgateError', out.message, out.code);
+        post(id, 'ok', { input: out.input, mapping: out.mapping, samples: out.samples, sheets: listed.sheets });
+        return;
+      }
+      const head = new Uint8Array(await file.slice(0, PREVIEW_BYTES).arrayBuffer());
       const out = module.preview(text(data.template), text(data.options), head, head.length >= file.size, data.sampleRows ?? 5);
       if (!out.ok) throw named('RowgateError', out.message, out.code);
       post(id, 'ok', { input: out.input, mapping: out.mapping, samples: out.samples });

@@ -19,11 +19,11 @@ bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.
 // File types that are never text, told by their first bytes.
 std::string signature_kind(std::string_view prefix) {
   if (starts_with(prefix, "PK\x03\x04") || starts_with(prefix, "PK\x05\x06"))
-    return "This is a ZIP archive (an Excel .xlsx workbook is one), not a CSV or JSONL file: "
-           "save it as \"CSV UTF-8\" and upload that.";
+    return "This is a ZIP archive (an Excel .xlsx workbook is one), not a CSV or JSONL file: read it as a "
+           "workbook (format xlsx), or save it as \"CSV UTF-8\" and upload that.";
   if (starts_with(prefix, "\xD0\xCF\x11\xE0"))
-    return "This is an old Excel (.xls) or Office file, not a CSV or JSONL file: save it as \"CSV UTF-8\" "
-           "and upload that.";
+    return "This is an old Excel (.xls) or Office file, not a CSV or JSONL file: save it as an Excel "
+           "Workbook (.xlsx) or as \"CSV UTF-8\" and upload that.";
   if (starts_with(prefix, "%PDF")) return "This is a PDF document, not a CSV or JSONL file.";
   if (starts_with(prefix, "\x1F\x8B")) return "This is a gzip-compressed file: decompress it first.";
   return {};

@@ -189,6 +189,7 @@ static std::string input_json(const InputInfo& in) {
   field_s(out, "delimiter", in.delimiter);
   out += ",\"header\":";
   out += in.header ? "true" : "false";
+  if (in.format == "xlsx") field_s(out, "sheet", in.sheet);
   out.push_back('}');
   return out;
 }
@@ -420,7 +421,9 @@ std::string summary_text(const Session& session, const CodeTally& tally, const s
   std::string out(file_name);
   out += ": " + grouped(s.rows) + (s.rows == 1 ? " row" : " rows");
   if (!in.format.empty()) {
-    out += " (" + in.format + ", " + in.encoding + (in.bom ? " with BOM" : "");
+    out += " (" + in.format;
+    if (in.format == "xlsx") out += in.sheet.empty() ? "" : ", sheet \"" + in.sheet + "\"";
+    else out += ", " + in.encoding + (in.bom ? " with BOM" : "");
     if (in.format == "csv") out += ", delimiter " + std::string(in.delimiter == "\t" ? "tab" : "\"" + in.delimiter + "\"");
     out += ")";
   }

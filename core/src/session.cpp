@@ -1,6 +1,8 @@
 // The pipeline: bytes -> decoder -> reader -> header mapping -> row validation -> sink.
 #include "rowgate/session.h"
 
+#include "rowgate/workbook.h"
+
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -98,10 +100,6 @@ class MemoryFile : public RandomAccessFile {
  private:
   std::string bytes_;
 };
-
-bool looks_like_zip(std::string_view head) {
-  return head.substr(0, 4) == std::string_view("PK\x03\x04", 4) || head.substr(0, 4) == std::string_view("PK\x05\x06", 4);
-}
 
 struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRowHandler, detail::FindingOut {
   Impl(Template t, const Context& context, Options o, Sink& s)
@@ -490,9 +488,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
 
   // ---- Workbooks ----------------------------------------------------------------------------
 
-  bool wants_workbook(std::string_view head) const {
-    return options.format == Format::Xlsx || (options.format == Format::Auto && looks_like_zip(head));
-  }
+  bool wants_workbook(std::string_view head) const { return reads_as_workbook(head, options.format); }
 
   void workbook_failed(std::string_view code, std::string message) {
     file_finding(0, 0, {}, code, Severity::Error, std::move(message));
@@ -511,7 +507,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
     std::string_view head_code = code::invalid_workbook;
     if (file.size() >= 4) {
       char head[4];
-      if (file.read(0, head, 4) == 4 && !looks_like_zip(std::string_view(head, 4))) {
+      if (file.read(0, head, 4) == 4 && !reads_as_workbook(std::string_view(head, 4), Format::Auto)) {
         workbook_failed(head_code, "This is not an Excel workbook (.xlsx): its bytes are not a ZIP archive; read it as "
                                    "CSV or JSONL, or save it from Excel as an Excel Workbook.");
         return;

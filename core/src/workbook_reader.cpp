@@ -294,6 +294,46 @@ void classify_format(std::string_view code, bool* date, bool* time) {
 
 // ---- The workbook ---------------------------------------------------------------------------
 
+namespace {
+
+// The elements of a sheet that matter, told apart by length and letters (names are compared
+// for every tag of a sheet of millions of cells).
+enum class Tag { Other, C, V, T, Is, RPh, Row, SheetData };
+
+Tag tag_of(std::string_view name) {
+  switch (name.size()) {
+    case 1: return name[0] == 'c' ? Tag::C : name[0] == 'v' ? Tag::V : name[0] == 't' ? Tag::T : Tag::Other;
+    case 2: return name[0] == 'i' && name[1] == 's' ? Tag::Is : Tag::Other;
+    case 3:
+      if (name[0] == 'r' && name[1] == 'o' && name[2] == 'w') return Tag::Row;
+      if (name[0] == 'r' && name[1] == 'P' && name[2] == 'h') return Tag::RPh;
+      return Tag::Other;
+    case 9: return name == "sheetData" ? Tag::SheetData : Tag::Other;
+    default: return Tag::Other;
+  }
+}
+
+// A cell's t attribute.
+enum class Kind : char { Number, Shared, Inline, Formula, Boolean, Error, Date, Unknown };
+
+Kind kind_of(std::string_view t) {
+  if (t.size() == 1) {
+    switch (t[0]) {
+      case 's': return Kind::Shared;
+      case 'n': return Kind::Number;
+      case 'b': return Kind::Boolean;
+      case 'e': return Kind::Error;
+      case 'd': return Kind::Date;
+      default: return Kind::Unknown;
+    }
+  }
+  if (t == "str") return Kind::Formula;
+  if (t == "inlineStr") return Kind::Inline;
+  return Kind::Unknown;
+}
+
+}  // namespace
+
 struct WorkbookReader::Row {
   bool in_sheet_data = false, in_row = false, in_cell = false, in_value = false;
   bool in_inline = false, in_text = false, in_phonetic = false;
@@ -304,8 +344,8 @@ struct WorkbookReader::Row {
   std::string arena;
   std::string problem;
   // The cell being read.
-  std::string_view type;
-  std::string type_storage;
+  Kind kind = Kind::Number;
+  std::string type_text;  // an unknown t attribute, for the message
   std::uint32_t column = 0;
   std::uint32_t style = 0;
   std::string value;
@@ -494,8 +534,16 @@ bool WorkbookReader::load_shared_strings() {
   limits.max_ratio = limits_.max_ratio;
   ZipEntryReader reader(archive_, *entry, limits);
   XmlScanner xml(limits_.max_token);
+  // The text is shorter than its XML (each string takes at least "<si><t></t></si>"): one
+  // allocation instead of copies as the table grows.
+  // The declared size is the file's word: a hostile one gets no more than its compressed bytes
+  // could hold at a text's usual ratio.
+  const std::uint64_t expected = std::min({entry->uncompressed, entry->compressed * 20, limits_.max_strings_bytes});
+  strings_.reserve(static_cast<std::size_t>(expected));
+  string_ends_.reserve(static_cast<std::size_t>(expected / 16));
   bool in_item = false, in_text = false, in_phonetic = false;
   std::string item, error;
+  std::size_t item_start = 0;  // where the string being read starts in strings_
   for (;;) {
     ZipEntryReader::State state;
     std::string_view chunk = reader.next_chunk(&state);
@@ -518,7 +566,7 @@ bool WorkbookReader::load_shared_strings() {
       if (e.type == XmlEvent::Type::Start) {
         if (e.name == "si") {
           in_item = !e.empty;
-          item.clear();
+          item_start = strings_.size();
           if (e.empty) string_ends_.push_back(static_cast<std::uint32_t>(strings_.size()));
         } else if (e.name == "t" && in_item && !e.empty) {
           in_text = true;
@@ -532,13 +580,17 @@ bool WorkbookReader::load_shared_strings() {
           in_phonetic = false;
         } else if (e.name == "si" && in_item) {
           in_item = false;
-          decode_ooxml_escapes(&item);
-          strings_.append(item);
+          if (strings_.find("_x", item_start) != std::string::npos) {
+            item.assign(strings_, item_start, std::string::npos);
+            decode_ooxml_escapes(&item);
+            strings_.resize(item_start);
+            strings_.append(item);
+          }
           string_ends_.push_back(static_cast<std::uint32_t>(strings_.size()));
         }
       } else if (in_text && in_item && !in_phonetic) {
-        if (e.cdata) item.append(e.text);
-        else if (!xml_decode(e.text, &item, &error)) return part_failed(strings_part_, error);
+        if (e.cdata) strings_.append(e.text);
+        else if (!xml_decode(e.text, &strings_, &error)) return part_failed(strings_part_, error);
       }
     }
     if (state == ZipEntryReader::State::End) return part_failed(strings_part_, "it ends before its elements are closed");
@@ -631,67 +683,83 @@ void WorkbookReader::take_event(const XmlEvent& e, SheetRowHandler& handler) {
     r.has_value = true;
     return;
   }
+  const Tag tag = tag_of(e.name);
   if (e.type == XmlEvent::Type::End) {
-    if (e.name == "c") end_cell();
-    else if (e.name == "v") r.in_value = false;
-    else if (e.name == "t") r.in_text = false;
-    else if (e.name == "rPh") r.in_phonetic = false;
-    else if (e.name == "is") r.in_inline = false;
-    else if (e.name == "row") end_row(handler);
-    else if (e.name == "sheetData") r.in_sheet_data = false;
+    switch (tag) {
+      case Tag::C: end_cell(); break;
+      case Tag::V: r.in_value = false; break;
+      case Tag::T: r.in_text = false; break;
+      case Tag::RPh: r.in_phonetic = false; break;
+      case Tag::Is: r.in_inline = false; break;
+      case Tag::Row: end_row(handler); break;
+      case Tag::SheetData: r.in_sheet_data = false; break;
+      default: break;
+    }
     return;
   }
-  // Start tags.
-  if (e.name == "c" && r.in_row) {
-    std::string_view ref, type, style;
-    std::uint32_t column = static_cast<std::uint32_t>(r.last_column + 1);
-    if (xml_attribute(e.attrs, "r", &ref) && !column_of(ref, &column)) {
-      part_failed(selected().part, "a cell has the reference " + quote_value(ref) + ", which no sheet has");
+  switch (tag) {
+    case Tag::C: {
+      if (!r.in_row) return;
+      std::string_view ref, type, style;
+      bool has_ref = false, has_type = false;
+      each_attribute(e.attrs, [&](std::string_view name, std::string_view value) {
+        if (name.size() != 1) return;
+        if (name[0] == 'r') ref = value, has_ref = true;
+        else if (name[0] == 't') type = value, has_type = true;
+        else if (name[0] == 's') style = value;
+      });
+      std::uint32_t column = static_cast<std::uint32_t>(r.last_column + 1);
+      if (has_ref && !column_of(ref, &column)) {
+        part_failed(selected().part, "a cell has the reference " + quote_value(ref) + ", which no sheet has");
+        return;
+      }
+      if (column >= kMaxColumns) {
+        part_failed(selected().part, "row " + to_decimal(r.number) + " has a cell past column XFD");
+        return;
+      }
+      if (static_cast<std::int64_t>(column) <= r.last_column && r.problem.empty())
+        r.problem = "Cell " + column_name(column) + to_decimal(r.number) + " is given twice or out of order in the sheet's XML.";
+      r.last_column = std::max<std::int64_t>(r.last_column, column);
+      r.column = column;
+      r.kind = has_type ? kind_of(type) : Kind::Number;
+      if (r.kind == Kind::Unknown) r.type_text.assign(type);
+      r.style = 0;
+      std::uint64_t s = 0;
+      if (!style.empty() && parse_u64(style, &s) && s < 0xFFFFFFFFu) r.style = static_cast<std::uint32_t>(s);
+      r.value.clear();
+      r.has_value = false;
+      r.in_cell = !e.empty;  // <c r="B2" s="3"/>: a formatted cell without a value
       return;
     }
-    if (column >= kMaxColumns) {
-      part_failed(selected().part, "row " + to_decimal(r.number) + " has a cell past column XFD");
+    case Tag::V: if (r.in_cell) r.in_value = !e.empty; return;
+    case Tag::Is: if (r.in_cell) r.in_inline = !e.empty; return;
+    case Tag::T: if (r.in_inline) r.in_text = !e.empty; return;
+    case Tag::RPh: if (r.in_inline) r.in_phonetic = !e.empty; return;
+    case Tag::SheetData: r.in_sheet_data = !e.empty; return;
+    case Tag::Row: {
+      if (!r.in_sheet_data) return;
+      std::string_view ref;
+      std::uint64_t number = r.number + 1;
+      if (xml_attribute(e.attrs, "r", &ref) && !parse_u64(ref, &number)) {
+        part_failed(selected().part, "a row has the number " + quote_value(ref) + ", which no sheet has");
+        return;
+      }
+      if (number <= r.number || number > kMaxRows) {
+        part_failed(selected().part, number > kMaxRows ? "a row is numbered past Excel's last row, 1048576"
+                                                       : "its rows are out of order (row " + to_decimal(number) +
+                                                             " after row " + to_decimal(r.number) + ")");
+        return;
+      }
+      r.number = number;
+      r.cells.clear();
+      r.starts.clear();
+      r.arena.clear();
+      r.problem.clear();
+      r.last_column = -1;
+      r.in_row = !e.empty;
       return;
     }
-    if (static_cast<std::int64_t>(column) <= r.last_column && r.problem.empty())
-      r.problem = "Cell " + column_name(column) + to_decimal(r.number) + " is given twice or out of order in the sheet's XML.";
-    r.last_column = std::max<std::int64_t>(r.last_column, column);
-    r.column = column;
-    r.type_storage.assign(xml_attribute(e.attrs, "t", &type) ? type : std::string_view("n"));
-    r.style = 0;
-    std::uint64_t s = 0;
-    if (xml_attribute(e.attrs, "s", &style) && parse_u64(style, &s) && s < 0xFFFFFFFFu) r.style = static_cast<std::uint32_t>(s);
-    r.value.clear();
-    r.has_value = false;
-    r.in_cell = !e.empty;  // <c r="B2" s="3"/>: a formatted cell without a value
-    return;
-  }
-  if (e.name == "v" && r.in_cell) r.in_value = !e.empty;
-  else if (e.name == "is" && r.in_cell) r.in_inline = !e.empty;
-  else if (e.name == "t" && r.in_inline) r.in_text = !e.empty;
-  else if (e.name == "rPh" && r.in_inline) r.in_phonetic = !e.empty;
-  else if (e.name == "row" && r.in_sheet_data) {
-    std::string_view ref;
-    std::uint64_t number = r.number + 1;
-    if (xml_attribute(e.attrs, "r", &ref) && !parse_u64(ref, &number)) {
-      part_failed(selected().part, "a row has the number " + quote_value(ref) + ", which no sheet has");
-      return;
-    }
-    if (number <= r.number || number > kMaxRows) {
-      part_failed(selected().part, number > kMaxRows ? "a row is numbered past Excel's last row, 1048576"
-                                                     : "its rows are out of order (row " + to_decimal(number) +
-                                                           " after row " + to_decimal(r.number) + ")");
-      return;
-    }
-    r.number = number;
-    r.cells.clear();
-    r.starts.clear();
-    r.arena.clear();
-    r.problem.clear();
-    r.last_column = -1;
-    r.in_row = !e.empty;
-  } else if (e.name == "sheetData") {
-    r.in_sheet_data = !e.empty;
+    default: return;
   }
 }
 
@@ -702,48 +770,66 @@ void WorkbookReader::end_cell() {
   SheetCell cell;
   cell.column = r.column;
   cell.style = r.style;
-  const std::string_view type = r.type_storage;
   auto where = [&] { return "Cell " + column_name(r.column) + to_decimal(r.number); };
   std::string problem;
   std::string_view text;
-  if (type == "s") {
-    std::uint64_t index = 0;
-    if (!r.has_value) return;
-    if (!parse_u64(r.value, &index) || index >= string_ends_.size()) {
-      problem = where() + " refers to shared string " + quote_value(trim(r.value)) + ", which the workbook does not have (it has " +
-                to_decimal(string_ends_.size()) + "); the file is damaged: save it again from Excel.";
-    } else {
-      std::uint32_t begin = index == 0 ? 0 : string_ends_[index - 1];
-      text = std::string_view(strings_).substr(begin, string_ends_[index] - begin);
+  bool shared = false;  // `text` is in the shared-string table, which outlives the row
+  switch (r.kind) {
+    case Kind::Shared: {
+      std::uint64_t index = 0;
+      if (!r.has_value) return;
+      if (!parse_u64(r.value, &index) || index >= string_ends_.size()) {
+        problem = where() + " refers to shared string " + quote_value(trim(r.value)) +
+                  ", which the workbook does not have (it has " + to_decimal(string_ends_.size()) +
+                  "); the file is damaged: save it again from Excel.";
+      } else {
+        std::uint32_t begin = index == 0 ? 0 : string_ends_[index - 1];
+        text = std::string_view(strings_).substr(begin, string_ends_[index] - begin);
+        shared = true;
+      }
+      cell.type = CellType::Text;
+      break;
     }
-    cell.type = CellType::Text;
-  } else if (type == "inlineStr" || type == "str" || type == "d") {
-    decode_ooxml_escapes(&r.value);
-    text = r.value;
-    cell.type = CellType::Text;
-  } else if (type == "b") {
-    std::string_view v = trim(r.value);
-    if (!r.has_value) return;
-    if (v != "0" && v != "1") problem = where() + " is a TRUE/FALSE cell holding " + quote_value(v) + ".";
-    text = v;
-    cell.type = CellType::Boolean;
-  } else if (type == "e") {
-    text = trim(r.value);
-    cell.type = CellType::Error;
-  } else if (type == "n") {
-    if (!r.has_value) return;
-    text = trim(r.value);
-    std::string plain;
-    if (!plain_number(text, &plain)) problem = where() + " is a number cell holding " + quote_value(text) + ", which is not a number.";
-    cell.type = CellType::Number;
-  } else {
-    problem = where() + " has the type " + quote_value(type) + ", which Rowgate does not know.";
+    case Kind::Inline:
+    case Kind::Formula:
+    case Kind::Date:
+      decode_ooxml_escapes(&r.value);
+      text = r.value;
+      cell.type = CellType::Text;
+      break;
+    case Kind::Boolean:
+      if (!r.has_value) return;
+      text = trim(r.value);
+      if (text != "0" && text != "1") problem = where() + " is a TRUE/FALSE cell holding " + quote_value(text) + ".";
+      cell.type = CellType::Boolean;
+      break;
+    case Kind::Error:
+      text = trim(r.value);
+      cell.type = CellType::Error;
+      break;
+    case Kind::Number: {
+      if (!r.has_value) return;
+      text = trim(r.value);
+      std::string plain;
+      if (!plain_number(text, &plain))
+        problem = where() + " is a number cell holding " + quote_value(text) + ", which is not a number.";
+      cell.type = CellType::Number;
+      break;
+    }
+    default:
+      problem = where() + " has the type " + quote_value(r.type_text) + ", which Rowgate does not know.";
+      break;
   }
   if (!r.has_value && problem.empty() && cell.type != CellType::Error) return;
   if (problem.empty() && cell.type == CellType::Text && text.empty()) return;
-  r.starts.push_back(r.arena.size());
-  r.arena.append(problem.empty() ? text : std::string_view(problem));
-  cell.problem = problem.empty() ? std::string_view() : std::string_view("1");  // set to the text in end_row
+  if (shared) {
+    cell.text = text;
+    r.starts.push_back(std::string::npos);
+  } else {
+    r.starts.push_back(r.arena.size());
+    r.arena.append(problem.empty() ? text : std::string_view(problem));
+    cell.problem = problem.empty() ? std::string_view() : std::string_view("1");  // set to the text in end_row
+  }
   r.cells.push_back(cell);
 }
 
@@ -752,8 +838,15 @@ void WorkbookReader::end_row(SheetRowHandler& handler) {
   if (!r.in_row) return;
   r.in_row = false;
   if (r.cells.empty() && r.problem.empty()) return;
+  // Texts kept in the row's arena get their views now that it no longer grows.
   for (std::size_t i = 0; i < r.cells.size(); ++i) {
-    std::size_t end = i + 1 < r.starts.size() ? r.starts[i + 1] : r.arena.size();
+    if (r.starts[i] == std::string::npos) continue;
+    std::size_t end = r.arena.size();
+    for (std::size_t j = i + 1; j < r.starts.size(); ++j)
+      if (r.starts[j] != std::string::npos) {
+        end = r.starts[j];
+        break;
+      }
     std::string_view bytes = std::string_view(r.arena).substr(r.starts[i], end - r.starts[i]);
     if (r.cells[i].problem.empty()) {
       r.cells[i].text = bytes;

@@ -54,6 +54,31 @@ class XmlScanner {
   std::string error_;
 };
 
+/// Calls fn(local_name, raw_value) for each attribute of `attrs`, in one pass.
+template <typename Fn>
+void each_attribute(std::string_view attrs, Fn&& fn) {
+  const std::size_t n = attrs.size();
+  std::size_t i = 0;
+  auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (i < n) {
+    while (i < n && space(attrs[i])) ++i;
+    const std::size_t start = i;
+    while (i < n && attrs[i] != '=' && !space(attrs[i])) ++i;
+    std::string_view key = attrs.substr(start, i - start);
+    while (i < n && space(attrs[i])) ++i;
+    if (i >= n || attrs[i] != '=') return;
+    ++i;
+    while (i < n && space(attrs[i])) ++i;
+    if (i >= n || (attrs[i] != '"' && attrs[i] != '\'')) return;
+    const char quote = attrs[i++];
+    const std::size_t end = attrs.find(quote, i);
+    if (end == std::string_view::npos) return;
+    const std::size_t colon = key.rfind(':');
+    fn(colon == std::string_view::npos ? key : key.substr(colon + 1), attrs.substr(i, end - i));
+    i = end + 1;
+  }
+}
+
 /// The raw value of the attribute with that local name in `attrs`; false when absent.
 bool xml_attribute(std::string_view attrs, std::string_view name, std::string_view* value);
 

@@ -413,19 +413,26 @@ TEST(HostileSmall, Utf16WithoutByteOrderMarkIsRead) {
   }
 }
 
-TEST(HostileSmall, ZipAndXlsxRenamedCsvAreNamedAsSuch) {
-  // An .xlsx is a ZIP whose first entry is [Content_Types].xml.
+TEST(HostileSmall, DamagedWorkbooksAndOtherZipsAreNamedAsSuch) {
+  // The start of an .xlsx (a ZIP whose first entry is [Content_Types].xml) without the rest,
+  // and an empty ZIP archive: read as workbooks, each is a clear file-level error.
   std::string xlsx = std::string("PK\x03\x04\x14\x00\x06\x00\x08\x00", 10) + std::string(16, '\0') +
                      "[Content_Types].xml" + std::string(2000, '\x7F');
   std::string empty_zip = std::string("PK\x05\x06", 4) + std::string(18, '\0');
-  for (const std::string& file : {xlsx, empty_zip}) {
+  for (const auto& [file, says] : {std::pair{xlsx, "damaged"}, std::pair{empty_zip, "not an Excel workbook"}}) {
     Streamed r = whole(file);
     EXPECT_TRUE(r.file_error) << dump(r);
-    const Finding* f = first(r, code::invalid_encoding);
+    const Finding* f = first(r, code::invalid_workbook);
     ASSERT_NE(f, nullptr) << dump(r);
-    EXPECT_NE(f->message.find("ZIP"), std::string::npos) << f->message;
-    EXPECT_NE(f->message.find("xlsx"), std::string::npos) << f->message;
+    EXPECT_NE(f->message.find(says), std::string::npos) << f->message;
   }
+  // Read as CSV, a ZIP archive is named as one.
+  Options csv;
+  csv.format = Format::Csv;
+  Streamed r = whole(xlsx, "prospects", csv);
+  const Finding* f = first(r, code::invalid_encoding);
+  ASSERT_NE(f, nullptr) << dump(r);
+  EXPECT_NE(f->message.find("ZIP"), std::string::npos) << f->message;
 }
 
 TEST(HostileSmall, JsonlNestedHundredThousandLevelsInTinyChunks) {

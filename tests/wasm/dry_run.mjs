@@ -297,7 +297,7 @@ describe('rowgate.dryRun', () => {
 
       const cases = [
         [{ template: 'no_such_template' }, 'invalid_template'],
-        [{ template: 'prospects', options: { format: 'xlsx' } }, 'invalid_options'],
+        [{ template: 'prospects', options: { format: 'xls' } }, 'invalid_options'],
         [{ template: 'prospects', mapping: { Site: 'no such field' } }, 'invalid_mapping'],
       ];
       for (const [options, code] of cases) {
@@ -361,7 +361,7 @@ describe('rowgate.dryRun', () => {
       const cases = [
         [{ template: 'no_such_template' }, 'invalid_template'],
         [{ template: 'prospects', context: '{"sets": 3}' }, 'invalid_context'],
-        [{ template: 'prospects', options: { format: 'xlsx' } }, 'invalid_options'],
+        [{ template: 'prospects', options: { format: 'xls' } }, 'invalid_options'],
         [{ template: 'prospects', mapping: { Site: 'no such field' } }, 'invalid_mapping'],
       ];
       for (const [options, code] of cases) {

@@ -607,17 +607,17 @@ test('a worker that cannot start says so at the file step', async () => {
   await shot('16-worker-failed');
 });
 
-test('an Excel workbook is refused with what to do instead', async () => {
+test('a damaged Excel workbook is refused with what to do instead', async () => {
   await openImportPage();
   await chooseTemplate('Prospect import');
-  // The first bytes of a ZIP archive, as an .xlsx file starts.
+  // The first bytes of a ZIP archive, as an .xlsx file starts, and nothing of the rest.
   const workbook = Buffer.concat([Buffer.from('PK\x03\x04\x14\x00\x06\x00', 'latin1'), Buffer.alloc(200, 0x41)]);
   await pickFile(write('partners.xlsx', workbook));
   await page.getByRole('button', { name: 'Next: map the columns' }).click();
   const counts = await dryRun();
   assert.deepEqual(counts, { create: 0, update: 0, duplicate: 0, error: 0, warnings: 0 });
   const alert = page.getByRole('alert').filter({ hasText: 'The file cannot be imported' });
-  assert.match(await alert.innerText(), /ZIP archive .*save it as "CSV UTF-8" and upload that\..*Correct the file and choose it again/s);
+  assert.match(await alert.innerText(), /The workbook's ZIP container is damaged .*save it again\..*Correct the file and choose it again/s);
   assert.equal(await page.getByRole('button', { name: /^Import/ }).isDisabled(), true);
 });
 
