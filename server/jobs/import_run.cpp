@@ -10,6 +10,7 @@
 
 #include "jobs/batch_writer.h"
 #include "jobs/spool.h"
+#include "rowgate/workbook.h"
 #include "notify/notifier.h"
 #include "rowgate/report.h"
 #include "rowgate/report_writer.h"
@@ -163,34 +164,65 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
     });
   };
 
+  // After each piece the core has taken: reports, progress, the batch, the lease, a cancel or a
+  // shutdown. Stop when the import is cancelled; Leave when this server lets it go.
+  enum class Next { Go, Stop, Leave };
+  auto after_piece = [&]() -> Next {
+    write_reports();
+    progress.bytes_done = session.bytes_in();
+    progress.rows_done = session.summary().rows;
+    host_.progress(import_id, progress);
+    flush(false);
+    writer_.check();  // a batch that failed ends the import now
+    host_.check_held(key);  // throws LeaseLost once the lease is found gone
+    if (store_.cancel_requested(tenant_id, import_id)) return Next::Stop;
+    if (host_.stopping()) {
+      // Shutting down: commit what is in hand and leave the import for the next start (or,
+      // under a lease, let it go at once so that another server takes it up).
+      flush(true);
+      writer_.drain();
+      host_.release(key, progress);
+      log_info("import checkpointed for shutdown", {{"import", import_id}, {"row", std::to_string(report.last_row())}});
+      host_.forget_progress(import_id);
+      return Next::Leave;
+    }
+    return Next::Go;
+  };
+
   bool cancelled = false;
-  for (const PartInfo& part : store_.parts(tenant_id, import_id)) {
-    std::unique_ptr<PartReader> in = spool_.open_part(tenant_id, import_id, part.n);
-    for (std::string_view chunk = in->next(); !chunk.empty(); chunk = in->next()) {
-      session.feed(chunk);
-      write_reports();
-      progress.bytes_done += chunk.size();
-      progress.rows_done = session.summary().rows;
-      host_.progress(import_id, progress);
-      flush(false);
-      writer_.check();  // a batch that failed ends the import now
-      host_.check_held(key);  // throws LeaseLost once the lease is found gone
-      if (store_.cancel_requested(tenant_id, import_id)) {
-        cancelled = true;
+  std::vector<PartInfo> parts = store_.parts(tenant_id, import_id);
+  std::string head;
+  if (!parts.empty()) {
+    std::unique_ptr<PartReader> first = spool_.open_part(tenant_id, import_id, parts.front().n);
+    head = std::string(first->next().substr(0, 8));
+  }
+  if (reads_as_workbook(head, options.format)) {
+    // A workbook is read where the core needs it (its directory is at its end), a few MiB of
+    // its sheet at a time.
+    std::unique_ptr<RandomAccessFile> upload = spool_.open_upload(tenant_id, import_id);
+    for (bool done = false; !done;) {
+      done = session.read(*upload, std::uint64_t{4} << 20);
+      Next next = after_piece();
+      if (next == Next::Leave) return;
+      if (next == Next::Stop) {
+        cancelled = !done;
         break;
       }
-      if (host_.stopping()) {
-        // Shutting down: commit what is in hand and leave the import for the next start (or,
-        // under a lease, let it go at once so that another server takes it up).
-        flush(true);
-        writer_.drain();
-        host_.release(key, progress);
-        log_info("import checkpointed for shutdown", {{"import", import_id}, {"row", std::to_string(report.last_row())}});
-        host_.forget_progress(import_id);
-        return;
-      }
     }
-    if (cancelled) break;
+  } else {
+    for (const PartInfo& part : parts) {
+      std::unique_ptr<PartReader> in = spool_.open_part(tenant_id, import_id, part.n);
+      for (std::string_view chunk = in->next(); !chunk.empty(); chunk = in->next()) {
+        session.feed(chunk);
+        Next next = after_piece();
+        if (next == Next::Leave) return;
+        if (next == Next::Stop) {
+          cancelled = true;
+          break;
+        }
+      }
+      if (cancelled) break;
+    }
   }
   std::string summary;
   ImportStatus status;

@@ -59,6 +59,43 @@ class FilePart : public PartReader {
 };
 
 // A part from the shared store, held whole (at most 8 MiB) and handed out in chunks.
+// Files read at any offset as one, one after another (the spooled parts of an upload); a file
+// named `remove` is deleted with it.
+class JoinedFiles : public RandomAccessFile {
+ public:
+  JoinedFiles(const std::vector<std::string>& paths, std::string remove = {}) : remove_(std::move(remove)) {
+    for (const std::string& path : paths) {
+      int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+      fds_.push_back(fd);
+      starts_.push_back(size_);
+      size_ += static_cast<std::uint64_t>(::lseek(fd, 0, SEEK_END));
+    }
+  }
+  ~JoinedFiles() override {
+    for (int fd : fds_) ::close(fd);
+    if (!remove_.empty()) ::unlink(remove_.c_str());
+  }
+  std::uint64_t size() const override { return size_; }
+  std::size_t read(std::uint64_t offset, char* out, std::size_t n) override {
+    if (offset >= size_ || fds_.empty()) return 0;
+    std::size_t i = static_cast<std::size_t>(std::upper_bound(starts_.begin(), starts_.end(), offset) - starts_.begin()) - 1;
+    std::uint64_t end = i + 1 < starts_.size() ? starts_[i + 1] : size_;
+    n = static_cast<std::size_t>(std::min<std::uint64_t>(n, end - offset));
+    for (;;) {
+      ssize_t got = ::pread(fds_[i], out, n, static_cast<off_t>(offset - starts_[i]));
+      if (got >= 0) return static_cast<std::size_t>(got);
+      if (errno != EINTR) throw std::runtime_error(std::string("cannot read the spooled upload: ") + std::strerror(errno));
+    }
+  }
+
+ private:
+  std::vector<int> fds_;
+  std::vector<std::uint64_t> starts_;
+  std::uint64_t size_ = 0;
+  std::string remove_;
+};
+
 class HeldPart : public PartReader {
  public:
   explicit HeldPart(std::string bytes) : bytes_(std::move(bytes)) {}
@@ -127,6 +164,31 @@ void LocalSpool::put_part(std::int64_t tenant, const std::string& import_id, con
   std::filesystem::rename(tmp, path);
   sync_path(import_dir(import_id), true);
   store_.put_part(tenant, import_id, part);
+}
+
+// Any spool: the parts copied, in order, into one file on this server's disk.
+std::unique_ptr<RandomAccessFile> Spool::open_upload(std::int64_t tenant, const std::string& import_id) {
+  prepare(import_id);
+  std::string path = import_dir(import_id) + "/upload.joined";
+  {
+    File out(std::fopen(path.c_str(), "wb"));
+    if (!out) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+    for (const PartInfo& part : store_.parts(tenant, import_id)) {
+      std::unique_ptr<PartReader> in = open_part(tenant, import_id, part.n);
+      for (std::string_view chunk = in->next(); !chunk.empty(); chunk = in->next())
+        if (std::fwrite(chunk.data(), 1, chunk.size(), out.get()) != chunk.size())
+          throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+    }
+    if (std::fflush(out.get()) != 0) throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
+  }
+  return std::make_unique<JoinedFiles>(std::vector<std::string>{path}, path);
+}
+
+// The local spool's parts are files already: read in place.
+std::unique_ptr<RandomAccessFile> LocalSpool::open_upload(std::int64_t tenant, const std::string& import_id) {
+  std::vector<std::string> paths;
+  for (const PartInfo& part : store_.parts(tenant, import_id)) paths.push_back(part_path(import_id, part.n));
+  return std::make_unique<JoinedFiles>(paths);
 }
 
 std::unique_ptr<PartReader> LocalSpool::open_part(std::int64_t, const std::string& import_id, std::uint32_t n) {

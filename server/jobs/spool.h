@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "rowgate/session.h"
 #include "store/store.h"
 
 namespace rowgate::server {
@@ -58,6 +59,9 @@ class Spool {
                         std::string_view bytes) = 0;
   /// Opens part `n` for reading; throws if it is missing.
   virtual std::unique_ptr<PartReader> open_part(std::int64_t tenant, const std::string& import_id, std::uint32_t n) = 0;
+  /// The upload as one file read at any offset, its parts one after another: what the core
+  /// needs of a workbook (its directory is at its end). Throws if a part is missing.
+  virtual std::unique_ptr<RandomAccessFile> open_upload(std::int64_t tenant, const std::string& import_id);
   /// Deletes an import's parts (once it has ended: they are the raw uploaded data).
   virtual void remove_parts(std::int64_t tenant, const std::string& import_id) = 0;
 
@@ -92,6 +96,7 @@ class LocalSpool : public Spool {
 
   void put_part(std::int64_t tenant, const std::string& import_id, const PartInfo& part, std::string_view bytes) override;
   std::unique_ptr<PartReader> open_part(std::int64_t tenant, const std::string& import_id, std::uint32_t n) override;
+  std::unique_ptr<RandomAccessFile> open_upload(std::int64_t tenant, const std::string& import_id) override;
   void remove_parts(std::int64_t tenant, const std::string& import_id) override;
   void keep_reports(std::int64_t, const std::string&) override {}  // written where they are kept
   void keep_reports_of_failed_run(std::int64_t, const std::string&) override {}
