@@ -594,7 +594,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
                                                column_letters(c.column) + detail::to_decimal(row) +
                                                ") instead of a value; correct the formula or type the value."};
       }
-      if (c.type == detail::CellType::Text &&
+      if (c.type == detail::CellType::Text && !c.utf8_checked &&
           (detail::utf8_error_offset(cell_value) < cell_value.size() || cell_value.find('\0') != std::string::npos))
         encoding_ok = false;
       sheet_spans[c.column] = {sheet_text.size(), cell_value.size()};

@@ -1,5 +1,7 @@
 #include "text.h"
 
+#include <cstring>
+
 #include <charconv>
 
 #include "rowgate/checks.h"
@@ -36,6 +38,14 @@ std::string fold_header(std::string_view header) {
 std::size_t utf8_error_offset(std::string_view text) {
   std::size_t i = 0, n = text.size();
   while (i < n) {
+    // Eight ASCII bytes at a time.
+    while (i + 8 <= n) {
+      std::uint64_t v;
+      std::memcpy(&v, text.data() + i, 8);
+      if (v & 0x8080808080808080ull) break;
+      i += 8;
+    }
+    if (i >= n) break;
     auto c = static_cast<unsigned char>(text[i]);
     if (c < 0x80) {
       ++i;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <map>
 
 #include "text.h"
@@ -552,10 +553,37 @@ bool WorkbookReader::load_shared_strings() {
     if (state == ZipEntryReader::State::End) xml.finish();
     XmlEvent e;
     for (;;) {
+      if (!in_item && xml.depth() == 1) {
+        // The commonest item, <si><t>text</t></si>, straight from the bytes.
+        std::string_view p = xml.pending();
+        constexpr std::string_view kPlain = "<si><t>", kPreserved = "<si><t xml:space=\"preserve\">";
+        std::size_t start = p.substr(0, kPlain.size()) == kPlain           ? kPlain.size()
+                            : p.substr(0, kPreserved.size()) == kPreserved ? kPreserved.size()
+                                                                           : 0;
+        const void* lt = start && start < p.size() ? std::memchr(p.data() + start, '<', p.size() - start) : nullptr;
+        if (lt) {
+          const std::size_t close = static_cast<std::size_t>(static_cast<const char*>(lt) - p.data());
+          if (p.substr(close, 9) == "</t></si>") {
+            const std::size_t from = strings_.size();
+            if (!xml_decode(p.substr(start, close - start), &strings_, &error)) return part_failed(strings_part_, error);
+            if (strings_.find("_x", from) != std::string::npos) {
+              item.assign(strings_, from, std::string::npos);
+              decode_ooxml_escapes(&item);
+              strings_.resize(from);
+              strings_.append(item);
+            }
+            string_ends_.push_back(static_cast<std::uint32_t>(strings_.size()));
+            xml.skip(close + 9);
+            continue;
+          }
+        }
+      }
       XmlScanner::Next n = xml.next(&e);
       if (n == XmlScanner::Next::NeedMore) break;
       if (n == XmlScanner::Next::Error) return part_failed(strings_part_, xml.error());
       if (n == XmlScanner::Next::End) {
+        strings_utf8_ = utf8_error_offset(strings_) == strings_.size() &&
+                        std::memchr(strings_.data(), '\0', strings_.size()) == nullptr;
         // Drain what is left, so that the size and check sum are verified.
         while (state == ZipEntryReader::State::More) {
           reader.next_chunk(&state);
@@ -650,6 +678,14 @@ WorkbookReader::State WorkbookReader::read_rows(SheetRowHandler& handler) {
   if (state == ZipEntryReader::State::End) sheet_xml_->finish();
   XmlEvent e;
   for (;;) {
+    if (row_->in_row && !row_->in_cell) {
+      std::size_t used = read_simple_cell(sheet_xml_->pending());
+      if (!error_.empty()) return State::Error;
+      if (used) {
+        sheet_xml_->skip(used);
+        continue;
+      }
+    }
     XmlScanner::Next n = sheet_xml_->next(&e);
     if (n == XmlScanner::Next::NeedMore) break;
     if (n == XmlScanner::Next::Error) {
@@ -698,39 +734,9 @@ void WorkbookReader::take_event(const XmlEvent& e, SheetRowHandler& handler) {
     return;
   }
   switch (tag) {
-    case Tag::C: {
-      if (!r.in_row) return;
-      std::string_view ref, type, style;
-      bool has_ref = false, has_type = false;
-      each_attribute(e.attrs, [&](std::string_view name, std::string_view value) {
-        if (name.size() != 1) return;
-        if (name[0] == 'r') ref = value, has_ref = true;
-        else if (name[0] == 't') type = value, has_type = true;
-        else if (name[0] == 's') style = value;
-      });
-      std::uint32_t column = static_cast<std::uint32_t>(r.last_column + 1);
-      if (has_ref && !column_of(ref, &column)) {
-        part_failed(selected().part, "a cell has the reference " + quote_value(ref) + ", which no sheet has");
-        return;
-      }
-      if (column >= kMaxColumns) {
-        part_failed(selected().part, "row " + to_decimal(r.number) + " has a cell past column XFD");
-        return;
-      }
-      if (static_cast<std::int64_t>(column) <= r.last_column && r.problem.empty())
-        r.problem = "Cell " + column_name(column) + to_decimal(r.number) + " is given twice or out of order in the sheet's XML.";
-      r.last_column = std::max<std::int64_t>(r.last_column, column);
-      r.column = column;
-      r.kind = has_type ? kind_of(type) : Kind::Number;
-      if (r.kind == Kind::Unknown) r.type_text.assign(type);
-      r.style = 0;
-      std::uint64_t s = 0;
-      if (!style.empty() && parse_u64(style, &s) && s < 0xFFFFFFFFu) r.style = static_cast<std::uint32_t>(s);
-      r.value.clear();
-      r.has_value = false;
-      r.in_cell = !e.empty;  // <c r="B2" s="3"/>: a formatted cell without a value
+    case Tag::C:
+      if (r.in_row) start_cell(e.attrs, e.empty);
       return;
-    }
     case Tag::V: if (r.in_cell) r.in_value = !e.empty; return;
     case Tag::Is: if (r.in_cell) r.in_inline = !e.empty; return;
     case Tag::T: if (r.in_inline) r.in_text = !e.empty; return;
@@ -761,6 +767,72 @@ void WorkbookReader::take_event(const XmlEvent& e, SheetRowHandler& handler) {
     }
     default: return;
   }
+}
+
+bool WorkbookReader::start_cell(std::string_view attrs, bool empty) {
+  Row& r = *row_;
+  std::string_view ref, type, style;
+  bool has_ref = false, has_type = false;
+  each_attribute(attrs, [&](std::string_view name, std::string_view value) {
+    if (name.size() != 1) return;
+    if (name[0] == 'r') ref = value, has_ref = true;
+    else if (name[0] == 't') type = value, has_type = true;
+    else if (name[0] == 's') style = value;
+  });
+  std::uint32_t column = static_cast<std::uint32_t>(r.last_column + 1);
+  if (has_ref && !column_of(ref, &column))
+    return part_failed(selected().part, "a cell has the reference " + quote_value(ref) + ", which no sheet has");
+  if (column >= kMaxColumns) return part_failed(selected().part, "row " + to_decimal(r.number) + " has a cell past column XFD");
+  if (static_cast<std::int64_t>(column) <= r.last_column && r.problem.empty())
+    r.problem = "Cell " + column_name(column) + to_decimal(r.number) + " is given twice or out of order in the sheet's XML.";
+  r.last_column = std::max<std::int64_t>(r.last_column, column);
+  r.column = column;
+  r.kind = has_type ? kind_of(type) : Kind::Number;
+  if (r.kind == Kind::Unknown) r.type_text.assign(type);
+  r.style = 0;
+  std::uint64_t s = 0;
+  if (!style.empty() && parse_u64(style, &s) && s < 0xFFFFFFFFu) r.style = static_cast<std::uint32_t>(s);
+  r.value.clear();
+  r.has_value = false;
+  r.in_cell = !empty;  // <c r="B2" s="3"/>: a formatted cell without a value
+  return true;
+}
+
+// The commonest cell, <c r="B2" t="s"><v>17</v></c> (or <c .../>), read straight from the
+// scanner's bytes: a fifth of the work of its five events. 0 when the bytes hold anything
+// else (the events then take it).
+std::size_t WorkbookReader::read_simple_cell(std::string_view p) {
+  if (p.size() < 4 || p[0] != '<' || p[1] != 'c' || (p[2] != ' ' && p[2] != '>' && p[2] != '/')) return 0;
+  const void* gt = std::memchr(p.data(), '>', p.size());
+  if (!gt) return 0;
+  const std::size_t end = static_cast<std::size_t>(static_cast<const char*>(gt) - p.data());
+  unsigned quotes = 0, odd = 0;
+  for (std::size_t k = 2; k < end; ++k) {
+    quotes += p[k] == '"';
+    odd += p[k] == '\'' || p[k] == '<';
+  }
+  if (quotes % 2 != 0 || odd != 0) return 0;
+  const bool empty = p[end - 1] == '/';
+  const std::string_view attrs = p.substr(2, end - 2 - (empty ? 1 : 0));
+  if (empty) {
+    if (!start_cell(attrs, true)) return 0;
+    return end + 1;
+  }
+  if (p.substr(end + 1, 3) != "<v>") return 0;
+  const std::size_t text = end + 4;
+  const void* lt = text < p.size() ? std::memchr(p.data() + text, '<', p.size() - text) : nullptr;
+  if (!lt) return 0;
+  const std::size_t close = static_cast<std::size_t>(static_cast<const char*>(lt) - p.data());
+  if (p.substr(close, 8) != "</v></c>") return 0;
+  if (!start_cell(attrs, false)) return 0;
+  std::string error;
+  if (!xml_decode(p.substr(text, close - text), &row_->value, &error)) {
+    part_failed(selected().part, error);
+    return 0;
+  }
+  row_->has_value = true;
+  end_cell();
+  return close + 8;
 }
 
 void WorkbookReader::end_cell() {
@@ -824,6 +896,7 @@ void WorkbookReader::end_cell() {
   if (problem.empty() && cell.type == CellType::Text && text.empty()) return;
   if (shared) {
     cell.text = text;
+    cell.utf8_checked = strings_utf8_;
     r.starts.push_back(std::string::npos);
   } else {
     r.starts.push_back(r.arena.size());

@@ -35,6 +35,7 @@ struct SheetCell {
   std::uint32_t style = 0;   ///< index into the styles' cellXfs
   std::string_view text;     ///< the string; a number as written; "0"/"1"; the error ("#N/A")
   std::string_view problem;  ///< when not empty, why the cell cannot be read (and text is empty)
+  bool utf8_checked = false; ///< `text` is known to be UTF-8 without NUL (a checked shared string)
 };
 
 class SheetRowHandler {
@@ -91,6 +92,8 @@ class WorkbookReader {
   bool read_part(const std::string& name, std::string* out);
   bool read_styles(const std::string& part);
   void take_event(const XmlEvent& event, SheetRowHandler& handler);
+  bool start_cell(std::string_view attrs, bool empty);
+  std::size_t read_simple_cell(std::string_view pending);
   void end_cell();
   void end_row(SheetRowHandler& handler);
 
@@ -106,6 +109,7 @@ class WorkbookReader {
   std::vector<DateStyle> style_kind_;  // per cellXfs entry
   std::string strings_;                   // the shared strings, one after another
   std::vector<std::uint32_t> string_ends_;
+  bool strings_utf8_ = false;  // the whole table is UTF-8 without NUL
   std::unique_ptr<ZipEntryReader> sheet_reader_;
   std::unique_ptr<XmlScanner> sheet_xml_;
   std::unique_ptr<Row> row_;

@@ -9,6 +9,13 @@ namespace {
 
 bool is_name_end(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '/' || c == '>'; }
 
+// FNV-1a: what the stack of open elements keeps of each name.
+std::uint64_t name_hash(std::string_view name) {
+  std::uint64_t h = 1469598103934665603ull;
+  for (char c : name) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h;
+}
+
 std::string_view local_name(std::string_view name) {
   std::size_t colon = name.rfind(':');
   return colon == std::string_view::npos ? name : name.substr(colon + 1);
@@ -127,22 +134,38 @@ XmlScanner::Next XmlScanner::next(XmlEvent* event) {
     if (rest.substr(0, 9) == "<!DOCTYPE") return fail("it declares a DTD (<!DOCTYPE), which workbooks never do");
     return fail("it has markup that is not XML");
   }
-  // A tag: find its '>' outside quoted attribute values.
+  // A tag: find its '>' outside quoted attribute values. Usually the first '>' with an even
+  // number of each quote before it; else (a quote of the other kind inside a value, or a '>'
+  // inside one) a careful scan.
   std::size_t i = at_ + 1;
-  char quote = 0;
-  for (; i < size; ++i) {
-    char c = data[i];
-    if (quote) {
-      if (c == quote) quote = 0;
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '>') {
-      break;
-    } else if (c == '<') {
-      return fail("it has a '<' inside a tag");
-    }
+  const void* gt = std::memchr(data + i, '>', size - i);
+  if (!gt) return need_more(at_);
+  const std::size_t first_gt = static_cast<std::size_t>(static_cast<const char*>(gt) - data);
+  unsigned double_quotes = 0, single_quotes = 0, less_than = 0;
+  for (std::size_t k = i; k < first_gt; ++k) {
+    const char c = data[k];
+    double_quotes += c == '"';
+    single_quotes += c == '\'';
+    less_than += c == '<';
   }
-  if (i >= size) return need_more(at_);
+  if (less_than == 0 && double_quotes % 2 == 0 && single_quotes % 2 == 0) {
+    i = first_gt;
+  } else {
+    char quote = 0;
+    for (; i < size; ++i) {
+      char c = data[i];
+      if (quote) {
+        if (c == quote) quote = 0;
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '>') {
+        break;
+      } else if (c == '<') {
+        return fail("it has a '<' inside a tag");
+      }
+    }
+    if (i >= size) return need_more(at_);
+  }
   std::string_view tag(data + at_ + 1, i - at_ - 1);  // without < and >
   at_ = i + 1;
   if (tag.empty()) return fail("it has an empty tag");
@@ -150,7 +173,7 @@ XmlScanner::Next XmlScanner::next(XmlEvent* event) {
     std::size_t n = 1;
     while (n < tag.size() && !is_name_end(tag[n])) ++n;
     std::string_view name = tag.substr(1, n - 1);
-    if (depth_ == 0 || open_[depth_ - 1] != name)
+    if (depth_ == 0 || open_[depth_ - 1] != name_hash(name))
       return fail("its end tag </" + std::string(name.substr(0, 64)) + "> does not close the element open there");
     --depth_;
     if (depth_ == 0) root_closed_ = true;
@@ -170,7 +193,7 @@ XmlScanner::Next XmlScanner::next(XmlEvent* event) {
   if (root_closed_) return fail("it has a second root element");
   if (!empty) {
     if (open_.size() <= depth_) open_.emplace_back();
-    open_[depth_++].assign(name);
+    open_[depth_++] = name_hash(name);
   } else if (depth_ == 0) {
     root_closed_ = true;
   }
@@ -204,6 +227,10 @@ bool xml_attribute(std::string_view attrs, std::string_view name, std::string_vi
 }
 
 bool xml_decode(std::string_view raw, std::string* out, std::string* error) {
+  if (!std::memchr(raw.data(), '&', raw.size()) && !std::memchr(raw.data(), '\r', raw.size())) {
+    out->append(raw);
+    return true;
+  }
   std::size_t i = 0;
   const std::size_t n = raw.size();
   while (i < n) {

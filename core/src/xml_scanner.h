@@ -37,6 +37,11 @@ class XmlScanner {
   /// element's end (or at the end of the bytes, which is an error if an element is still open).
   Next next(XmlEvent* event);
   const std::string& error() const { return error_; }
+  /// The bytes not yet taken (valid until the next feed), for a caller that reads the
+  /// commonest elements of a part itself; it must take whole elements only (skip), so that the
+  /// elements open stay as they are.
+  std::string_view pending() const { return std::string_view(buffer_).substr(at_); }
+  void skip(std::size_t n) { at_ += n; }
   /// Elements open now.
   std::size_t depth() const { return depth_; }
 
@@ -48,7 +53,7 @@ class XmlScanner {
   std::size_t at_ = 0;
   bool finished_ = false;
   bool failed_ = false;
-  std::vector<std::string> open_;  // names of the open elements (kept, to reuse their storage)
+  std::vector<std::uint64_t> open_;  // the open elements, by a hash of their names
   std::size_t depth_ = 0;
   bool root_closed_ = false;
   std::string error_;
