@@ -572,37 +572,50 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
     }
     std::size_t width = header_row ? 0 : mapping.size();
     for (const detail::SheetCell& c : cells) width = std::max<std::size_t>(width, c.column + 1);
+    // Text cells are passed as they are (the reader keeps them until the next row); numbers and
+    // booleans are written out here first.
     sheet_text.clear();
-    sheet_spans.assign(width, {0, 0});
-    cell_problems.assign(width, CellProblem{});
+    sheet_spans.clear();
+    sheet_fields.assign(width, std::string_view());
+    cell_problems.clear();
+    auto problem_at = [&](std::uint32_t column, const std::string_view* code, std::string message) {
+      if (cell_problems.empty()) cell_problems.resize(width);
+      cell_problems[column] = CellProblem{code, std::move(message)};
+    };
     bool encoding_ok = true;
     for (const detail::SheetCell& c : cells) {
+      if (!c.problem.empty()) {
+        problem_at(c.column, &code::malformed_row, std::string(c.problem));
+        continue;
+      }
+      if (c.type == detail::CellType::Text || c.type == detail::CellType::Error) {
+        sheet_fields[c.column] = c.text;
+        if (c.type == detail::CellType::Error && !header_row) {
+          std::string label = c.column < column_slot.size() && column_slot[c.column] >= 0
+                                  ? validator.slot(column_slot[c.column]).label
+                                  : "This cell";
+          problem_at(c.column, &code::cell_error,
+                     label + " holds Excel's error value " + detail::quote_value(c.text) + " (cell " +
+                         column_letters(c.column) + detail::to_decimal(row) +
+                         ") instead of a value; correct the formula or type the value.");
+        }
+        if (c.type == detail::CellType::Text && !c.utf8_checked &&
+            (detail::utf8_error_offset(c.text) < c.text.size() || c.text.find('\0') != std::string_view::npos))
+          encoding_ok = false;
+        continue;
+      }
       FieldType type = FieldType::String;
       if (!header_row && c.column < column_slot.size() && column_slot[c.column] >= 0)
         type = validator.slot(column_slot[c.column]).type;
-      if (!c.problem.empty()) {
-        cell_problems[c.column] = CellProblem{&code::malformed_row, std::string(c.problem)};
-        continue;
-      }
       cell_text(c, type, &cell_value);
-      if (c.type == detail::CellType::Error && !header_row) {
-        std::string label = c.column < column_slot.size() && column_slot[c.column] >= 0
-                                ? validator.slot(column_slot[c.column]).label
-                                : "This cell";
-        cell_problems[c.column] =
-            CellProblem{&code::cell_error, label + " holds Excel's error value " + detail::quote_value(c.text) + " (cell " +
-                                               column_letters(c.column) + detail::to_decimal(row) +
-                                               ") instead of a value; correct the formula or type the value."};
-      }
-      if (c.type == detail::CellType::Text && !c.utf8_checked &&
-          (detail::utf8_error_offset(cell_value) < cell_value.size() || cell_value.find('\0') != std::string::npos))
-        encoding_ok = false;
-      sheet_spans[c.column] = {sheet_text.size(), cell_value.size()};
+      sheet_spans.push_back({c.column, sheet_text.size()});
       sheet_text.append(cell_value);
     }
-    sheet_fields.resize(width);
-    for (std::size_t i = 0; i < width; ++i)
-      sheet_fields[i] = std::string_view(sheet_text).substr(sheet_spans[i].first, sheet_spans[i].second);
+    for (std::size_t i = 0; i < sheet_spans.size(); ++i) {
+      std::size_t end = i + 1 < sheet_spans.size() ? sheet_spans[i + 1].second : sheet_text.size();
+      sheet_fields[sheet_spans[i].first] =
+          std::string_view(sheet_text).substr(sheet_spans[i].second, end - sheet_spans[i].second);
+    }
     detail::CsvRecord rec;
     rec.row = row;
     rec.line = row;
@@ -672,7 +685,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
   std::uint64_t file_offset = 0;  // read(): the next byte of a CSV or JSONL file
   std::string sheet_text;
   std::string cell_value;
-  std::vector<std::pair<std::size_t, std::size_t>> sheet_spans;
+  std::vector<std::pair<std::size_t, std::size_t>> sheet_spans;  // column, start in sheet_text
   std::vector<std::string_view> sheet_fields;
   std::vector<CellProblem> cell_problems;
   RowValidator validator;

@@ -93,6 +93,8 @@ class WorkbookReader {
   bool read_styles(const std::string& part);
   void take_event(const XmlEvent& event, SheetRowHandler& handler);
   bool start_cell(std::string_view attrs, bool empty);
+  bool begin_cell(std::string_view ref, bool has_ref, std::string_view type, bool has_type, std::string_view style,
+                  bool empty);
   std::size_t read_simple_cell(std::string_view pending);
   void end_cell();
   void end_row(SheetRowHandler& handler);
