@@ -128,7 +128,8 @@ XmlScanner::Next XmlScanner::next(XmlEvent* event) {
       at_ += end + 2;
       continue;
     }
-    if (rest.size() < 9 && std::string_view("<!DOCTYPE").substr(0, rest.size()) == rest) return need_more(at_);
+    for (std::string_view start : {std::string_view("<!--"), std::string_view("<![CDATA["), std::string_view("<!DOCTYPE")})
+      if (rest.size() < start.size() && start.substr(0, rest.size()) == rest) return need_more(at_);
     // A DTD could declare entities that expand without end (the "billion laughs"); workbooks
     // never carry one.
     if (rest.substr(0, 9) == "<!DOCTYPE") return fail("it declares a DTD (<!DOCTYPE), which workbooks never do");
