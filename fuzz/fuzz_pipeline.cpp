@@ -51,7 +51,7 @@ bool stable_code(std::string_view c) {
       code::invalid_url,     code::invalid_boolean,  code::invalid_integer, code::invalid_number,
       code::invalid_date,    code::invalid_locale,   code::invalid_country, code::invalid_phone,
       code::invalid_enum,    code::unknown_reference, code::not_scalar,    code::duplicate_in_file,
-      code::not_found};
+      code::not_found,       code::invalid_workbook, code::unknown_sheet,  code::cell_error};
   for (std::string_view s : codes)
     if (s == c) return true;
   return false;

@@ -2,7 +2,8 @@
 # Builds the fuzz preset (clang, libFuzzer, ASan+UBSan) and fuzzes each TARGET for N seconds,
 # the targets side by side (one libFuzzer process each: give as many as there are cores).
 #   fuzz/run.sh TARGET... [--seconds N]
-#     TARGET       fuzz_csv_reader, fuzz_jsonl_reader, fuzz_template, fuzz_mapping, fuzz_pipeline
+#     TARGET       fuzz_csv_reader, fuzz_jsonl_reader, fuzz_template, fuzz_mapping, fuzz_pipeline,
+#                  fuzz_inflate, fuzz_workbook
 #     --seconds N  time per target (default 600)
 # Corpora grow in build/fuzz/corpus/TARGET (seeded from tests/vectors and, for templates,
 # core/templates), with fuzz/TARGET.dict as libFuzzer's dictionary when there is one; logs are

@@ -70,10 +70,15 @@ bool build_table(const std::uint8_t* lengths, unsigned count, unsigned root, Alp
   for (unsigned s = 0; s < count; ++s) ++per_length[lengths[s]];
   per_length[0] = 0;
   int left = 1;
+  unsigned longest = 0;
   for (unsigned len = 1; len <= 15; ++len) {
     left = left * 2 - static_cast<int>(per_length[len]);
     if (left < 0) return false;
+    if (per_length[len]) longest = len;
   }
+  // As zlib: an incomplete code only for a single literal/length or distance code of one bit
+  // (or none at all), never for the code-length code.
+  if (left > 0 && longest > 0 && (alphabet == Alphabet::CodeLength || longest != 1)) return false;
   unsigned next_code[16] = {};
   unsigned code = 0;
   for (unsigned len = 1; len <= 15; ++len) {
