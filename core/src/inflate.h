@@ -42,6 +42,11 @@ class Inflater {
   const std::string& error() const { return error_; }
   /// Compressed bytes pulled so far.
   std::uint64_t bytes_in() const { return bytes_in_; }
+  /// Compressed bytes decoded so far (pulled bytes not yet used left out).
+  std::uint64_t bytes_used() const {
+    const std::uint64_t held = static_cast<std::uint64_t>(in_end_ - in_) + (bit_count_ > pad_bits_ ? (bit_count_ - pad_bits_) / 8 : 0);
+    return bytes_in_ > held ? bytes_in_ - held : 0;
+  }
 
  private:
   enum class Stage { Header, Huffman, Stored, Done, Failed };

@@ -367,6 +367,13 @@ bool WorkbookReader::part_failed(const std::string& part, const std::string& why
   return fail("The workbook's part " + part + " cannot be read: " + why + "; open it in Excel and save it again.");
 }
 
+bool WorkbookReader::not_a_workbook() {
+  bool word = archive_.find("word/document.xml") != nullptr, slides = archive_.find("ppt/presentation.xml") != nullptr;
+  return fail(std::string("This ZIP archive is not an Excel workbook") +
+              (word ? " (it is a Word document)" : slides ? " (it is a PowerPoint presentation)" : "") +
+              ": upload an .xlsx workbook, or a CSV or JSONL file.");
+}
+
 bool WorkbookReader::read_part(const std::string& name, std::string* out) {
   const ZipEntry* entry = archive_.find(name);
   if (!entry) return part_failed(name, "it is missing");
@@ -393,12 +400,7 @@ bool WorkbookReader::open() {
     if (!target.empty() && !resolve_target("", target, &workbook))
       return part_failed("_rels/.rels", "it points outside the archive");
   }
-  if (!archive_.find(workbook)) {
-    bool word = archive_.find("word/document.xml") != nullptr, slides = archive_.find("ppt/presentation.xml") != nullptr;
-    return fail(std::string("This ZIP archive is not an Excel workbook") +
-                (word ? " (it is a Word document)" : slides ? " (it is a PowerPoint presentation)" : "") +
-                ": upload an .xlsx workbook, or a CSV or JSONL file.");
-  }
+  if (!archive_.find(workbook)) return not_a_workbook();
 
   std::string text;
   if (!read_part(workbook, &text)) return false;
@@ -407,8 +409,10 @@ bool WorkbookReader::open() {
     bool hidden;
   };
   std::vector<Declared> declared;
+  std::string root;
   if (!each_event(text, limits_.max_token, &error, [&](const XmlEvent& e) {
         if (e.type != XmlEvent::Type::Start) return;
+        if (root.empty()) root = e.name;
         if (e.name == "workbookPr") {
           std::string v = attribute(e, "date1904");
           date1904_ = v == "1" || v == "true";
@@ -418,6 +422,7 @@ bool WorkbookReader::open() {
         }
       }))
     return part_failed(workbook, error);
+  if (root != "workbook") return not_a_workbook();
 
   const std::string dir(directory_of(workbook));
   std::string rels_name = dir + "_rels/" + workbook.substr(dir.size()) + ".rels";

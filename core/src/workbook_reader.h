@@ -89,6 +89,7 @@ class WorkbookReader {
   struct Row;
   bool fail(std::string why);
   bool part_failed(const std::string& part, const std::string& why);
+  bool not_a_workbook();
   bool read_part(const std::string& name, std::string* out);
   bool read_styles(const std::string& part);
   void take_event(const XmlEvent& event, SheetRowHandler& handler);

@@ -241,7 +241,10 @@ std::string_view ZipEntryReader::next_chunk(State* state) {
   if (out_ > limits_.max_bytes)
     return fail(state, "The workbook's part " + entry_.name + " inflates to more than " +
                            to_decimal(limits_.max_bytes >> 20) + " MiB; it is refused as a ZIP bomb.");
-  if (out_ > (1u << 20) && out_ / compressed > limits_.max_ratio)
+  // The ratio so far, against the compressed bytes decoded so far: a bomb is stopped after its
+  // first MiB, not after it has written the whole of what it declares.
+  const std::uint64_t used = inflater_ ? std::max<std::uint64_t>(inflater_->bytes_used(), 1) : compressed;
+  if (out_ > (1u << 20) && out_ / used > limits_.max_ratio)
     return fail(state, "The workbook's part " + entry_.name + " inflates to more than " +
                            to_decimal(limits_.max_ratio) +
                            " times its compressed size, which no spreadsheet does; it is refused as a ZIP bomb.");
