@@ -59,6 +59,7 @@ function caseRun(name) {
     else if (word === '--format') run.options.format = value();
     else if (word === '--delimiter') run.options.delimiter = value();
     else if (word === '--no-header') run.options.no_header = true;
+    else if (word === '--sheet') run.options.sheet = value();
     else if (word === '--map') {
       const m = value();
       const eq = m.lastIndexOf('=');
@@ -66,7 +67,7 @@ function caseRun(name) {
     } else throw new Error(`${name}: no dryRun option for ${word}`);
   }
   // rowgate check takes the format from the file name; a dry run is told it.
-  run.options.format ??= input.endsWith('.jsonl') ? 'jsonl' : 'csv';
+  run.options.format ??= input.endsWith('.jsonl') ? 'jsonl' : input.endsWith('.xlsx') ? 'xlsx' : 'csv';
   const bytes = fs.readFileSync(path.join(dir, input));
   return { dir, input, bytes, run };
 }
@@ -272,6 +273,39 @@ describe('rowgate.dryRun', () => {
           for (const r of records) assert.deepEqual(r.values, {});
         }
       }
+    } finally {
+      close();
+    }
+  });
+
+  test('preview of a workbook: its sheets with their sizes, and the first rows of the sheet asked for', async () => {
+    const { rowgate, close } = connect();
+    try {
+      const bytes = fs.readFileSync(path.join(VECTORS, 'xlsx_sheet_by_name', 'input.xlsx'));
+      const file = new File([bytes], 'contacts.xlsx');
+      const first = await within(rowgate.preview(file, { template: 'prospects', sampleRows: 2 }), 20000, 'preview');
+      assert.equal(first.input.format, 'xlsx');
+      assert.equal(first.input.sheet, 'Summary');
+      assert.deepEqual(first.sheets.map((s) => s.name), ['Summary', 'Contacts']);
+      for (const sheet of first.sheets) {
+        assert.ok(sheet.bytes > 0, JSON.stringify(sheet));
+        assert.equal(sheet.hidden, false);
+      }
+      const contacts = await within(
+        rowgate.preview(file, { template: 'prospects', options: { sheet: 'Contacts' }, sampleRows: 2 }),
+        20000,
+        'preview',
+      );
+      assert.equal(contacts.input.sheet, 'Contacts');
+      const email = contacts.mapping.findIndex((m) => m.field === 'Contact Email');
+      assert.ok(email >= 0, JSON.stringify(contacts.mapping));
+      assert.equal(contacts.samples[email].length, 2);
+      const bySecond = await within(
+        rowgate.preview(file, { template: 'prospects', options: { sheet: 2 }, sampleRows: 1 }),
+        20000,
+        'preview',
+      );
+      assert.equal(bySecond.input.sheet, 'Contacts');
     } finally {
       close();
     }

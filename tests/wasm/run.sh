@@ -128,6 +128,10 @@ if [ -x "$native" ]; then
   rowgate_data "$ROWS" 42 "$jsonl" >&2 || fail "generate $jsonl"
   [ -f "$csv" ] && compare_builds "prospects $ROWS" "$csv" --template prospects --context examples/prospects_context.json
   [ -f "$jsonl" ] && compare_builds "participants $ROWS" "$jsonl" --template participants
+  # The CSV's records as an Excel workbook (shared strings after the sheet, as Excel writes them).
+  xlsx=build/native/data/prospects_$ROWS.xlsx
+  rowgate_data "$ROWS" 42 "$xlsx" >&2 || fail "generate $xlsx"
+  [ -f "$xlsx" ] && compare_builds "prospects workbook $ROWS" "$xlsx" --template prospects --context examples/prospects_context.json
 fi
 
 finish
