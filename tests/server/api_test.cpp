@@ -272,6 +272,35 @@ TEST_F(Api, PartsOutOfOrderAndRepeated) {
   EXPECT_EQ(status["summary"]["create"], 40);
 }
 
+TEST_F(Api, AWorkbookUploadedInPartsIsImportedFromTheSheetItsOptionsName) {
+  std::ifstream in(std::string(ROWGATE_VECTORS_DIR) + "/xlsx_sheet_by_name/input.xlsx", std::ios::binary);
+  std::string workbook((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(workbook.size(), 1000u);
+  // Its second sheet, "Contacts", holds three prospects (one in a group this tenant lacks).
+  std::string id = body_of(call("POST", "/api/v1/imports", R"({"template": "prospects", "options": {"sheet": "Contacts"}})"))["id"];
+  const std::size_t third = workbook.size() / 3 + 1;
+  for (int n = 1; n <= 3; ++n)
+    EXPECT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/" + std::to_string(n), workbook.substr((n - 1) * third, third)).status,
+              200);
+  EXPECT_EQ(call("POST", "/api/v1/imports/" + id + "/start").status, 202);
+  json status = wait_for(id);
+  EXPECT_EQ(status["status"], "done") << status.dump();
+  EXPECT_EQ(status["summary"]["rows"], 3) << status.dump();
+  EXPECT_EQ(status["summary"]["create"], 2) << status.dump();
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners"))["total"], 2);
+  HttpResponse errors = call("GET", "/api/v1/imports/" + id + "/errors.csv");
+  EXPECT_NE(errors.body.find("\r\n4,4,Group Name,Group Name,unknown_reference,"), std::string::npos) << errors.body;
+
+  // A sheet it does not have: the import fails, saying which sheets there are.
+  std::string missing =
+      body_of(call("POST", "/api/v1/imports", R"({"template": "prospects", "options": {"sheet": "Nope"}})"))["id"];
+  EXPECT_EQ(call("PUT", "/api/v1/imports/" + missing + "/parts/1", workbook).status, 200);
+  EXPECT_EQ(call("POST", "/api/v1/imports/" + missing + "/start").status, 202);
+  json failed = wait_for(missing);
+  EXPECT_EQ(failed["status"], "failed") << failed.dump();
+  EXPECT_NE(failed.dump().find("its sheets are \\\"Summary\\\", \\\"Contacts\\\""), std::string::npos) << failed.dump();
+}
+
 TEST_F(Api, BadRequestsGetClearErrorsAndTheServerKeepsServing) {
   EXPECT_EQ(call("POST", "/api/v1/imports", R"({"template": "nope"})").status, 422);
   EXPECT_EQ(call("POST", "/api/v1/imports", R"({"template": 7})").status, 400);
