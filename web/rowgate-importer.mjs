@@ -14,7 +14,8 @@
 // declared once, in importer/state.mjs) and the navigation between the steps. Each step is a
 // module of importer/ with its markup, its events and its work:
 //   choose-step.mjs   the template, and values fixed for the whole file
-//   file-step.mjs     the file (sniffed format, encoding and delimiter, with overrides)
+//   file-step.mjs     the file: CSV, JSONL or an Excel workbook (sniffed format, encoding and
+//                     delimiter with overrides; a workbook's sheet), and its columns' first values
 //   map-step.mjs      columns to fields (remembered per header: mapping-memory.mjs)
 //   dry-run-step.mjs  the dry run in a worker, on the WebAssembly core: nothing leaves the browser
 //   import-step.mjs   uploaded in parts, then followed; a server that cannot be reached

@@ -28,6 +28,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--no-first-run'];
 const HEADER = 'Partner Name,Contact Email,Media Property,Group Name,Country\n';
+const WORKBOOK_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 let context;
 let page;
@@ -63,6 +64,14 @@ function write(name, text) {
   return path;
 }
 
+/// A workbook of `sheets` ([{name, rows: [[cell...]...], hidden?, dimension?}], see
+/// write_workbook.py) in the files folder; answers its path.
+function writeWorkbook(name, sheets) {
+  const path = join(FILES, name);
+  execFileSync('python3', [join(REPO, 'tests/web/write_workbook.py'), path, JSON.stringify(sheets)]);
+  return path;
+}
+
 /// Polls `probe` until it answers something truthy (and answers that), or fails after `ms`.
 async function until(probe, ms = 15_000, what = 'the condition') {
   const end = Date.now() + ms;
@@ -93,6 +102,41 @@ async function pickFile(path) {
   await page.getByLabel('Choose a file').setInputFiles(path);
   const next = page.getByRole('button', { name: 'Next: map the columns' });
   await until(() => next.isEnabled(), 10_000, 'the file preview');
+}
+
+/// Drops the file at `path` on the file step's drop zone, as a browser hands a dragged file over.
+async function dropFile(path, type) {
+  const transfer = await page.evaluateHandle(({ name, base64, type }) => {
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], name, { type }));
+    return data;
+  }, { name: path.split('/').pop(), base64: readFileSync(path).toString('base64'), type });
+  const zone = page.getByText(/^Drag a CSV, JSONL or Excel/);
+  await zone.dispatchEvent('dragover', { dataTransfer: transfer });
+  await zone.dispatchEvent('drop', { dataTransfer: transfer });
+  await transfer.dispose();
+  const next = page.getByRole('button', { name: 'Next: map the columns' });
+  await until(() => next.isEnabled(), 10_000, 'the file preview');
+}
+
+/// A full-page screenshot at a phone's width (390 px), then the usual width again.
+async function narrowShot(name) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await shot(name);
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+}
+
+/// The body of the next POST /api/v1/imports that `click` makes the page send.
+async function importRequestBody(click) {
+  const [request] = await Promise.all([
+    page.waitForRequest((r) => r.method() === 'POST' && new URL(r.url()).pathname === '/api/v1/imports'),
+    click(),
+  ]);
+  return request.postDataJSON();
 }
 
 /// Clicks "Start the dry run" and waits for the end; answers the counts shown. The dry run runs
@@ -619,6 +663,164 @@ test('a damaged Excel workbook is refused with what to do instead', async () => 
   const alert = page.getByRole('alert').filter({ hasText: 'The file cannot be imported' });
   assert.match(await alert.innerText(), /The workbook's ZIP container is damaged .*save it again\..*Correct the file and choose it again/s);
   assert.equal(await page.getByRole('button', { name: /^Import/ }).isDisabled(), true);
+});
+
+test('a workbook dropped on the widget: its first values, the dry run, and its valid rows imported', async () => {
+  const file = join(FILES, 'prospects_300.xlsx');
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  const accepted = (await page.getByLabel('Choose a file').getAttribute('accept')).split(',');
+  assert.ok(accepted.includes('.xlsx') && accepted.includes(WORKBOOK_TYPE), accepted.join(','));
+  await dropFile(file, WORKBOOK_TYPE);
+  assert.match(await page.getByText(/detected Excel workbook/).innerText(),
+    /^prospects_300\.xlsx \([\d.]+ kB\): detected Excel workbook, sheet "Prospects"; 8 columns\.$/);
+  // The first values of the sheet's columns, as the worker read them.
+  const firstValues = page.getByRole('table', { name: 'First values of each column' });
+  const emailRow = firstValues.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'Contact Email' }) });
+  assert.match(await emailRow.innerText(), /^Contact Email\s+\S.* · .*@/);
+  // Its two sheets, by rows when the workbook says how many, else by size.
+  const sheet = page.getByRole('combobox', { name: 'Sheet' });
+  assert.deepEqual(await sheet.locator('option').allInnerTexts(), ['Prospects — 301 rows', 'Notes — 0.3 kB']);
+  assert.equal(await sheet.inputValue(), 'Prospects');
+  await shot('20-workbook-preview');
+  await narrowShot('20a-workbook-preview-390px');
+
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  assert.equal(await page.getByRole('combobox', { name: 'Field for column Contact Email' }).inputValue(), 'Contact Email');
+  const shown = await dryRun();
+  await shot('21-workbook-dry-run');
+  // The same workbook with the same context through the native binary.
+  const { sets, existing_hash64: existingHash64 } = await api('/api/v1/context?template=prospects');
+  const contextFile = write('context-workbook.json', JSON.stringify({ sets, existing_hash64: existingHash64 }));
+  let out;
+  try {
+    out = execFileSync(BIN, ['check', file, '--template', 'prospects', '--context', contextFile, '--json'], { maxBuffer: 1 << 26 });
+  } catch (error) {
+    out = error.stdout; // exit status 1: some rows are not valid
+  }
+  const { summary } = JSON.parse(out);
+  assert.equal(summary.rows, 300);
+  assert.deepEqual(shown, {
+    create: summary.create,
+    update: summary.update,
+    duplicate: summary.duplicate,
+    error: summary.invalid - summary.duplicate,
+    warnings: summary.warnings,
+  });
+  assert.ok(shown.create > 250, `${shown.create} rows to create`);
+
+  const partnersBefore = (await api('/api/v1/partners?limit=1')).total;
+  const body = await importRequestBody(() => page.getByRole('button', { name: /^Import [\d,]+ valid rows$/ }).click());
+  assert.deepEqual(body.options, {}, 'the first sheet, as the core reads by default');
+  await page.getByText('The import is done.').waitFor({ timeout: 60_000 });
+  const created = Number(/Created\s+([\d,]+)/.exec(await page.getByLabel('Import summary').innerText())[1].replaceAll(',', ''));
+  assert.equal(created, shown.create);
+  const [job] = (await api('/api/v1/imports?limit=1')).items;
+  assert.deepEqual([job.status, job.counts.create, job.counts.update], ['done', shown.create, shown.update]);
+  assert.equal((await api('/api/v1/partners?limit=1')).total, partnersBefore + shown.create);
+  await shot('22-workbook-imported');
+});
+
+test('a workbook with two data sheets: the sheet chosen is the one previewed, dry-run and imported', async () => {
+  const header = ['Partner Name', 'Contact Email', 'Media Property', 'Group Name', 'Country'];
+  const file = writeWorkbook('two-sheets.xlsx', [
+    { name: 'Contacts', rows: [header,
+      ['Kappa Sheetone', 'kappa@contacts.example.com', 'https://kappa.example.com/', 'Podcasts', 'US'],
+      ['Lambda Sheetone', 'lambda@contacts.example.com', 'https://lambda.example.com/', 'Podcasts', 'US']] },
+    // Hidden sheets are not offered.
+    { name: 'Lookup', hidden: true, rows: [['Group Name'], ['Podcasts']] },
+    // Without a dimension: the picker gives its size.
+    { name: 'Suppliers 2024', dimension: false, rows: [header,
+      ['Mu Sheettwo', 'mu@suppliers.example.com', 'https://mu.example.com/', 'Mass Media', 'DE'],
+      ['Nu Sheettwo', 'not-an-email', 'https://nu.example.com/', 'Mass Media', 'DE'],
+      ['Xi Sheettwo', 'xi@suppliers.example.com', 'https://xi.example.com/', 'Podcasts', 'FR'],
+      ['Omicron Sheettwo', 'omicron@suppliers.example.com', 'https://omicron.example.com/', 'Mass Media', 'NL']] },
+  ]);
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  await pickFile(file);
+  const detected = page.getByText(/detected Excel workbook/);
+  assert.match(await detected.innerText(), /detected Excel workbook, sheet "Contacts"; 5 columns\.$/);
+  const sheet = page.getByRole('combobox', { name: 'Sheet' });
+  const labels = await sheet.locator('option').allInnerTexts();
+  assert.equal(labels.length, 2, labels.join(' | '));
+  assert.equal(labels[0], 'Contacts — 3 rows');
+  assert.match(labels[1], /^Suppliers 2024 — \d\.\d kB$/);
+  assert.equal(await sheet.inputValue(), 'Contacts');
+  const firstValues = page.getByRole('table', { name: 'First values of each column' });
+  assert.match(await firstValues.innerText(), /kappa@contacts\.example\.com/);
+
+  // From the keyboard: the next sheet, and its columns and values are read again.
+  await sheet.focus();
+  await page.keyboard.press('ArrowDown');
+  await until(async () => /sheet "Suppliers 2024"; 5 columns\.$/.test(await detected.innerText()), 10_000, 'the second sheet');
+  assert.equal(await sheet.inputValue(), 'Suppliers 2024');
+  assert.match(await firstValues.innerText(), /mu@suppliers\.example\.com/);
+  assert.doesNotMatch(await firstValues.innerText(), /contacts\.example\.com/);
+  assert.equal(await page.getByRole('button', { name: 'Next: map the columns' }).isEnabled(), true);
+  await shot('23-workbook-sheet-picker');
+  await narrowShot('23a-workbook-sheet-picker-390px');
+
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  assert.match(await page.getByRole('table', { name: /Columns of the file/ }).innerText(), /mu@suppliers\.example\.com/);
+  assert.deepEqual(await dryRun(), { create: 3, update: 0, duplicate: 0, error: 1, warnings: 0 });
+  const problems = await page.getByRole('table', { name: 'Problem rows' }).getByRole('row').allInnerTexts();
+  assert.match(problems[1], /^3\s+Contact Email\s+not-an-email\s+invalid_email/);
+
+  const body = await importRequestBody(() => page.getByRole('button', { name: 'Import 3 valid rows' }).click());
+  assert.deepEqual(body.options, { sheet: 'Suppliers 2024' });
+  await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByLabel('Import summary').innerText(), /Created\s+3/);
+  const [job] = (await api('/api/v1/imports?limit=1')).items;
+  assert.deepEqual([job.status, job.counts.create, job.counts.error], ['done', 3, 1]);
+  assert.equal((await api('/api/v1/partners?q=Sheettwo&limit=10')).total, 3);
+  assert.equal((await api('/api/v1/partners?q=Sheetone&limit=10')).total, 0);
+});
+
+test('the encoding and delimiter choices are hidden for a workbook, and back for a CSV chosen after it', async () => {
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  const encoding = page.getByRole('combobox', { name: 'Encoding' });
+  const delimiter = page.getByRole('combobox', { name: 'Delimiter' });
+  await pickFile(writeWorkbook('one-sheet.xlsx', [{ name: 'Partners', rows: [['Partner Name', 'Contact Email'], ['Pi Media', 'pi@example.com']] }]));
+  await page.getByText(/detected Excel workbook, sheet "Partners"/).waitFor();
+  assert.deepEqual([await encoding.isVisible(), await delimiter.isVisible()], [false, false]);
+  assert.equal(await page.getByRole('combobox', { name: 'Format' }).isVisible(), true);
+  // One sheet: nothing to choose.
+  assert.equal(await page.getByRole('combobox', { name: 'Sheet' }).isVisible(), false);
+
+  await pickFile(write('after-workbook.csv', `${HEADER}Rho Media,rho@example.com,https://rho.example.com/,Podcasts,US\n`));
+  await page.getByText(/detected CSV, UTF-8, delimiter comma/).waitFor();
+  assert.deepEqual([await encoding.isVisible(), await delimiter.isVisible()], [true, true]);
+  assert.equal(await page.getByRole('combobox', { name: 'Sheet' }).isVisible(), false);
+  assert.match(await page.getByRole('table', { name: 'First values of each column' }).innerText(), /rho@example\.com/);
+  await shot('24-csv-after-workbook');
+});
+
+test('bulk edit on My Partners with an Excel workbook', async () => {
+  await page.goto(`${URL_BASE}/partners`);
+  const partners = (await api('/api/v1/partners?limit=500')).items.filter((p) => p.partner_id && p.status !== 'pending');
+  const partner = partners[partners.length - 1];
+  assert.ok(partner, 'a partner with a Partner ID');
+  const id = /^\d+$/.test(partner.partner_id) ? Number(partner.partner_id) : partner.partner_id;
+  const file = writeWorkbook('bulk-edit.xlsx', [{ name: 'Changes', rows: [['Partner ID', 'Status'], [id, 'pending']] }]);
+  await page.getByRole('button', { name: 'Bulk edit with a file' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Bulk edit partners with a file' });
+  assert.match(await dialog.innerText(), /A CSV file or an Excel workbook \(\.xlsx\) with a Partner ID column/);
+  await dialog.getByRole('button', { name: 'Next: choose a file' }).click();
+  await dialog.getByLabel('Choose a file').setInputFiles(file);
+  await until(() => dialog.getByRole('button', { name: 'Next: map the columns' }).isEnabled(), 10_000, 'the preview');
+  assert.match(await dialog.getByText(/detected Excel workbook/).innerText(), /sheet "Changes"; 2 columns/);
+  await dialog.getByRole('button', { name: 'Next: map the columns' }).click();
+  await dialog.getByRole('button', { name: 'Start the dry run' }).click();
+  await until(() => dialog.getByRole('button', { name: 'Choose a corrected file' }).isEnabled(), 30_000, 'the dry run');
+  assert.match(await dialog.getByRole('status', { name: 'Dry run counts' }).innerText(), /Update\s+1/);
+  await shot('25-bulk-edit-workbook');
+  await dialog.getByRole('button', { name: 'Import 1 valid row' }).click();
+  await dialog.getByText('The import is done.').waitFor({ timeout: 30_000 });
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  const after = await api(`/api/v1/partners?q=${encodeURIComponent(partner.partner_id)}&limit=10`);
+  assert.equal(after.items.find((p) => p.partner_id === partner.partner_id)?.status, 'pending');
 });
 
 test('a dry run cancelled half-way goes back to the mapping, and can start again', async () => {

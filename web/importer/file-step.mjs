@@ -1,16 +1,27 @@
-// Step 2 of <rowgate-importer>, file: the file picked or dropped, what the worker detects in
-// its first bytes (format, encoding, delimiter, columns) with overrides, and for a person who
-// has no file yet, a sample file and the template's columns for the clipboard. Reading the
-// file's start again ("the preview") also feeds the map step, whenever an option or a choice
-// of field changes.
+// Step 2 of <rowgate-importer>, file: the file picked or dropped (CSV, JSONL or an Excel
+// workbook), what the worker detects at its start (format, encoding, delimiter, columns and
+// their first values; for a workbook, its sheets) with overrides, and for a person who has no
+// file yet, a sample file and the template's columns for the clipboard. Reading the file's
+// start again ("the preview") also feeds the map step, whenever an option, the sheet or a
+// choice of field changes.
 
 import { saveBlob } from '../api.mjs';
 import { sampleCsv, templateColumns } from './template-samples.mjs';
-import { megabytes } from './display.mjs';
+import { megabytes, number } from './display.mjs';
 import { coreOptions, defaultOptions } from './state.mjs';
 
 const OPTION_NAMES = ['format', 'encoding', 'delimiter'];
 const DELIMITER_NAMES = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+const WORKBOOK_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const ACCEPT = ['.csv', '.tsv', '.txt', '.jsonl', '.ndjson', '.json', '.xlsx', 'text/csv', WORKBOOK_TYPE].join(',');
+const FIRST_VALUES = 3; // of each column, in the preview
+
+/// A sheet as the sheet picker lists it: its name and its rows, or its size when the workbook
+/// does not say how many rows it has.
+function sheetLabel(sheet) {
+  const size = sheet.rows > 0 ? `${number(sheet.rows)} row${sheet.rows === 1 ? '' : 's'}` : megabytes(sheet.bytes ?? 0);
+  return `${sheet.name} — ${size}`;
+}
 
 export class FileStep {
   static id = 'file';
@@ -21,9 +32,9 @@ export class FileStep {
   <section data-step="file" aria-labelledby="rg-h-file" hidden>
     <h2 id="rg-h-file" tabindex="-1">Choose the file</h2>
     <div class="drop" data-ref="drop">
-      <span>Drag a CSV or JSONL file here, or</span>
+      <span>Drag a CSV, JSONL or Excel (.xlsx) file here, or</span>
       <label class="button" for="rg-file">Choose a file</label>
-      <input id="rg-file" type="file" data-ref="file-input" accept=".csv,.tsv,.txt,.jsonl,.ndjson,.json,text/csv">
+      <input id="rg-file" type="file" data-ref="file-input" accept="${ACCEPT}">
     </div>
     <div class="actions">
       <button data-ref="sample">Download a sample file</button>
@@ -33,14 +44,24 @@ export class FileStep {
     <div class="detected" data-ref="detected" hidden>
       <p data-ref="detected-text" role="status"></p>
       <div class="row">
+        <div class="field" data-ref="sheet-field" hidden><label for="rg-sheet">Sheet</label>
+          <select id="rg-sheet" data-ref="sheet"></select></div>
         <div class="field"><label for="rg-format">Format</label>
-          <select id="rg-format" data-ref="format"><option value="auto">Detect</option><option value="csv">CSV</option><option value="jsonl">JSONL</option></select></div>
-        <div class="field"><label for="rg-encoding">Encoding</label>
+          <select id="rg-format" data-ref="format"><option value="auto">Detect</option><option value="csv">CSV</option><option value="jsonl">JSONL</option>
+            <option value="xlsx">Excel workbook</option></select></div>
+        <div class="field" data-ref="encoding-field"><label for="rg-encoding">Encoding</label>
           <select id="rg-encoding" data-ref="encoding"><option value="auto">Detect</option><option value="utf-8">UTF-8</option>
             <option value="windows-1252">Windows-1252</option><option value="utf-16le">UTF-16 LE</option><option value="utf-16be">UTF-16 BE</option></select></div>
-        <div class="field"><label for="rg-delimiter">Delimiter</label>
+        <div class="field" data-ref="delimiter-field"><label for="rg-delimiter">Delimiter</label>
           <select id="rg-delimiter" data-ref="delimiter"><option value="">Detect</option><option value=",">Comma</option>
             <option value=";">Semicolon</option><option value="tab">Tab</option><option value="|">Pipe</option></select></div>
+      </div>
+      <div class="preview" data-ref="first-values-holder" role="region" aria-labelledby="rg-first-values" tabindex="0">
+        <table class="mapping">
+          <caption id="rg-first-values">First values of each column</caption>
+          <thead><tr><th scope="col">Column</th><th scope="col">First values</th></tr></thead>
+          <tbody data-ref="first-values"></tbody>
+        </table>
       </div>
     </div>
     <div class="actions">
@@ -85,6 +106,7 @@ export class FileStep {
         this.refreshPreview();
       });
     }
+    $('sheet').addEventListener('change', () => this.chooseSheet($('sheet').value));
     $('to-map').addEventListener('click', () => widget.go('map'));
   }
 
@@ -124,6 +146,18 @@ export class FileStep {
     const state = widget.state;
     Object.assign(state, { file, preview: null, map: {}, options: defaultOptions() });
     for (const name of OPTION_NAMES) widget.$(name).value = state.options[name];
+    widget.steps.map.forget();
+    await this.refreshPreview(true);
+  }
+
+  /// Reads the workbook's sheet `name` instead: another table, whose columns are mapped afresh
+  /// (or as confirmed before for the same header). The dry run and the import read it too.
+  async chooseSheet(name) {
+    const { widget } = this;
+    const state = widget.state;
+    state.options.sheet = name;
+    state.options.no_header = false;
+    state.map = {};
     widget.steps.map.forget();
     await this.refreshPreview(true);
   }
@@ -175,12 +209,56 @@ export class FileStep {
     const { $, state } = this.widget;
     const { file, preview } = state;
     const input = preview.input;
-    const parts = [(input.format || 'unknown').toUpperCase(), (input.encoding || 'unknown').toUpperCase()];
-    if (input.bom) parts[1] += ' with BOM';
-    if (input.format === 'csv') parts.push(`delimiter ${DELIMITER_NAMES[input.delimiter] ?? JSON.stringify(input.delimiter)}`);
+    // A workbook has no encoding or delimiter to choose: its cells are text already.
+    const workbook = input.format === 'xlsx';
+    let parts;
+    if (workbook) {
+      parts = ['Excel workbook'];
+      if (input.sheet) parts.push(`sheet "${input.sheet}"`);
+    } else {
+      parts = [(input.format || 'unknown').toUpperCase(), (input.encoding || 'unknown').toUpperCase()];
+      if (input.bom) parts[1] += ' with BOM';
+      if (input.format === 'csv') parts.push(`delimiter ${DELIMITER_NAMES[input.delimiter] ?? JSON.stringify(input.delimiter)}`);
+    }
     const columns = preview.mapping.length;
     $('detected-text').textContent =
       `${file.name} (${megabytes(file.size)}): detected ${parts.join(', ')}; ${columns} column${columns === 1 ? '' : 's'}.`;
+    $('encoding-field').hidden = workbook;
+    $('delimiter-field').hidden = workbook;
+    this.showSheets(workbook ? preview.sheets ?? [] : [], input.sheet);
+    this.showFirstValues();
     $('detected').hidden = false;
+  }
+
+  /// The sheet picker, when the workbook has more than one sheet to choose from (its hidden
+  /// sheets are left out, unless it is the one read): `current` is the sheet the preview read.
+  showSheets(sheets, current) {
+    const { $ } = this.widget;
+    const offered = sheets.filter((sheet) => !sheet.hidden || sheet.name === current);
+    const select = $('sheet');
+    $('sheet-field').hidden = offered.length < 2;
+    select.replaceChildren(...offered.map((sheet) => new Option(sheetLabel(sheet), sheet.name)));
+    select.value = current ?? '';
+  }
+
+  /// Each column of the preview with its first values (empty cells are left out).
+  showFirstValues() {
+    const { $, state } = this.widget;
+    const { mapping, samples } = state.preview;
+    const body = $('first-values');
+    body.replaceChildren(...mapping.map((entry, i) => {
+      const tr = document.createElement('tr');
+      const column = document.createElement('th');
+      column.scope = 'row';
+      column.textContent = entry.column;
+      const values = document.createElement('td');
+      values.className = 'samples';
+      const first = (samples[i] ?? []).slice(0, FIRST_VALUES);
+      values.textContent = first.length ? first.join(' · ') : '(empty)';
+      values.title = first.join('\n');
+      tr.append(column, values);
+      return tr;
+    }));
+    $('first-values-holder').hidden = mapping.length === 0;
   }
 }

@@ -3,9 +3,10 @@
 // template, another file, another dry run) assigns that part's function anew, so that each
 // field has one initial value, written here.
 
-/// The format, encoding, delimiter and header choices of the file step ("auto" and "" detect).
+/// The format, encoding, delimiter and header choices of the file step ("auto" and "" detect),
+/// and a workbook's sheet by name ("" reads the first visible one).
 export function defaultOptions() {
-  return { format: 'auto', encoding: 'auto', delimiter: '', no_header: false };
+  return { format: 'auto', encoding: 'auto', delimiter: '', no_header: false, sheet: '' };
 }
 
 /// The choose step's part: the template `name`, its definition and context once fetched, and
@@ -63,5 +64,6 @@ export function coreOptions(options) {
   if (options.encoding !== 'auto') out.encoding = options.encoding;
   if (options.delimiter) out.delimiter = options.delimiter;
   if (options.no_header) out.no_header = true;
+  if (options.sheet) out.sheet = options.sheet;
   return out;
 }

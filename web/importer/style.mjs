@@ -20,7 +20,7 @@ label { font-weight: 500; }
 .row { display: flex; gap: 0.75rem; flex-wrap: wrap; align-items: flex-end; }
 .row .field { min-width: 9rem; flex: 0 1 auto; }
 select, input[type="text"], input[type="password"] { font: inherit; padding: 0.35rem 0.5rem; border: 1px solid #8a93a1; border-radius: 4px; background: #fff; }
-select:focus-visible, input:focus-visible, button:focus-visible, a:focus-visible, .drop:focus-within { outline: 3px solid var(--accent); outline-offset: 2px; }
+select:focus-visible, input:focus-visible, button:focus-visible, a:focus-visible, .drop:focus-within, .preview:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 button, .button { font: inherit; font-weight: 500; padding: 0.45rem 0.9rem; border-radius: 4px; border: 1px solid var(--accent);
   background: #fff; color: var(--accent-dark); cursor: pointer; display: inline-block; }
 button.primary { background: var(--accent); color: #fff; }
@@ -34,6 +34,10 @@ button:disabled { opacity: 0.55; cursor: not-allowed; }
 .drop input[type="file"] { position: absolute; width: 1px; height: 1px; opacity: 0; }
 .drop .button { margin-left: 0.35rem; }
 .detected { margin-top: 0.75rem; padding: 0.75rem; background: #f7f9fb; border-radius: 6px; }
+.preview { margin-top: 0.75rem; max-height: 15rem; overflow: auto; background: #fff; border: 1px solid #e3e7ed; border-radius: 4px; }
+.preview table.mapping caption { padding: 0.35rem 0.5rem; }
+.preview table.mapping th[scope="row"] { width: 30%; font-weight: 500; }
+.preview table.mapping td.samples { max-width: none; white-space: normal; overflow-wrap: anywhere; }
 .alert { color: var(--error); background: #fdf0f0; border: 1px solid #efc2c2; border-radius: 6px; padding: 0.6rem 0.75rem; margin: 0.5rem 0; }
 .alert:empty { display: none; }
 .note { color: var(--ok); }
