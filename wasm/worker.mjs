@@ -38,7 +38,7 @@ const FEED_BYTES = 256 * 1024;
 const YIELD_EVERY_MS = 50;
 const PREVIEW_BYTES = 64 * 1024;
 // A workbook is read this many inflated bytes of its sheet at a time.
-const WORKBOOK_BYTES = 1024 * 1024;
+const WORKBOOK_BYTES = 4 * 1024 * 1024;
 
 /// Bytes of a URL: fetch() in browsers, the file system for file: URLs (Node).
 async function fetchBytes(url) {

@@ -17,7 +17,7 @@ constexpr std::uint32_t kLocalSignature = 0x04034b50;
 constexpr std::size_t kEndSize = 22;
 constexpr std::size_t kMaxComment = 65535;
 constexpr std::uint64_t kMaxDirectory = 64u << 20;  // a workbook's directory is a few KiB
-constexpr std::size_t kReadChunk = 256 * 1024;
+constexpr std::size_t kReadChunk = 1024 * 1024;  // compressed bytes a read (a browser reads a File slice each time)
 
 std::uint16_t u16(const char* p) {
   return static_cast<std::uint16_t>(static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[1]) << 8);
