@@ -14,7 +14,7 @@ rowgate_install_missing() {
 }
 
 ROWGATE_BUILD_PACKAGES=(cmake make g++ pkg-config python3 nlohmann-json3-dev libgtest-dev googletest libbenchmark-dev
-  libpistache-dev libsqlite3-dev libssl-dev postgresql libpq-dev)
+  libpistache-dev libsqlite3-dev libssl-dev postgresql libpq-dev zlib1g-dev)
 # The WebAssembly build and its Node tests. No npm: nothing here needs it, and Debian's npm
 # cannot be installed beside a NodeSource nodejs (the packages conflict).
 ROWGATE_WASM_PACKAGES=(emscripten nodejs)
