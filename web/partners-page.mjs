@@ -1,6 +1,6 @@
 // The My Partners page (partners.html): the tenant's partners with search, filters, keyset
-// pages, selection (rows, a page, or everything that matches), bulk group changes, CSV export,
-// bulk edit through the widget (template partners_update), and the import history.
+// pages, selection (rows, a page, or everything that matches), bulk group changes, CSV and Excel
+// export, bulk edit through the widget (template partners_update), and the import history.
 
 import { apiKeyField } from './api-key-field.mjs';
 import { ApiError, KEY_STORAGE, RowgateApi } from './api.mjs';
@@ -288,6 +288,9 @@ $('add-group').addEventListener('click', () => changeGroups('add'));
 $('remove-group').addEventListener('click', () => changeGroups('remove'));
 $('export').addEventListener('click', () => {
   api.download('/api/v1/partners/export.csv', 'partners.csv', state.filter).catch((error) => say(failure(error)));
+});
+$('export-xlsx').addEventListener('click', () => {
+  api.download('/api/v1/partners/export.xlsx', 'partners.xlsx', state.filter).catch((error) => say(failure(error)));
 });
 $('bulk-edit').addEventListener('click', () => {
   const dialog = $('bulk-dialog');

@@ -131,6 +131,7 @@ void ApiServer::routes() {
   on("GET", "/api/v1/imports/:id/results.csv", &ApiServer::import_results);
   on("GET", "/api/v1/partners", &ApiServer::partners_list);
   on("GET", "/api/v1/partners/export.csv", &ApiServer::partners_export);
+  on("GET", "/api/v1/partners/export.xlsx", &ApiServer::partners_export_xlsx);
   on("POST", "/api/v1/partners/groups", &ApiServer::partners_groups);
   // A known path with another method: a JSON 405 with Allow (Pistache's own is plain text).
   for (const auto& [path, methods] : allowed_) {

@@ -110,6 +110,7 @@ class ApiServer {
   RouteError import_file(Call&, const Request&, Response&, bool errors);
   RouteError partners_list(Call&, const Request&, Response&);
   RouteError partners_export(Call&, const Request&, Response&);
+  RouteError partners_export_xlsx(Call&, const Request&, Response&);
   RouteError partners_groups(Call&, const Request&, Response&);
   void static_file(const Request&, Response);
 

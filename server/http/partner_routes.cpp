@@ -1,4 +1,4 @@
-// The My Partners routes: a filtered page, the streamed export, bulk group changes.
+// The My Partners routes: a filtered page, the streamed exports (CSV, Excel), bulk group changes.
 #include <pistache/http.h>
 #include <pistache/peer.h>
 #include <pistache/router.h>
@@ -10,10 +10,15 @@
 #include "http/http_util.h"
 
 #include <algorithm>
+#include <array>
+#include <optional>
+#include <span>
+#include <string_view>
 
 #include "rowgate/report.h"
 #include "store/query_deadline.h"
 #include "util/log.h"
+#include "util/xlsx_writer.h"
 
 namespace rowgate::server {
 
@@ -49,6 +54,108 @@ std::string partner_json(const Partner& p) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+// The columns of the exports, in order.
+constexpr std::array<std::string_view, 10> kExportColumns = {
+    "Partner ID", "Partner Name", "Contact Email", "Media Property", "Groups", "Contact First Name",
+    "Contact Last Name", "Description", "Country", "Status"};
+
+// A partner's cells in kExportColumns' order; `groups` keeps the joined groups they point into.
+std::array<std::string_view, 10> export_cells(const Partner& p, std::string& groups) {
+  groups.clear();
+  for (std::size_t i = 0; i < p.groups.size(); ++i) groups += (i ? "|" : "") + p.groups[i];
+  return {p.partner_id, p.name, p.email, p.url, groups, p.first_name, p.last_name, p.description, p.country, p.status};
+}
+
+// An export's answer, sent as its bytes come. The status and headers go with the first bytes,
+// so that a failure before them is still the usual JSON error answer.
+class ExportStream {
+ public:
+  ExportStream(Http::ResponseWriter& response, const char* type, const char* file_name)
+      : response_(response), type_(type), file_name_(file_name) {}
+
+  bool started() const { return stream_.has_value(); }
+
+  void send(std::string_view bytes) {
+    start();
+    stream_->write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    stream_->flush();
+  }
+
+  void end() {
+    start();
+    stream_->ends();
+  }
+
+  // Part of the file is sent, so an error answer now would read as more of the file. The
+  // connection ends without the last chunk instead: the client sees the download cut short.
+  void cut(const std::exception& e) {
+    log_error("partner export cut short", {{"error", e.what()}, {"file", file_name_}});
+    if (std::shared_ptr<Tcp::Peer> peer = response_.peer()) ::shutdown(peer->fd(), SHUT_RDWR);
+  }
+
+ private:
+  void start() {
+    if (stream_) return;
+    response_.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString(type_));
+    add_header(response_, "Content-Disposition", std::string("attachment; filename=\"") + file_name_ + "\"");
+    stream_.emplace(response_.stream(Http::Code::Ok));
+  }
+
+  Http::ResponseWriter& response_;
+  const char* type_;
+  const char* file_name_;
+  std::optional<Http::ResponseStream> stream_;
+};
+
+// The CSV export's rows, sent about 64 KiB at a time.
+class CsvFile {
+ public:
+  explicit CsvFile(ExportStream& out) : out_(out) {}
+
+  void row(std::span<const std::string_view> cells) {
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (i) chunk_.push_back(',');
+      append_csv_cell(chunk_, cells[i]);
+    }
+    chunk_ += "\r\n";
+    if (chunk_.size() >= (1 << 16)) {
+      out_.send(chunk_);
+      chunk_.clear();
+    }
+  }
+
+  void finish() {
+    if (!chunk_.empty()) out_.send(chunk_);
+    chunk_.clear();
+  }
+
+ private:
+  ExportStream& out_;
+  std::string chunk_;
+};
+
+// Streams every partner matching `f` through `file` (row(cells) and finish()) to `out`, as the
+// store walks them in keyset pages, each page's statement under the request's time limit
+// (store/partner_scan.h). A file writer sends nothing before its first 64 KiB, so the first page
+// is read before anything is sent and a failure there is still an error answer (thrown); after
+// the first bytes, a failure cuts the connection.
+template <typename File>
+void export_partners(Store& store, std::int64_t tenant, const PartnerFilter& f, ExportStream& out, File& file) {
+  try {
+    std::string groups;
+    store.each_partner(tenant, f, [&](const Partner& p) {
+      file.row(export_cells(p, groups));
+      return true;
+    });
+    file.finish();
+  } catch (const std::exception& e) {
+    if (!out.started()) throw;
+    out.cut(e);
+    return;
+  }
+  out.end();
+}
+
 }  // namespace
 
 // ---- My Partners --------------------------------------------------------------------------------
@@ -76,47 +183,23 @@ RouteError ApiServer::partners_list(Call& call, const Request& request, Response
 }
 
 RouteError ApiServer::partners_export(Call& call, const Request& request, Response& response) {
+  ExportStream out(response, "text/csv; charset=utf-8", "partners.csv");
+  CsvFile csv(out);
+  csv.row(kExportColumns);
+  export_partners(store_, call.tenant, filter_from(request), out, csv);
+  return {};
+}
+
+RouteError ApiServer::partners_export_xlsx(Call& call, const Request& request, Response& response) {
   PartnerFilter f = filter_from(request);
-  // Streamed as the store walks the partners in keyset pages, each page's statement under the
-  // request's time limit (store/partner_scan.h); the first page is read before anything is sent,
-  // so that a failure there is still an error answer.
-  std::optional<Http::ResponseStream> stream;
-  std::string chunk = "Partner ID,Partner Name,Contact Email,Media Property,Groups,Contact First Name,Contact Last Name,"
-                      "Description,Country,Status\r\n";
-  auto send = [&](bool last) {
-    if (!stream) {
-      response.headers().add<Http::Header::ContentType>(Http::Mime::MediaType::fromString("text/csv; charset=utf-8"));
-      add_header(response, "Content-Disposition", "attachment; filename=\"partners.csv\"");
-      stream.emplace(response.stream(Http::Code::Ok));
-    }
-    stream->write(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    if (!last) stream->flush();
-    chunk.clear();
-  };
-  try {
-    store_.each_partner(call.tenant, f, [&](const Partner& p) {
-      std::string groups;
-      for (std::size_t i = 0; i < p.groups.size(); ++i) groups += (i ? "|" : "") + p.groups[i];
-      const std::string* cells[] = {&p.partner_id, &p.name, &p.email, &p.url, &groups, &p.first_name,
-                                    &p.last_name, &p.description, &p.country, &p.status};
-      for (std::size_t i = 0; i < std::size(cells); ++i) {
-        if (i) chunk.push_back(',');
-        append_csv_cell(chunk, *cells[i]);
-      }
-      chunk += "\r\n";
-      if (chunk.size() >= (1 << 16)) send(false);
-      return true;
-    });
-  } catch (const std::exception& e) {
-    if (!stream) throw;  // nothing sent yet: the usual JSON error
-    // Part of the file is sent, so an error answer now would read as more of the file. The
-    // connection ends without the last chunk instead: the client sees the download cut short.
-    log_error("partner export cut short", {{"error", e.what()}});
-    if (std::shared_ptr<Tcp::Peer> peer = response.peer()) ::shutdown(peer->fd(), SHUT_RDWR);
-    return {};
-  }
-  send(true);
-  stream->ends();
+  // A sheet holds 1,048,576 rows: refused before the first byte rather than cut short after.
+  if (store_.partners(call.tenant, f, std::nullopt, 1).total >= XlsxWriter::kMaxRows)
+    return refuse(Http::Code::Unprocessable_Entity, "too_many_rows",
+                  "An Excel sheet holds at most 1,048,575 partners; narrow the filter or export CSV.");
+  ExportStream out(response, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "partners.xlsx");
+  XlsxWriter xlsx([&out](std::string_view bytes) { out.send(bytes); }, "Partners");
+  xlsx.row(kExportColumns);
+  export_partners(store_, call.tenant, f, out, xlsx);
   return {};
 }
 

@@ -14,6 +14,7 @@
 
 #include "rowgate/report.h"
 #include "server_fixture.h"
+#include "zip_check.h"
 
 namespace rowgate::testing {
 namespace {
@@ -487,6 +488,53 @@ TEST_F(Api, PartnersSearchFilterPageExportAndGroups) {
   EXPECT_EQ(call("POST", "/api/v1/partners/groups", json({{"add", {"Podcasts"}}}).dump()).status, 400);
 }
 
+TEST_F(Api, PartnersExportAsAnExcelWorkbook) {
+  std::string csv = "Partner Name,Contact Email,Media Property,Group Name,Partner ID,Country,Description\n"
+                    "\"Fish & <Chips> \"\"Ltd\"\"\",fish@example.com,https://fish.example.com/,Podcasts,007,US,Costs _x0041_ a day\n"
+                    "=Evil Co,evil@example.com,https://evil.example.com/,Mass Media,0042,US,\n"
+                    "Away Co,away@example.com,https://away.example.com/,,1,GB,\n";
+  EXPECT_EQ(run_import(csv, false)["summary"]["create"], 3);
+  HttpResponse exp = call("GET", "/api/v1/partners/export.xlsx?country=US");
+  ASSERT_EQ(exp.status, 200) << exp.body.substr(0, 300);
+  EXPECT_EQ(exp.headers["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+  EXPECT_EQ(exp.headers["content-disposition"], "attachment; filename=\"partners.xlsx\"");
+  json read = read_xlsx(exp.body);
+  ASSERT_FALSE(read.contains("error")) << read.dump().substr(0, 2000);
+  EXPECT_TRUE(read["testzip"].is_null());
+  EXPECT_EQ(read["sheets"], json({"Partners"}));
+  EXPECT_EQ(read["types"], json({"inlineStr"}));
+  // The header, then the partners of the filter in id order, with the CSV export's cells.
+  json expected = json::array();
+  expected.push_back({"Partner ID", "Partner Name", "Contact Email", "Media Property", "Groups", "Contact First Name",
+                      "Contact Last Name", "Description", "Country", "Status"});
+  json listed = body_of(call("GET", "/api/v1/partners?country=US"));
+  for (const json& p : listed["items"]) {
+    std::string groups;
+    for (const json& g : p["groups"]) groups += (groups.empty() ? "" : "|") + g.get<std::string>();
+    expected.push_back({p["partner_id"], p["name"], p["email"], p["url"], groups, p["first_name"], p["last_name"],
+                        p["description"], p["country"], p["status"]});
+  }
+  ASSERT_EQ(expected.size(), 3u);
+  EXPECT_EQ(read["rows"], expected);
+  EXPECT_EQ(read["rows"][1][0], "007");  // text: the zeros stay
+  EXPECT_EQ(read["rows"][1][1], "Fish & <Chips> \"Ltd\"");
+  EXPECT_EQ(read["rows"][1][7], "Costs _x0041_ a day");
+  EXPECT_EQ(read["rows"][2][0], "0042");
+  EXPECT_EQ(read["rows"][2][1], "=Evil Co");  // a text cell is never a formula: kept as it is
+  // Bulk Edit takes the export back as it is: the core reads its inline strings, "007" and "0042"
+  // find their partners, and every row is an update that changes nothing it should not.
+  json again = run_import(exp.body, false, "A", 1 << 20, "partners_update");
+  EXPECT_EQ(again["status"], "done") << again.dump();
+  EXPECT_EQ(again["summary"]["rows"], 2) << again.dump();
+  EXPECT_EQ(again["summary"]["update"], 2) << again.dump();
+  EXPECT_EQ(again["summary"]["invalid"], 0) << again.dump();
+  EXPECT_EQ(read_xlsx(call("GET", "/api/v1/partners/export.xlsx?country=US").body)["rows"], expected);
+  // Tenant B's export holds the header alone; without a key there is no file.
+  json b = read_xlsx(call("GET", "/api/v1/partners/export.xlsx", "", "B").body);
+  EXPECT_EQ(b["rows"].size(), 1u) << b.dump().substr(0, 300);
+  EXPECT_EQ(call("GET", "/api/v1/partners/export.xlsx", "", "").status, 401);
+}
+
 TEST_F(Api, BulkEditIsAnUpdateOnlyImport) {
   run_import(prospects_csv(3), false);
   std::string edit = "Partner ID,Status,Partner Name\n1001,inactive,Renamed\n9999,active,Ghost\n";
@@ -540,7 +588,8 @@ TEST_F(Api, Notifications) {
 // A store whose commit_batch fails at its `fail_at`-th call (and, with `fail_after`, at every
 // later one too): as a shared store does when another server has taken the import over
 // (LeaseLost), as SQLite does when another process holds the write lock past the busy timeout
-// (StoreUnavailable), or with an error that no retry mends.
+// (StoreUnavailable), or with an error that no retry mends. Its walk of the partners fails after
+// `partners_fail_after` of them, when set.
 class FailingStore : public SqliteStore {
  public:
   using SqliteStore::SqliteStore;
@@ -560,7 +609,15 @@ class FailingStore : public SqliteStore {
     if (groups_unavailable) throw StoreUnavailable("SQLite: database is locked");
     return SqliteStore::groups(tenant);
   }
+  void each_partner(std::int64_t tenant, const PartnerFilter& filter, const std::function<bool(const Partner&)>& each) override {
+    int seen = 0;
+    SqliteStore::each_partner(tenant, filter, [&](const Partner& p) {
+      if (partners_fail_after > 0 && ++seen > partners_fail_after) throw std::runtime_error("SQLite: disk I/O error");
+      return each(p);
+    });
+  }
   std::atomic<bool> groups_unavailable{false};
+  std::atomic<int> partners_fail_after{0};
   std::atomic<int> fail_at{0};
   std::atomic<int> slow_ms{0};  ///< each batch before `fail_at` takes this long
   std::atomic<bool> fail_after{false};
@@ -630,6 +687,29 @@ TEST_F(ApiStoreFails, ARequestThatMeetsAnUnavailableStoreIs503WithRetryAfter) {
   EXPECT_EQ(body_of(r)["error"]["code"], "store_unavailable");
   failing_->groups_unavailable = false;
   EXPECT_EQ(call("GET", "/api/v1/groups").status, 200);
+}
+
+// An export whose walk fails once bytes are sent ends the connection without the last chunk (the
+// download is seen cut short, never as a whole file); one that fails before is the JSON 500.
+TEST_F(ApiStoreFails, AnExportThatFailsMidwayIsCutShort) {
+  EXPECT_EQ(run_import(prospects_csv(20000), false)["summary"]["create"], 20000);
+  failing_->partners_fail_after = 15000;
+  HttpResponse csv = call("GET", "/api/v1/partners/export.csv");
+  EXPECT_EQ(csv.status, 200);
+  std::size_t lines = static_cast<std::size_t>(std::count(csv.body.begin(), csv.body.end(), '\n'));
+  EXPECT_GT(lines, 1000u);
+  EXPECT_LE(lines, 15001u);
+  HttpResponse xlsx = call("GET", "/api/v1/partners/export.xlsx");
+  EXPECT_EQ(xlsx.status, 200);
+  EXPECT_EQ(xlsx.body.substr(0, 2), "PK");
+  EXPECT_GT(xlsx.body.size(), 60000u);
+  EXPECT_TRUE(read_xlsx(xlsx.body).contains("error"));  // no central directory: not a workbook
+  failing_->partners_fail_after = 1;
+  for (const char* target : {"/api/v1/partners/export.csv", "/api/v1/partners/export.xlsx"}) {
+    HttpResponse r = call("GET", target);
+    EXPECT_EQ(r.status, 500) << target;
+    EXPECT_EQ(body_of(r)["error"]["code"], "internal") << target;
+  }
 }
 
 TEST_F(ApiStoreFails, ALeaseLostMidCommitLeavesTheImportToItsNewHolder) {

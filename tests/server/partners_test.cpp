@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "server_fixture.h"
+#include "zip_check.h"
 
 namespace rowgate::testing {
 namespace {
@@ -85,23 +86,65 @@ TEST_F(PartnersAtScale, AGroupFilterIsAnsweredFromItsIndexPageByPage) {
   EXPECT_EQ(body_of(call("GET", "/api/v1/partners?group=Podcasts", "", "B"))["total"], 1);
 }
 
-// Two group-filtered pages, two group-filtered exports and /healthz at once: all answered (the
-// old plan kept both HTTP threads in one query for minutes, and /healthz went unanswered).
+// Two group-filtered pages, group-filtered exports (CSV and Excel) and /healthz at once: all
+// answered (the old plan kept both HTTP threads in one query for minutes, and /healthz went
+// unanswered).
 TEST_F(PartnersAtScale, FilteredPagesAndExportsAtOnceLeaveTheServerAnswering) {
   auto page = [&] { return call("GET", "/api/v1/partners?group=Podcasts&country=DE"); };
   auto exported = [&] { return call("GET", "/api/v1/partners/export.csv?group=Podcasts"); };
+  auto workbook = [&] { return call("GET", "/api/v1/partners/export.xlsx?group=Podcasts"); };
   std::vector<std::future<HttpResponse>> running;
   for (int i = 0; i < 2; ++i) running.push_back(std::async(std::launch::async, page));
-  for (int i = 0; i < 2; ++i) running.push_back(std::async(std::launch::async, exported));
+  running.push_back(std::async(std::launch::async, exported));
+  running.push_back(std::async(std::launch::async, workbook));
   EXPECT_EQ(http(port_, "GET", "/healthz").status, 200);
   for (std::size_t i = 0; i < running.size(); ++i) {
     HttpResponse r = running[i].get();
     ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
-    if (i >= 2) {
+    if (i == 2) {
       std::size_t lines = static_cast<std::size_t>(std::count(r.body.begin(), r.body.end(), '\n'));
       EXPECT_EQ(lines, 1u + kPartners / 3);  // the header and every partner of the group, once
     }
+    if (i == 3) {
+      json read = read_xlsx(r.body);
+      ASSERT_FALSE(read.contains("error")) << read.dump().substr(0, 300);
+      ASSERT_EQ(read["rows"].size(), 1u + kPartners / 3);
+      EXPECT_EQ(read["rows"][1][0], "P3");  // the first of the group
+      EXPECT_EQ(read["rows"][1][4], "Podcasts");
+    }
   }
+}
+
+// A tenant with one partner more than an Excel sheet holds below its header: the workbook export
+// is refused before its first byte (422 too_many_rows), and a narrower filter is exported. A
+// million partners take a while to write: in the native build only (label big).
+class PartnersPastASheetBig : public ServerTest {
+ protected:
+  void SetUp() override {
+    ServerTest::SetUp();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_ / "store.db").string().c_str(), &db), SQLITE_OK);
+    std::string sql =
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1048576) "
+        "INSERT INTO partners (tenant_id, email_key, name, email, country, created_at, updated_at) "
+        "SELECT " + std::to_string(tenant_a_) + ", 'p' || i || '@example.com', 'Partner ' || i, 'p' || i || '@example.com', "
+        "CASE i WHEN 7 THEN 'DE' ELSE 'US' END, 0, 0 FROM n;";
+    char* error = nullptr;
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << (error ? error : "");
+    sqlite3_free(error);
+    sqlite3_close(db);
+  }
+};
+
+TEST_F(PartnersPastASheetBig, TheWorkbookIsRefusedAndANarrowerFilterExported) {
+  HttpResponse refused = call("GET", "/api/v1/partners/export.xlsx");
+  EXPECT_EQ(refused.status, 422);
+  EXPECT_EQ(json::parse(refused.body, nullptr, false)["error"]["code"], "too_many_rows") << refused.body;
+  HttpResponse narrow = call("GET", "/api/v1/partners/export.xlsx?country=DE");
+  ASSERT_EQ(narrow.status, 200) << narrow.body.substr(0, 300);
+  json read = read_xlsx(narrow.body);
+  ASSERT_EQ(read["rows"].size(), 2u) << read.dump().substr(0, 300);
+  EXPECT_EQ(read["rows"][1][1], "Partner 7");
 }
 
 // A server whose requests may run their statements 1 ms: a search that must read every partner
@@ -112,7 +155,8 @@ class PartnersPastTheDeadline : public PartnersAtScale {
 };
 
 TEST_F(PartnersPastTheDeadline, ALongQueryIs503AndTheServerGoesOnServing) {
-  for (const char* target : {"/api/v1/partners?q=no%20such%20partner", "/api/v1/partners/export.csv?q=no%20such%20partner"}) {
+  for (const char* target : {"/api/v1/partners?q=no%20such%20partner", "/api/v1/partners/export.csv?q=no%20such%20partner",
+                             "/api/v1/partners/export.xlsx?q=no%20such%20partner"}) {
     HttpResponse r = call("GET", target);
     EXPECT_EQ(r.status, 503) << target << ": " << r.body.substr(0, 300);
     EXPECT_EQ(body_of(r)["error"]["code"], "query_timeout") << r.body.substr(0, 300);

@@ -208,8 +208,14 @@ async function download(click) {
 
 /// The file a click downloads: the name the page gives it and its text.
 async function downloadNamed(click) {
+  const { name, bytes } = await downloadBytes(click);
+  return { name, text: bytes.toString('utf8') };
+}
+
+/// The file a click downloads: the name the page gives it and its bytes (a Buffer).
+async function downloadBytes(click) {
   const [file] = await Promise.all([page.waitForEvent('download'), click()]);
-  return { name: file.suggestedFilename(), text: readFileSync(await file.path(), 'utf8') };
+  return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
 }
 
 // ---- Tests ------------------------------------------------------------------------------------
@@ -453,6 +459,11 @@ test('the generated file is imported and its rows are on My Partners', async () 
   const lines = csv.trim().split('\r\n');
   assert.match(lines[0], /^Partner ID,Partner Name,Contact Email/);
   assert.equal(lines.length - 1, podcasts);
+  // The same as an Excel workbook: a ZIP archive (its names are plain in it) with the sheet.
+  const workbook = await downloadBytes(() => page.getByRole('button', { name: 'Export Excel' }).click());
+  assert.equal(workbook.name, 'partners.xlsx');
+  assert.equal(workbook.bytes.subarray(0, 2).toString('latin1'), 'PK');
+  assert.ok(workbook.bytes.includes('xl/worksheets/sheet1.xml'), 'the workbook has xl/worksheets/sheet1.xml');
 
   // The import history lists both imports with their files.
   const history = page.getByRole('table', { name: 'Imports, newest first' });
