@@ -167,13 +167,19 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
   // After each piece the core has taken: reports, progress, the batch, the lease, a cancel or a
   // shutdown. Stop when the import is cancelled; Leave when this server lets it go.
   enum class Next { Go, Stop, Leave };
+  bool batches_failed = false;
   auto after_piece = [&]() -> Next {
     write_reports();
     progress.bytes_done = session.bytes_in();
     progress.rows_done = session.summary().rows;
     host_.progress(import_id, progress);
-    flush(false);
-    writer_.check();  // a batch that failed ends the import now
+    try {
+      flush(false);
+      writer_.check();  // a batch that failed ends the import now
+    } catch (...) {
+      batches_failed = true;  // and nothing after it may be committed
+      throw;
+    }
     host_.check_held(key);  // throws LeaseLost once the lease is found gone
     if (store_.cancel_requested(tenant_id, import_id)) return Next::Stop;
     if (host_.stopping()) {
@@ -196,33 +202,53 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
     std::unique_ptr<PartReader> first = spool_.open_part(tenant_id, import_id, parts.front().n);
     head = std::string(first->next().substr(0, 8));
   }
-  if (reads_as_workbook(head, options.format)) {
-    // A workbook is read where the core needs it (its directory is at its end), a few MiB of
-    // its sheet at a time.
-    std::unique_ptr<RandomAccessFile> upload = spool_.open_upload(tenant_id, import_id);
-    for (bool done = false; !done;) {
-      done = session.read(*upload, std::uint64_t{4} << 20);
-      Next next = after_piece();
-      if (next == Next::Leave) return;
-      if (next == Next::Stop) {
-        cancelled = !done;
-        break;
-      }
+  // The upload found unreadable half-way (a part missing from the store): the rows validated
+  // before it, which the report files already list, are committed before the import fails, so
+  // that its reports and the store agree. After a failed batch or a lost lease nothing more is
+  // committed (a later batch must never pass over a failed one).
+  auto commit_in_hand = [&] {
+    if (batches_failed) return;
+    try {
+      flush(true);
+      writer_.drain();
+    } catch (const std::exception& e) {
+      log_info("rows in hand not committed", {{"import", import_id}, {"why", e.what()}});
     }
-  } else {
-    for (const PartInfo& part : parts) {
-      std::unique_ptr<PartReader> in = spool_.open_part(tenant_id, import_id, part.n);
-      for (std::string_view chunk = in->next(); !chunk.empty(); chunk = in->next()) {
-        session.feed(chunk);
+  };
+  try {
+    if (reads_as_workbook(head, options.format)) {
+      // A workbook is read where the core needs it (its directory is at its end), a few MiB of
+      // its sheet at a time.
+      std::unique_ptr<RandomAccessFile> upload = spool_.open_upload(tenant_id, import_id);
+      for (bool done = false; !done;) {
+        done = session.read(*upload, std::uint64_t{4} << 20);
         Next next = after_piece();
         if (next == Next::Leave) return;
         if (next == Next::Stop) {
-          cancelled = true;
+          cancelled = !done;
           break;
         }
       }
-      if (cancelled) break;
+    } else {
+      for (const PartInfo& part : parts) {
+        std::unique_ptr<PartReader> in = spool_.open_part(tenant_id, import_id, part.n);
+        for (std::string_view chunk = in->next(); !chunk.empty(); chunk = in->next()) {
+          session.feed(chunk);
+          Next next = after_piece();
+          if (next == Next::Leave) return;
+          if (next == Next::Stop) {
+            cancelled = true;
+            break;
+          }
+        }
+        if (cancelled) break;
+      }
     }
+  } catch (const LeaseLost&) {
+    throw;
+  } catch (...) {
+    commit_in_hand();
+    throw;
   }
   std::string summary;
   ImportStatus status;

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <fstream>
 #include <memory>
@@ -731,7 +732,65 @@ TEST_F(PgOnly, AFailedImportsReportsGoIntoTheStoreAndItsLocalDraftsAway) {
   EXPECT_TRUE(spool.read_report(a_, r.id, ReportFile::Results, [&](std::string_view c) { results += c; }));
   EXPECT_NE(errors.find("invalid_email"), std::string::npos) << errors;
   EXPECT_NE(results.find("ana@example.com"), std::string::npos) << results;
+  // What the results file lists as written is in the store: part 1's valid rows were committed.
+  TemplateLoad theirs = parse_template(r.template_json);
+  ASSERT_TRUE(theirs.ok) << theirs.error;
+  std::size_t stored = 0;
+  bool ana = false;
+  store_->for_each_key(a_, theirs.value, "", [&](const std::vector<std::string_view>& key) {
+    ++stored;
+    ana = ana || key.back() == "ana@example.com";
+  });
+  EXPECT_EQ(stored, 5001u);
+  EXPECT_TRUE(ana);
   EXPECT_FALSE(std::filesystem::exists(data + "/imports/" + r.id));
+  std::filesystem::remove_all(data);
+}
+
+// Several servers on one database: a workbook's parts are in the store, and the runner reads the
+// sheet its options name through the shared spool's joined copy, which goes with the run.
+TEST_F(PgOnly, AWorkbookWhosePartsAreInTheStoreIsImportedFromItsSheet) {
+  std::ifstream in(std::string(ROWGATE_VECTORS_DIR) + "/xlsx_sheet_by_name/input.xlsx", std::ios::binary);
+  std::string workbook((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_GT(workbook.size(), 1000u);
+  ImportRecord r;
+  r.id = random_hex(12);
+  r.tenant_id = a_;
+  r.template_name = "prospects";
+  r.template_json = R"({"name": "prospects", "key": "Contact Email", "unknown_columns": "ignore",
+                        "fields": [{"key": "Contact Email", "type": "email", "required": true}]})";
+  r.options_json = R"({"sheet": "Contacts"})";
+  r.fixed_json = "{}";
+  r.status = ImportStatus::Uploading;
+  r.created_at = 1000;
+  store_->create_import(r);
+  const std::size_t half = workbook.size() / 2;
+  for (std::uint32_t n = 1; n <= 2; ++n) {
+    std::string part = workbook.substr((n - 1) * half, n == 1 ? half : std::string::npos);
+    store_->put_part_data(a_, r.id, PartInfo{n, part.size(), sha256_hex(part)}, part);
+  }
+  ASSERT_TRUE(store_->set_status(a_, r.id, ImportStatus::Queued, {}));
+
+  std::string data = (std::filesystem::temp_directory_path() / ("rowgate_runner_" + random_hex(4))).string();
+  SharedSpool spool(*store_, data);
+  RunnerSettings settings;
+  settings.poll_ms = 20;
+  ImportRunner runner(*store_, spool, settings, nullptr);
+  runner.start();
+  std::optional<ImportRecord> ended;
+  for (int i = 0; i < 500; ++i) {
+    ended = store_->import(a_, r.id);
+    if (ended && (ended->status == ImportStatus::Done || ended->status == ImportStatus::Failed)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  runner.stop();
+  ASSERT_TRUE(ended.has_value());
+  ASSERT_EQ(ended->status, ImportStatus::Done) << ended->error;
+  std::string results;
+  EXPECT_TRUE(spool.read_report(a_, r.id, ReportFile::Results, [&](std::string_view c) { results += c; }));
+  for (const char* email : {"ana@example.com", "bo@example.org", "fay@example.com"})
+    EXPECT_NE(results.find(email), std::string::npos) << results;
+  EXPECT_FALSE(std::filesystem::exists(data + "/imports/" + r.id));  // the joined copy too
   std::filesystem::remove_all(data);
 }
 
