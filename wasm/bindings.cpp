@@ -375,6 +375,7 @@ val args_object(const CheckArgs& a, const Status& parsed) {
   out.set("template", a.template_arg);
   out.set("templateIsFile", a.template_is_file);
   out.set("context", a.context_file);
+  out.set("edits", a.edits_file);
   out.set("errors", a.errors_file);
   out.set("results", a.results_file);
   out.set("json", a.json);
@@ -403,6 +404,13 @@ class JsCheckRun {
     std::string error;
     bool ok = run_.load_context(text, &error);
     return status_object(ok, ok ? "" : code::invalid_context, error);
+  }
+
+  /// {ok, message}: `text` is the --edits file's bytes.
+  val loadEdits(const std::string& text) {
+    std::string error;
+    bool ok = run_.load_edits(text, &error);
+    return status_object(ok, ok ? "" : code::invalid_edits, error);
   }
 
   /// {ok, message, errors?, results?}: the file headers come back even when not ok.
@@ -495,6 +503,7 @@ EMSCRIPTEN_BINDINGS(rowgate) {
       .function("args", &JsCheckRun::args)
       .function("loadTemplate", &JsCheckRun::loadTemplate)
       .function("loadContext", &JsCheckRun::loadContext)
+      .function("loadEdits", &JsCheckRun::loadEdits)
       .function("start", &JsCheckRun::start)
       .function("push", &JsCheckRun::push)
       .function("read", &JsCheckRun::read)

@@ -179,6 +179,12 @@ export function runCheck(rowgate, words, options = {}) {
       const context = run.loadContext(read.bytes);
       if (!context.ok) return fail(context.message);
     }
+    if (args.edits) {
+      const read = readSmallFile(args.edits, cwd);
+      if (read.error) return fail(read.error);
+      const edits = run.loadEdits(read.bytes);
+      if (!edits.ok) return fail(edits.message);
+    }
 
     let input;
     try {

@@ -19,7 +19,7 @@ Status usage(std::string message) { return Status::failure(code::invalid_argumen
 const char* check_usage() {
   return "usage: rowgate check FILE --template NAME|FILE.json [--context FILE.json] [--no-header]\n"
          "                     [--map 'Header=field']... [--format auto|csv|jsonl|xlsx] [--delimiter C]\n"
-         "                     [--sheet NAME|N]\n"
+         "                     [--sheet NAME|N] [--edits FILE.json]\n"
          "                     [--encoding auto|utf-8|utf-16le|utf-16be|windows-1252]\n"
          "                     [--errors OUT.csv] [--results OUT.csv|OUT.jsonl] [--json]\n"
          "Validates FILE against the template without importing anything.\n"
@@ -48,6 +48,8 @@ Status parse_check_args(const std::vector<std::string>& words, CheckArgs* out) {
       if (!value(&a.template_arg)) return usage("--template needs a name or a .json file");
     } else if (w == "--context") {
       if (!value(&a.context_file)) return usage("--context needs a .json file");
+    } else if (w == "--edits") {
+      if (!value(&a.edits_file)) return usage("--edits needs a .json file");
     } else if (w == "--errors") {
       if (!value(&a.errors_file)) return usage("--errors needs a file name");
     } else if (w == "--results") {

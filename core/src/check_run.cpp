@@ -33,6 +33,17 @@ bool CheckRun::load_context(std::string_view text, std::string* error) {
   return true;
 }
 
+bool CheckRun::load_edits(std::string_view text, std::string* error) {
+  auto edits = std::make_shared<Edits>();
+  Status parsed = parse_edits_json(text, edits.get());
+  if (!parsed.ok) {
+    *error = "the edits " + args_.edits_file + " cannot be used: " + parsed.message + " (invalid_edits)";
+    return false;
+  }
+  args_.options.edits = std::move(edits);
+  return true;
+}
+
 bool CheckRun::start(std::string* error) {
   ReportOutputs outputs;
   outputs.keep_findings = args_.json;

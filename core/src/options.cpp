@@ -1,8 +1,96 @@
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <memory>
+
 #include "rowgate/session.h"
 
 namespace rowgate {
+
+namespace {
+
+Status bad_edits(std::string message) { return Status::failure(code::invalid_edits, std::move(message)); }
+
+// A row number as the findings give it: 1 or more, written in decimal.
+bool parse_row(std::string_view text, std::uint64_t* row) {
+  if (text.empty() || text.size() > 15 || text[0] == '0') return false;
+  std::uint64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  *row = n;
+  return true;
+}
+
+Status read_edit_rows(const nlohmann::json& rows, Edits* out) {
+  if (!rows.is_object()) return bad_edits("\"edits\" must be an object of row number: {column: value}");
+  for (const auto& row_item : rows.items()) {
+    std::uint64_t row = 0;
+    if (!parse_row(row_item.key(), &row))
+      return bad_edits("\"edits\" names row \"" + row_item.key() + "\"; rows are numbers from 1, as the findings give them");
+    const nlohmann::json& cells = row_item.value();
+    if (!cells.is_object()) return bad_edits("the edits of row " + row_item.key() + " must be an object of column: value");
+    std::vector<Edits::Cell>& into = out->rows[row];
+    for (const auto& cell : cells.items()) {
+      const nlohmann::json& value = cell.value();
+      std::string text;
+      if (value.is_string()) text = value.get<std::string>();
+      else if (value.is_number() || value.is_boolean()) text = value.dump();
+      else if (!value.is_null())
+        return bad_edits("the edit of row " + row_item.key() + ", column \"" + cell.key() + "\" must be a value, not a list or an object");
+      if (cell.key().empty()) return bad_edits("an edit of row " + row_item.key() + " names no column");
+      auto same = std::find_if(into.begin(), into.end(), [&](const Edits::Cell& c) { return c.column == cell.key(); });
+      if (same != into.end()) same->value = std::move(text);
+      else into.push_back(Edits::Cell{cell.key(), std::move(text)});
+    }
+  }
+  return {};
+}
+
+Status read_skip(const nlohmann::json& skip, Edits* out) {
+  if (!skip.is_array()) return bad_edits("\"skip\" must be a list of row numbers");
+  for (const nlohmann::json& row : skip) {
+    std::uint64_t n = 0;
+    if (row.is_number_unsigned() && row.get<std::uint64_t>() >= 1) n = row.get<std::uint64_t>();
+    else if (!row.is_string() || !parse_row(row.get_ref<const std::string&>(), &n))
+      return bad_edits("\"skip\" holds " + row.dump() + "; rows are numbers from 1, as the findings give them");
+    out->skip.push_back(n);
+  }
+  std::sort(out->skip.begin(), out->skip.end());
+  out->skip.erase(std::unique(out->skip.begin(), out->skip.end()), out->skip.end());
+  return {};
+}
+
+// Adds "edits" and "skip" to the options' edits (a copy: options share theirs).
+Status add_edits(Options* o, const nlohmann::json* rows, const nlohmann::json* skip) {
+  auto edits = std::make_shared<Edits>(o->edits ? *o->edits : Edits{});
+  if (rows) {
+    Status s = read_edit_rows(*rows, edits.get());
+    if (!s.ok) return s;
+  }
+  if (skip) {
+    Status s = read_skip(*skip, edits.get());
+    if (!s.ok) return s;
+  }
+  o->edits = std::move(edits);
+  return {};
+}
+
+}  // namespace
+
+Status parse_edits_json(std::string_view json_text, Edits* out) {
+  nlohmann::json doc = nlohmann::json::parse(json_text.begin(), json_text.end(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object())
+    return bad_edits("the edits are not a JSON object like {\"edits\": {\"ROW\": {\"COLUMN\": \"VALUE\"}}, \"skip\": [ROW]}");
+  for (const auto& item : doc.items()) {
+    Status s = item.key() == "edits"  ? read_edit_rows(item.value(), out)
+               : item.key() == "skip" ? read_skip(item.value(), out)
+                                      : bad_edits("\"" + item.key() + "\" is not part of the edits (edits, skip)");
+    if (!s.ok) return s;
+  }
+  return {};
+}
 
 Status parse_options_json(std::string_view json_text, Options* out) {
   using nlohmann::json;
@@ -40,9 +128,12 @@ Status parse_options_json(std::string_view json_text, Options* out) {
       if (value.is_number_unsigned() && value.get<std::uint64_t>() >= 1) o.sheet = std::to_string(value.get<std::uint64_t>());
       else if (text()) o.sheet = *text();
       else return Status::failure(code::invalid_options, "\"sheet\" must be a sheet's name or its position from 1");
+    } else if (name == "edits" || name == "skip") {
+      Status s = name == "edits" ? add_edits(&o, &value, nullptr) : add_edits(&o, nullptr, &value);
+      if (!s.ok) return s;
     } else {
       return Status::failure(code::invalid_options,
-                             "\"" + name + "\" is not an option (format, encoding, delimiter, no_header, map, sheet)");
+                             "\"" + name + "\" is not an option (format, encoding, delimiter, no_header, map, sheet, edits, skip)");
     }
   }
   return {};

@@ -150,6 +150,10 @@ std::string summary_json(const Summary& s) {
   field_u(out, "update", s.update);
   field_u(out, "duplicate", s.duplicate);
   field_u(out, "warnings", s.warnings);
+  if (s.edits) {
+    field_u(out, "edited", s.edited);
+    field_u(out, "skipped", s.skipped);
+  }
   out.push_back('}');
   return out;
 }
@@ -164,6 +168,13 @@ bool parse_summary_json(std::string_view text, Summary* out) {
     auto it = doc.find(name);
     if (it == doc.end() || !it->is_number_unsigned()) return false;
     *field = it->get<std::uint64_t>();
+  }
+  for (auto [name, field] : {std::pair{"edited", &s.edited}, std::pair{"skipped", &s.skipped}}) {
+    auto it = doc.find(name);
+    if (it == doc.end()) continue;
+    if (!it->is_number_unsigned()) return false;
+    *field = it->get<std::uint64_t>();
+    s.edits = true;
   }
   *out = s;
   return true;
@@ -434,6 +445,9 @@ std::string summary_text(const Session& session, const CodeTally& tally, const s
   std::size_t width = 1;
   for (const auto& l : lines) width = std::max(width, grouped(l.second).size());
   for (const auto& l : lines) out += "  " + pad_right(l.first, 10) + pad_left(grouped(l.second), width) + "\n";
+  if (s.edits)
+    out += "Edits: " + grouped(s.edited) + (s.edited == 1 ? " row" : " rows") + " edited, " + grouped(s.skipped) +
+           (s.skipped == 1 ? " row" : " rows") + " skipped.\n";
   for (const Finding& f : file_findings) out += std::string(severity_name(f.severity)) + ": " + f.message + "\n";
   auto top = tally.top(8);
   bool any_rows = false;

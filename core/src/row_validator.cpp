@@ -194,6 +194,55 @@ void RowValidator::set_cell_problem(int index, int column, std::string_view code
   if (static_cast<std::size_t>(index) >= tmpl_.fields.size()) touched_dynamic_.push_back(index);
 }
 
+// RFC 8259's number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+static bool is_json_number(std::string_view v) {
+  std::size_t i = 0;
+  auto digits = [&] {
+    std::size_t from = i;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
+    return i > from;
+  };
+  if (i < v.size() && v[i] == '-') ++i;
+  if (i < v.size() && v[i] == '0') ++i;
+  else if (!digits()) return false;
+  if (i < v.size() && v[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  if (i < v.size() && (v[i] == 'e' || v[i] == 'E')) {
+    ++i;
+    if (i < v.size() && (v[i] == '+' || v[i] == '-')) ++i;
+    if (!digits()) return false;
+  }
+  return i == v.size();
+}
+
+void RowValidator::edit(int index, int column, std::string_view value) {
+  Slot& s = slots_[static_cast<std::size_t>(index)];
+  const bool dynamic = static_cast<std::size_t>(index) >= tmpl_.fields.size();
+  if (dynamic && std::find(touched_dynamic_.begin(), touched_dynamic_.end(), index) == touched_dynamic_.end())
+    touched_dynamic_.push_back(index);
+  // The edited value replaces whatever the file gave, a cell's problem included.
+  s.bad_encoding = s.repeated = s.nul = false;
+  s.problem_code = {};
+  s.present = !value.empty();
+  s.raw = value;
+  s.row_column = column;
+  s.kind = JsonKind::String;
+  if (json_types_ && s.present) {
+    // JSONL: a person types text; a number or boolean typed into a field of that type is one.
+    if (s.type == FieldType::Boolean && (value == "true" || value == "false")) s.kind = JsonKind::Boolean;
+    else if ((s.type == FieldType::Integer || s.type == FieldType::Number) && is_json_number(value))
+      s.kind = JsonKind::Number;
+  }
+}
+
+int RowValidator::find_slot(std::string_view key) const {
+  for (std::size_t i = 0; i < slots_.size(); ++i)
+    if (slots_[i].key == key) return static_cast<int>(i);
+  return -1;
+}
+
 void RowValidator::duplicate_key(int index) { slots_[static_cast<std::size_t>(index)].repeated = true; }
 
 void RowValidator::report(const Slot& s, std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping,

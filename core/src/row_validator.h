@@ -73,6 +73,11 @@ class RowValidator {
   /// A value the reader could not give (a workbook cell holding #N/A): the row fails with it.
   void set_cell_problem(int slot, int column, std::string_view code, std::string message);
   void duplicate_key(int slot);
+  /// A person's edit of this row's value (Edits): replaces what the file gave, problems and all;
+  /// an empty value leaves the slot without one.
+  void edit(int slot, int column, std::string_view value);
+  /// The slot of a field key or of a dynamic column already seen; -1 when none.
+  int find_slot(std::string_view key) const;
   /// Checks the row, reports its findings and hands its result to on_outcome.
   void finish_row(std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping);
   /// A result for a row that could not be read (malformed, invalid JSON): outcome error.

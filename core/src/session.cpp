@@ -109,6 +109,11 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
         sink(s),
         validator(tmpl, context, options, *this) {
     status = validator.status();
+    if (options.edits && !options.edits->empty()) {
+      edits = options.edits.get();
+      next_edit = edits->rows.begin();
+      summary.edits = true;
+    }
     if (status.ok) {
       std::string problem = mapper.check_overrides();
       if (!problem.empty()) status = Status::failure(code::invalid_mapping, problem);
@@ -148,9 +153,94 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
     f.code = code;
     f.message = std::move(message);
     emit(std::move(f));
+    if (row_edits) {
+      row_edits = nullptr;
+      emit(Finding{row, line, {}, {}, code::invalid_edit, Severity::Error,
+                   "The edits of this row were not applied: the row cannot be read as it is; skip it, or correct it "
+                   "in the file.", {}});
+    }
     count(Outcome::Error);
     RecordResult& r = validator.bare_result(row, line);
     sink.on_record(r);
+  }
+
+  // ---- Edits: a person's corrections, taken as the records go by ----------------------------
+
+  // Called once for each record, in row order, before it is checked: takes the record's edits
+  // (row_edits) and says whether it is skipped. Edits and skips of rows passed over without a
+  // record are kept for finish_edits().
+  bool take_record(std::uint64_t row) {
+    row_edits = nullptr;
+    if (!edits) return true;
+    if (first_record_row == 0) first_record_row = row;
+    last_record_row = row;
+    while (next_edit != edits->rows.end() && next_edit->first < row) edits_missed.push_back((next_edit++)->first);
+    while (next_skip < edits->skip.size() && edits->skip[next_skip] < row) edits_missed.push_back(edits->skip[next_skip++]);
+    const bool skip = next_skip < edits->skip.size() && edits->skip[next_skip] == row;
+    if (skip) {
+      ++next_skip;
+      ++summary.skipped;
+    }
+    if (next_edit != edits->rows.end() && next_edit->first == row) {
+      if (!skip) row_edits = &next_edit->second;
+      ++next_edit;
+    }
+    return !skip;
+  }
+
+  // Puts the record's edits into the validator, just before its check. False when an edit names
+  // neither a column of the file nor a field of the template: the row then fails with that.
+  bool apply_edits(std::uint64_t row, std::uint64_t line) {
+    if (!row_edits) return true;
+    const std::vector<Edits::Cell>& cells = *row_edits;
+    row_edits = nullptr;
+    for (const Edits::Cell& cell : cells) {
+      int column = -1, slot = -1;
+      for (std::size_t c = 0; c < mapping.size(); ++c)
+        if (mapping[c].column == cell.column) {
+          column = static_cast<int>(c);
+          slot = column_slot[c];
+          break;
+        }
+      if (column >= 0 && slot < 0) continue;  // a column the template does not take: nothing to check
+      if (column < 0) {
+        slot = validator.find_slot(cell.column);
+        if (slot < 0) {
+          row_failed(row, line, -1, code::invalid_edit,
+                     "An edit of this row names " + detail::quote_value(cell.column) +
+                         ", which is neither a column of this file nor a field of the template; correct the edit.");
+          return false;
+        }
+        column = validator.slot(slot).column;
+      }
+      validator.edit(slot, column, cell.value);
+    }
+    ++summary.edited;
+    return true;
+  }
+
+  // After the last record: edits of rows that were no record of the file cannot be applied.
+  void finish_edits() {
+    if (!edits || file_error) return;
+    for (; next_edit != edits->rows.end(); ++next_edit) edits_missed.push_back(next_edit->first);
+    for (; next_skip < edits->skip.size(); ++next_skip) edits_missed.push_back(edits->skip[next_skip]);
+    if (edits_missed.empty()) return;
+    std::sort(edits_missed.begin(), edits_missed.end());
+    edits_missed.erase(std::unique(edits_missed.begin(), edits_missed.end()), edits_missed.end());
+    const std::size_t named = std::min<std::size_t>(edits_missed.size(), 10);
+    std::string rows;
+    for (std::size_t i = 0; i < named; ++i)
+      rows += (i == 0 ? "" : i + 1 == named && named == edits_missed.size() ? " and " : ", ") + detail::to_decimal(edits_missed[i]);
+    if (edits_missed.size() > named) rows += " and " + detail::to_decimal(edits_missed.size() - named) + " more";
+    std::string records = first_record_row == 0 ? "this file has no records"
+                          : first_record_row == last_record_row
+                              ? "this file's only record is on row " + detail::to_decimal(first_record_row)
+                              : "this file's records are on rows " + detail::to_decimal(first_record_row) + " to " +
+                                    detail::to_decimal(last_record_row);
+    file_finding(0, 0, {}, code::invalid_edit, Severity::Error,
+                 std::string(edits_missed.size() == 1 ? "The edits name row " : "The edits name rows ") + rows +
+                     (edits_missed.size() == 1 ? ", which is not a record of this file (" : ", which are not records of this file (") +
+                     records + "); correct the edits.");
   }
 
   // ---- Starting: encoding, format and delimiter from the first bytes -----------------------
@@ -237,6 +327,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
     if (records_seen <= options.sample_rows)
       for (std::size_t c = 0; c < rec.count && c < mapping.size(); ++c) take_sample(c, rec.fields[c]);
     if (stopped) return;
+    if (!take_record(rec.row)) return;
     std::size_t expected = mapping.size();
     if (book && rec.count > expected && !extra_values_empty(rec, expected)) {
       std::size_t c = expected;
@@ -280,6 +371,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
       }
       validator.set(slot, static_cast<int>(c), v, JsonKind::String);
     }
+    if (!apply_edits(rec.row, rec.line)) return;
     validator.finish_row(rec.row, rec.line, mapping);
   }
 
@@ -300,7 +392,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
       return;
     }
     ++records_seen;
-    row_failed(row, line, field, code::malformed_row, std::move(message));
+    if (take_record(row)) row_failed(row, line, field, code::malformed_row, std::move(message));
   }
 
   void add_column(std::string header, const ColumnMatch& m) {
@@ -454,11 +546,13 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
   void on_object(std::uint64_t row, const std::vector<JsonCell>& cells) override {
     if (stopped) return;
     ++records_seen;
-    validator.begin_row();
+    const bool skipped = !take_record(row);
+    if (!skipped) validator.begin_row();
     const bool sampling = records_seen <= options.sample_rows;
     for (const JsonCell& cell : cells) {
       const KeyColumn& k = key_column(cell.key, row);
       if (sampling) take_sample(k.column, cell.value);
+      if (skipped) continue;  // its keys still name the file's columns
       const int slot = k.slot;
       if (slot < 0) {
         // customFields: {"x": 1} is flattened; but "email": {"a": 1} means email is not a value.
@@ -477,13 +571,14 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
       }
       if (!validator.set(slot, validator.slot(slot).column, cell.value, cell.kind)) validator.duplicate_key(slot);
     }
+    if (skipped || !apply_edits(row, row)) return;
     validator.finish_row(row, row, mapping);
   }
 
   void on_bad_line(std::uint64_t row, std::string_view code, std::string message) override {
     if (stopped) return;
     ++records_seen;
-    row_failed(row, row, -1, code, std::move(message));
+    if (take_record(row)) row_failed(row, row, -1, code, std::move(message));
   }
 
   // ---- Workbooks ----------------------------------------------------------------------------
@@ -567,7 +662,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
     const bool header_row = !header_done && !options.no_header;
     if (!header_row && !problem.empty() && header_done && !stopped) {
       ++records_seen;
-      row_failed(row, row, -1, code::malformed_row, std::string(problem));
+      if (take_record(row)) row_failed(row, row, -1, code::malformed_row, std::string(problem));
       return;
     }
     std::size_t width = header_row ? 0 : mapping.size();
@@ -688,6 +783,14 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
   std::vector<std::pair<std::size_t, std::size_t>> sheet_spans;  // column, start in sheet_text
   std::vector<std::string_view> sheet_fields;
   std::vector<CellProblem> cell_problems;
+  // Edits
+  const Edits* edits = nullptr;  // options.edits when there are any
+  std::map<std::uint64_t, std::vector<Edits::Cell>>::const_iterator next_edit;
+  std::size_t next_skip = 0;
+  const std::vector<Edits::Cell>* row_edits = nullptr;  // the current record's
+  std::vector<std::uint64_t> edits_missed;  // rows named that were passed over without a record
+  std::uint64_t first_record_row = 0;
+  std::uint64_t last_record_row = 0;
   RowValidator validator;
 
   friend class Session;
@@ -789,6 +892,7 @@ void Session::finish() {
   if (s.csv) s.csv->finish();
   if (s.jsonl) s.jsonl->finish();
   s.finish_records();
+  s.finish_edits();
 }
 
 const Summary& Session::summary() const { return impl_->summary; }

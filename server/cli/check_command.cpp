@@ -112,6 +112,11 @@ int run_check(const std::vector<std::string>& words) {
     if (!read_small_file(args.context_file, &text, &error)) return fail(error);
     if (!run.load_context(text, &error)) return fail(error);
   }
+  if (!run.args().edits_file.empty()) {
+    std::string text, error;
+    if (!read_small_file(run.args().edits_file, &text, &error)) return fail(error);
+    if (!run.load_edits(text, &error)) return fail(error);
+  }
 
   int fd = args.file == "-" ? STDIN_FILENO : ::open(args.file.c_str(), O_RDONLY);
   if (fd < 0) return fail("cannot open " + args.file + ": " + std::strerror(errno));

@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
@@ -596,6 +598,86 @@ TEST(OptionsJson, KeysNotGivenKeepTheirValueAndMapIsReplaced) {
   EXPECT_TRUE(o.no_header);
   EXPECT_EQ(o.encoding, Encoding::Utf16Be);
   EXPECT_EQ(o.map, (std::vector<std::pair<std::string, std::string>>{{"New", "y"}}));
+}
+
+// ---- Edits ----------------------------------------------------------------------------------------
+
+TEST(EditsJson, RowsColumnsValuesAndSkips) {
+  Edits e;
+  Status s = parse_edits_json(
+      R"({"edits": {"12": {"Email": "a@b.com", "Partner ID": 7, "Opt in": true, "Notes": null}, "3": {"Name": "X"}},
+          "skip": [9, "4", 9]})",
+      &e);
+  ASSERT_TRUE(s.ok) << s.message;
+  ASSERT_EQ(e.rows.size(), 2u);
+  EXPECT_EQ(e.rows.begin()->first, 3u);  // in row order, whatever the JSON's
+  const std::vector<Edits::Cell>& twelve = e.rows.at(12);
+  ASSERT_EQ(twelve.size(), 4u);
+  std::map<std::string, std::string> got;
+  for (const Edits::Cell& c : twelve) got[c.column] = c.value;
+  EXPECT_EQ(got, (std::map<std::string, std::string>{{"Email", "a@b.com"}, {"Partner ID", "7"}, {"Opt in", "true"}, {"Notes", ""}}));
+  EXPECT_EQ(e.skip, (std::vector<std::uint64_t>{4, 9}));  // sorted, once each
+}
+
+TEST(EditsJson, OptionsCarryThemAndAddToTheirOwn) {
+  Options o;
+  ASSERT_TRUE(parse_options_json(R"({"format": "csv", "edits": {"2": {"A": "x"}}})", &o).ok);
+  std::shared_ptr<const Edits> first = o.edits;
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(parse_options_json(R"({"skip": [5]})", &o).ok);
+  ASSERT_TRUE(o.edits);
+  EXPECT_EQ(o.edits->rows.size(), 1u);
+  EXPECT_EQ(o.edits->skip, std::vector<std::uint64_t>{5});
+  EXPECT_TRUE(first->skip.empty());  // a copy of options keeps the edits it had
+}
+
+class EditsJsonError : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};
+
+TEST_P(EditsJsonError, IsAnInvalidEditsStatus) {
+  const auto& [json, message] = GetParam();
+  Edits e;
+  Status s = parse_edits_json(json, &e);
+  EXPECT_FALSE(s.ok) << json;
+  EXPECT_EQ(s.code, code::invalid_edits) << json;
+  EXPECT_NE(s.message.find(message), std::string::npos) << json << ": " << s.message;
+  Options o;
+  if (std::string_view(json).find("\"edits\"") != std::string_view::npos || std::string_view(json).find("\"skip\"") != std::string_view::npos) {
+    Status via_options = parse_options_json(json, &o);
+    EXPECT_FALSE(via_options.ok) << json;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, EditsJsonError,
+    ::testing::Values(std::pair{"[]", "not a JSON object"}, std::pair{"{", "not a JSON object"},
+                      std::pair{R"({"edit": {}})", "\"edit\" is not part of the edits"},
+                      std::pair{R"({"edits": []})", "must be an object of row number"},
+                      std::pair{R"({"edits": {"0": {"A": "x"}}})", "names row \"0\""},
+                      std::pair{R"({"edits": {"02": {"A": "x"}}})", "names row \"02\""},
+                      std::pair{R"({"edits": {"row 2": {"A": "x"}}})", "names row \"row 2\""},
+                      std::pair{R"({"edits": {"2": "x"}})", "must be an object of column: value"},
+                      std::pair{R"({"edits": {"2": {"A": ["x"]}}})", "must be a value, not a list"},
+                      std::pair{R"({"edits": {"2": {"": "x"}}})", "names no column"},
+                      std::pair{R"({"skip": 3})", "must be a list of row numbers"},
+                      std::pair{R"({"skip": [0]})", "rows are numbers from 1"},
+                      std::pair{R"({"skip": [-2]})", "rows are numbers from 1"},
+                      std::pair{R"({"skip": [1.5]})", "rows are numbers from 1"}));
+
+TEST(EditsSummary, EditedAndSkippedGoInTheSummaryOnlyWithEdits) {
+  Summary plain;
+  plain.rows = 3;
+  EXPECT_EQ(summary_json(plain).find("edited"), std::string::npos);
+  Summary edited = plain;
+  edited.edits = true;
+  edited.edited = 2;
+  edited.skipped = 1;
+  std::string text = summary_json(edited);
+  EXPECT_NE(text.find("\"edited\":2,\"skipped\":1"), std::string::npos) << text;
+  Summary back;
+  ASSERT_TRUE(parse_summary_json(text, &back));
+  EXPECT_TRUE(back.edits);
+  EXPECT_EQ(back.edited, 2u);
+  EXPECT_EQ(back.skipped, 1u);
 }
 
 class OptionsJsonError : public ::testing::TestWithParam<std::pair<const char*, const char*>> {};

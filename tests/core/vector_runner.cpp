@@ -66,6 +66,15 @@ VectorOutput run_vector(const std::string& name, std::size_t chunk) {
     }
     context = std::move(c.value);
   }
+  if (!a.edits_file.empty()) {
+    auto edits = std::make_shared<Edits>();
+    Status e = parse_edits_json(read_file(dir + "/" + a.edits_file), edits.get());
+    if (!e.ok) {
+      out.error = e.message;
+      return out;
+    }
+    a.options.edits = std::move(edits);
+  }
   // As `rowgate check --json --results R.jsonl` writes them: the core's ReportWriter with the
   // command line's words.
   ReportOutputs outputs;

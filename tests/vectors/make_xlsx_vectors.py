@@ -655,6 +655,13 @@ def case_error_cells():
     prospects_case("xlsx_error_cells", writer,
                    "Error cells (t=\"e\"): #N/A in the required Partner Name, #DIV/0! in the optional Description "
                    "(also as a formula's cached result), #REF! in Partner ID; an error is not a value.")
+    prospects_case("xlsx_error_cells_edited", writer,
+                   "The workbook of xlsx_error_cells with edits (edits.json): each error cell given a value (the "
+                   "Partner Name, the Partner ID) or emptied (the optional Description), and row 5 skipped; every "
+                   "row left is valid.", ["--edits", "edits.json"])
+    with open(os.path.join(HERE, "xlsx_error_cells_edited", "edits.json"), "w", encoding="utf-8", newline="\n") as f:
+        f.write('{"edits": {"2": {"Partner Name": "Blue Harbor Media"}, "3": {"Description": ""},\n'
+                '           "4": {"Partner ID": "1003"}},\n "skip": [5]}\n')
 
 
 # 7, 8, 9 -------------------------------------------------------------------------------------

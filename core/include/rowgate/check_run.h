@@ -33,6 +33,8 @@ class CheckRun {
   bool load_template(std::string_view file_text, std::string* out, std::string* err);
   /// Parses the bytes of the --context file; on failure `error` is the message for stderr.
   bool load_context(std::string_view text, std::string* error);
+  /// Parses the bytes of the --edits file; on failure `error` is the message for stderr.
+  bool load_edits(std::string_view text, std::string* error);
   /// Starts the session. The pending file bytes then hold the files' headers, also when it
   /// fails (the options do not fit the template): `error` says why.
   bool start(std::string* error);

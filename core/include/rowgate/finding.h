@@ -39,12 +39,16 @@ inline constexpr std::string_view not_found = "not_found";
 inline constexpr std::string_view invalid_workbook = "invalid_workbook";
 inline constexpr std::string_view unknown_sheet = "unknown_sheet";
 inline constexpr std::string_view cell_error = "cell_error";
+// Edits: an edit that cannot be applied (it names a column the file does not have and a field
+// the template does not have, a row that cannot be read, or a row the file does not have).
+inline constexpr std::string_view invalid_edit = "invalid_edit";
 // Why a run cannot start (a Status), the same through every adapter: the command line, the
 // WebAssembly module and the REST API (which answers them 422, usage errors 400).
 inline constexpr std::string_view invalid_context = "invalid_context";
 inline constexpr std::string_view invalid_options = "invalid_options";
 inline constexpr std::string_view invalid_mapping = "invalid_mapping";
 inline constexpr std::string_view invalid_arguments = "invalid_arguments";
+inline constexpr std::string_view invalid_edits = "invalid_edits";
 }  // namespace code
 
 /// The control a person uses to fix a finding, when there is one: each adapter names it in its

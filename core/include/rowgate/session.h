@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -17,6 +18,25 @@
 namespace rowgate {
 
 enum class Format { Auto, Csv, Jsonl, Xlsx };
+
+/// A person's corrections to a file, applied by the core as it reads (the file's bytes are never
+/// rewritten), so that every build gives the same results for the same file and edits. As JSON:
+/// {"edits": {"ROW": {"COLUMN": "VALUE", ...}, ...}, "skip": [ROW, ...]}, ROW numbered as the
+/// findings number rows, COLUMN the header text as the file has it (a JSONL key, a no-header
+/// file's column letter) or a template field key. An empty VALUE empties the cell.
+struct Edits {
+  struct Cell {
+    std::string column;
+    std::string value;
+  };
+  std::map<std::uint64_t, std::vector<Cell>> rows;
+  std::vector<std::uint64_t> skip;  ///< sorted, each row once
+  bool empty() const { return rows.empty() && skip.empty(); }
+};
+
+/// Parses edits as above into `out` (adding to what it holds); code::invalid_edits when they
+/// cannot be used.
+Status parse_edits_json(std::string_view json_text, Edits* out);
 enum class Encoding { Auto, Utf8, Utf16Le, Utf16Be, Windows1252 };
 
 struct Options {
@@ -41,6 +61,8 @@ struct Options {
   std::uint32_t sample_rows = 0;
   /// Workbooks: the sheet to read, by name or 1-based position; empty for the first visible one.
   std::string sheet;
+  /// Corrections applied as the file is read; null for none. Shared: options are copied.
+  std::shared_ptr<const Edits> edits;
 };
 
 /// A file the session may read at any offset: a workbook's directory is at its end, and Excel
@@ -63,8 +85,9 @@ bool parse_encoding(std::string_view name, Encoding* out);
 
 /// Parses options given as JSON, as the server and the browser pass them:
 /// {"format": "csv", "encoding": "auto", "delimiter": ";", "no_header": true,
-///  "map": {"Header": "field", "Other": ""}, "sheet": "Prospects"}. Keys not given keep their
-/// value in `out`.
+///  "map": {"Header": "field", "Other": ""}, "sheet": "Prospects",
+///  "edits": {"ROW": {"COLUMN": "VALUE"}}, "skip": [ROW]}. Keys not given keep their value in
+/// `out`; "edits" and "skip" are those of parse_edits_json.
 Status parse_options_json(std::string_view json_text, Options* out);
 
 enum class Outcome { Create, Update, Duplicate, Error };
@@ -78,6 +101,11 @@ struct Summary {
   std::uint64_t update = 0;
   std::uint64_t duplicate = 0;
   std::uint64_t warnings = 0;   ///< warning findings, file-level ones included
+  /// With edits only (`edits` true; the summary then names them): rows checked with at least
+  /// one edit applied, and rows skipped (not in `rows`: a skipped row is neither valid nor not).
+  bool edits = false;
+  std::uint64_t edited = 0;
+  std::uint64_t skipped = 0;
 };
 
 /// Rows that failed their checks, in-file duplicates left out: what every count calls "error".

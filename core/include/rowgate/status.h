@@ -13,7 +13,7 @@
 namespace rowgate {
 
 /// Success, or what is wrong: a stable `code` (code::invalid_template, invalid_context,
-/// invalid_options, invalid_mapping, invalid_arguments) and a message saying why.
+/// invalid_options, invalid_mapping, invalid_arguments, invalid_edits) and a message saying why.
 struct Status {
   bool ok = true;
   std::string_view code;
