@@ -125,6 +125,7 @@ void ApiServer::routes() {
   on("GET", "/api/v1/imports", &ApiServer::imports_list);
   on("GET", "/api/v1/imports/:id", &ApiServer::import_get);
   on("PUT", "/api/v1/imports/:id/parts/:n", &ApiServer::import_part);
+  on("PUT", "/api/v1/imports/:id/edits", &ApiServer::import_edits);
   on("POST", "/api/v1/imports/:id/start", &ApiServer::import_start);
   on("DELETE", "/api/v1/imports/:id", &ApiServer::import_cancel);
   on("GET", "/api/v1/imports/:id/errors.csv", &ApiServer::import_errors);

@@ -103,6 +103,7 @@ class ApiServer {
   RouteError imports_list(Call&, const Request&, Response&);
   RouteError import_get(Call&, const Request&, Response&);
   RouteError import_part(Call&, const Request&, Response&);
+  RouteError import_edits(Call&, const Request&, Response&);
   RouteError import_start(Call&, const Request&, Response&);
   RouteError import_cancel(Call&, const Request&, Response&);
   RouteError import_errors(Call&, const Request&, Response&);

@@ -64,6 +64,20 @@ std::string ApiServer::import_json(const ImportRecord& r) {
   return out;
 }
 
+// Checks an edits document ({"edits": {...}, "skip": [...]}) and puts it into the options in
+// place of any edits they held.
+static RouteError take_edits(std::string_view text, json* options) {
+  Edits edits;
+  Status parsed = parse_edits_json(text, &edits);
+  if (!parsed.ok) return refuse(Http::Code::Unprocessable_Entity, std::string(parsed.code), parsed.message);
+  json doc = json::parse(text, nullptr, false);
+  options->erase("edits");
+  options->erase("skip");
+  if (doc.contains("edits")) (*options)["edits"] = doc["edits"];
+  if (doc.contains("skip")) (*options)["skip"] = doc["skip"];
+  return {};
+}
+
 RouteError ApiServer::imports_create(Call& call, const Request& request, Response& response) {
   json body;
   if (RouteError e = parse_body(request, &body)) return e;
@@ -101,6 +115,11 @@ RouteError ApiServer::imports_create(Call& call, const Request& request, Respons
   if (body.contains("mapping")) {
     if (!body["mapping"].is_object()) return refuse(Http::Code::Bad_Request, "bad_field", "\"mapping\" must be an object of header: field.");
     options["map"] = body["mapping"];
+  }
+  // A person's edits of the file, as rowgate check --edits reads them; larger ones go in a
+  // request of their own (PUT .../edits) before the import starts.
+  if (body.contains("edits")) {
+    if (RouteError e = take_edits(body["edits"].dump(), &options)) return e;
   }
   r.options_json = options.dump();
   Options parsed;
@@ -203,6 +222,35 @@ RouteError ApiServer::import_part(Call& call, const Request& request, Response& 
          "The server has no room for this part now; nothing of it was kept. Try again later, or tell the operator.");
   }
   send_json(response, Http::Code::Ok, json({{"n", part.n}, {"size", part.size}, {"sha256", part.sha256}}).dump());
+  return {};
+}
+
+// The edits of an import not started yet, as a request of their own (at most as large as a
+// part): they replace any the import had.
+RouteError ApiServer::import_edits(Call& call, const Request& request, Response& response) {
+  ImportRecord r;
+  if (RouteError e = find_import(store_, call.tenant, request, &r)) return e;
+  const std::string& body = request.body();
+  if (body.size() > settings_.max_part_bytes)
+    return refuse(Http::Code::Request_Entity_Too_Large, "edits_too_large",
+                  "The edits are at most 8 MiB; skip rows with \"skip\" rather than editing each, or correct the file.");
+  if (r.status == ImportStatus::Cancelled) return refuse(Http::Code::Conflict, "cancelled", "The import was cancelled; create a new one.");
+  if (r.status != ImportStatus::Uploading)
+    return refuse(Http::Code::Conflict, "already_started", "The import has started; its edits cannot change.");
+  json options = json::parse(r.options_json.empty() ? std::string("{}") : r.options_json, nullptr, false);
+  if (!options.is_object()) options = json::object();
+  if (RouteError e = take_edits(body, &options)) return e;
+  Options parsed;
+  Status ok = parse_options_json(options.dump(), &parsed);
+  if (!ok.ok) return refuse(Http::Code::Unprocessable_Entity, std::string(ok.code), ok.message);
+  if (!store_.set_options(r.tenant_id, r.id, options.dump()))
+    return refuse(Http::Code::Conflict, "already_started", "The import has started; its edits cannot change.");
+  std::size_t cells = 0;
+  if (parsed.edits)
+    for (const auto& row : parsed.edits->rows) cells += row.second.size();
+  send_json(response, Http::Code::Ok,
+            json({{"rows", parsed.edits ? parsed.edits->rows.size() : 0}, {"cells", cells},
+                  {"skip", parsed.edits ? parsed.edits->skip.size() : 0}}).dump());
   return {};
 }
 

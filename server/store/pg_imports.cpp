@@ -200,6 +200,16 @@ void PgStore::set_start(std::int64_t tenant, const std::string& import_id, std::
   t.commit();
 }
 
+bool PgStore::set_options(std::int64_t tenant, const std::string& import_id, const std::string& options_json) {
+  Connection& c = connection();
+  Transaction t(c, tenant);
+  Result r = c.exec(
+      "UPDATE imports SET options_json = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND status = 'uploading'",
+      {options_json, Param(now_seconds()), import_id, Param(tenant)});
+  t.commit();
+  return r.affected() > 0;
+}
+
 void PgStore::set_progress(std::int64_t tenant, const std::string& import_id, const Progress& p) {
   Connection& c = connection();
   Transaction t(c, tenant);

@@ -52,6 +52,7 @@ class PgStore : public SharedStore {
   bool set_status(std::int64_t tenant, const std::string& import_id, ImportStatus status,
                   const std::vector<ImportStatus>& from) override;
   void set_start(std::int64_t tenant, const std::string& import_id, std::uint64_t parts, std::uint64_t bytes_total) override;
+  bool set_options(std::int64_t tenant, const std::string& import_id, const std::string& options_json) override;
   void set_progress(std::int64_t tenant, const std::string& import_id, const Progress& progress) override;
   void request_cancel(std::int64_t tenant, const std::string& import_id) override;
   bool cancel_requested(std::int64_t tenant, const std::string& import_id) override;

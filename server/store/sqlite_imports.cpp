@@ -125,6 +125,18 @@ void SqliteStore::set_start(std::int64_t tenant, const std::string& import_id, s
   s.run();
 }
 
+bool SqliteStore::set_options(std::int64_t tenant, const std::string& import_id, const std::string& options_json) {
+  Connection& c = connection();
+  Statement s = c.prepare(
+      "UPDATE imports SET options_json = ?, updated_at = ? WHERE id = ? AND tenant_id = ? AND status = 'uploading'");
+  s.bind(1, options_json);
+  s.bind(2, now_seconds());
+  s.bind(3, import_id);
+  s.bind(4, tenant);
+  s.run();
+  return sqlite3_changes(c.db()) > 0;
+}
+
 void SqliteStore::set_progress(std::int64_t tenant, const std::string& import_id, const Progress& p) {
   Statement s = connection().prepare(
       "UPDATE imports SET rows_done = ?, bytes_done = ?, updated_at = ? WHERE id = ? AND tenant_id = ?");

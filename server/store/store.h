@@ -198,6 +198,8 @@ class Store {
                           const std::vector<ImportStatus>& from = {}) = 0;
   virtual void set_start(std::int64_t tenant, const std::string& import_id, std::uint64_t parts,
                          std::uint64_t bytes_total) = 0;
+  /// Replaces an import's options (its edits) while it is still uploading; false otherwise.
+  virtual bool set_options(std::int64_t tenant, const std::string& import_id, const std::string& options_json) = 0;
   virtual void set_progress(std::int64_t tenant, const std::string& import_id, const Progress& progress) = 0;
   virtual void request_cancel(std::int64_t tenant, const std::string& import_id) = 0;
   virtual bool cancel_requested(std::int64_t tenant, const std::string& import_id) = 0;

@@ -222,6 +222,74 @@ TEST_F(Api, TenantsSeeOnlyTheirOwn) {
 
 // The setup errors of tests/setup_errors/cases.json: 422 with the core's code, the code the
 // WebAssembly module gives for the same input (tests/wasm/dry_run.mjs runs the same table).
+// A person's edits go with the import (in the create request, or PUT .../edits before the start):
+// the server checks the file again with them and commits the edited values.
+TEST_F(Api, EditsGoWithTheImportAndTheCommitWritesTheEditedValues) {
+  ASSERT_EQ(run_import(prospects_csv(3), false)["status"], "done");  // p1..p3 exist
+  const std::string csv =
+      "Partner Name,Contact Email,Media Property,Group Name,Partner ID\n"
+      "Ten,p10(at)example.com,https://ten.example.com/,Podcasts,10\n"      // row 2: fixed
+      "Eleven,p11@example.com,https://eleven.example.com/,Podcasts,11\n"   // row 3: into p1's, an update
+      "Twelve,p12@example.com,https://twelve.example.com/,Podcasts,12\n"   // row 4: into row 2's, a duplicate
+      "Thirteen,bad,https://thirteen.example.com/,Podcasts,13\n"           // row 5: skipped
+      "Fourteen,p14@example.com,https://fourteen.example.com/,Podcast,14\n"  // row 6: group fixed
+      "Fifteen,p15@example.com,https://fifteen.example.com/,Podcasts,15\n";  // row 7: as it is
+  const json edits = {{"edits", {{"2", {{"Contact Email", "p10@example.com"}}},
+                                 {"3", {{"Contact Email", "P1@example.com"}}},
+                                 {"4", {{"Contact Email", "p10@example.com"}}},
+                                 {"6", {{"Group Name", "Podcasts"}}}}},
+                      {"skip", {5}}};
+  auto upload_and_start = [&](const std::string& id) {
+    EXPECT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/1", csv).status, 200);
+    EXPECT_EQ(call("POST", "/api/v1/imports/" + id + "/start", "").status, 202);
+    return wait_for(id);
+  };
+  // Six rows, one skipped: five checked, one of them a duplicate.
+  const json expected = {{"rows", 5}, {"valid", 4}, {"invalid", 1}, {"create", 3}, {"update", 1},
+                         {"duplicate", 1}, {"warnings", 0}, {"edited", 4}, {"skipped", 1}};
+
+  // The dry run, with the edits in the create request.
+  HttpResponse dry = call("POST", "/api/v1/imports", json({{"template", "prospects"}, {"dry_run", true}, {"edits", edits}}).dump());
+  ASSERT_EQ(dry.status, 201) << dry.body;
+  json dry_ended = upload_and_start(body_of(dry)["id"]);
+  EXPECT_EQ(dry_ended["summary"], expected) << dry_ended.dump();
+
+  // The commit, with the edits in a request of their own.
+  HttpResponse created = call("POST", "/api/v1/imports", json({{"template", "prospects"}}).dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id = body_of(created)["id"];
+  HttpResponse bad = call("PUT", "/api/v1/imports/" + id + "/edits", R"({"edits": {"0": {"A": "x"}}})");
+  EXPECT_EQ(bad.status, 422) << bad.body;
+  EXPECT_EQ(body_of(bad)["error"]["code"], "invalid_edits") << bad.body;
+  HttpResponse huge = call("PUT", "/api/v1/imports/" + id + "/edits", std::string((8u << 20) + 1, ' '));
+  EXPECT_EQ(huge.status, 413) << huge.body;
+  EXPECT_EQ(body_of(huge)["error"]["code"], "edits_too_large") << huge.body;
+  HttpResponse put = call("PUT", "/api/v1/imports/" + id + "/edits", edits.dump());
+  ASSERT_EQ(put.status, 200) << put.body;
+  EXPECT_EQ(body_of(put), json({{"rows", 4}, {"cells", 4}, {"skip", 1}}));
+  json ended = upload_and_start(id);
+  EXPECT_EQ(ended["status"], "done") << ended.dump();
+  EXPECT_EQ(ended["summary"], expected) << ended.dump();
+  HttpResponse late = call("PUT", "/api/v1/imports/" + id + "/edits", edits.dump());
+  EXPECT_EQ(late.status, 409) << late.body;
+
+  // What was written is what the edits made: p10 created, p1 renamed by row 3, the skipped and
+  // duplicate rows nowhere, row 6 in its group.
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners"))["total"], 3 + 3);
+  json p1 = body_of(call("GET", "/api/v1/partners?q=Eleven"));
+  ASSERT_EQ(p1["total"], 1) << p1.dump();
+  EXPECT_EQ(p1["items"][0]["partner_id"], "11") << p1.dump();  // p1's record (6 in all, not 7), as row 3 left it
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?q=Partner%201"))["total"], 0);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?q=Twelve"))["total"], 0);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/partners?q=Thirteen"))["total"], 0);
+  json fourteen = body_of(call("GET", "/api/v1/partners?q=Fourteen"));
+  ASSERT_EQ(fourteen["total"], 1);
+  EXPECT_EQ(fourteen["items"][0]["groups"], json({"Podcasts"}));
+  HttpResponse results = call("GET", "/api/v1/imports/" + id + "/results.csv");
+  EXPECT_NE(results.body.find("\r\n2,2,create,p10@example.com,"), std::string::npos) << results.body;
+  EXPECT_EQ(results.body.find("\r\n5,5,"), std::string::npos) << results.body;  // a skipped row has no outcome
+}
+
 TEST_F(Api, WhatTheCoreCannotUseIs422WithTheCoresCode) {
   std::ifstream in(ROWGATE_SETUP_ERRORS);
   json cases = json::parse(in);

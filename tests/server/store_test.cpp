@@ -222,10 +222,18 @@ TEST_P(StoreTest, ImportLifecycleIsScopedToItsTenant) {
   EXPECT_EQ(parts[0].sha256, "a2");
   EXPECT_TRUE(store_->parts(b_, first.id).empty());
 
+  // The edits (in its options) change only while it uploads, and only in its own tenant.
+  const std::string edited = R"({"edits":{"2":{"Contact Email":"a@example.com"}},"skip":[3]})";
+  EXPECT_FALSE(store_->set_options(b_, first.id, edited));
+  EXPECT_TRUE(store_->set_options(a_, first.id, edited));
+  EXPECT_EQ(store_->import(a_, first.id)->options_json, edited);
+
   store_->set_start(a_, first.id, 2, 31);
   EXPECT_FALSE(store_->set_status(b_, first.id, ImportStatus::Queued, {ImportStatus::Uploading}));  // not B's
   EXPECT_TRUE(store_->set_status(a_, first.id, ImportStatus::Queued, {ImportStatus::Uploading}));
   EXPECT_FALSE(store_->set_status(a_, first.id, ImportStatus::Queued, {ImportStatus::Uploading}));
+  EXPECT_FALSE(store_->set_options(a_, first.id, "{}"));  // started: its edits are fixed
+  EXPECT_EQ(store_->import(a_, first.id)->options_json, edited);
   std::vector<ImportRecord> unfinished = store_->unfinished_imports();
   ASSERT_EQ(unfinished.size(), 1u);
   EXPECT_EQ(unfinished[0].id, first.id);

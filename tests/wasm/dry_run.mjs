@@ -60,6 +60,8 @@ function caseRun(name) {
     else if (word === '--delimiter') run.options.delimiter = value();
     else if (word === '--no-header') run.options.no_header = true;
     else if (word === '--sheet') run.options.sheet = value();
+    // A page passes a person's edits with the options: {edits: {...}, skip: [...]}.
+    else if (word === '--edits') Object.assign(run.options, JSON.parse(fs.readFileSync(path.join(dir, value()), 'utf8')));
     else if (word === '--map') {
       const m = value();
       const eq = m.lastIndexOf('=');
