@@ -235,6 +235,11 @@ std::string finding_json(const Finding& f) {
   field_s(out, "code", f.code);
   field_s(out, "severity", severity_name(f.severity));
   field_s(out, "message", f.message);
+  if (!f.suggestion.empty()) {
+    out += ",\"details\":{";
+    field_s(out, "suggestion", f.suggestion, false);
+    out.push_back('}');
+  }
   out.push_back('}');
   return out;
 }

@@ -130,6 +130,54 @@ void RowValidator::RefSet::build() {
   }
 }
 
+namespace {
+
+// Levenshtein distance of two short strings, giving up (returning limit + 1) past `limit`.
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+  if (a.size() > b.size()) std::swap(a, b);
+  if (b.size() - a.size() > limit) return limit + 1;
+  std::vector<std::size_t> row(a.size() + 1);
+  for (std::size_t i = 0; i <= a.size(); ++i) row[i] = i;
+  for (std::size_t j = 1; j <= b.size(); ++j) {
+    std::size_t diagonal = row[0], best = row[0] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t up = row[i];
+      row[i] = std::min({row[i] + 1, row[i - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+      best = std::min(best, row[i]);
+    }
+    if (best > limit) return limit + 1;
+  }
+  return row[a.size()];
+}
+
+}  // namespace
+
+int RowValidator::RefSet::nearest(const std::string& lower) {
+  auto cached = nearest_cache.find(lower);
+  if (cached != nearest_cache.end()) return cached->second;
+  // Short names are too close to each other for a guess: "Ads" is one letter from "Apps".
+  const std::size_t limit = lower.size() >= 8 ? 2 : lower.size() >= 4 ? 1 : 0;
+  int best = -1;
+  std::size_t best_distance = limit + 1;
+  bool tie = false;
+  if (limit > 0 && lower.size() <= 256) {
+    for (const auto& [member_lower, index] : folded) {
+      std::size_t d = edit_distance(lower, member_lower, limit);
+      if (d < best_distance) {
+        best = static_cast<int>(index);
+        best_distance = d;
+        tie = false;
+      } else if (d == best_distance && d <= limit) {
+        tie = true;
+      }
+    }
+  }
+  if (tie) best = -1;
+  if (nearest_cache.size() < 4096) nearest_cache.emplace(lower, best);
+  return best;
+}
+
 bool RowValidator::RefSet::contains(std::string_view value) const {
   const std::size_t mask = table.size() - 1;
   for (std::size_t i = static_cast<std::size_t>(hash64(value)) & mask; table[i] != 0; i = (i + 1) & mask)
@@ -257,6 +305,8 @@ void RowValidator::report(const Slot& s, std::uint64_t row, std::uint64_t line, 
   f.severity = severity;
   f.message = std::move(message);
   f.hint = hint;
+  f.suggestion = std::move(suggestion_);
+  suggestion_.clear();
   out_.emit(std::move(f));
 }
 
@@ -373,15 +423,23 @@ bool RowValidator::check(Slot& s, std::uint64_t row, std::uint64_t line, const s
       return fail(code::invalid_enum, s.label + " " + quote_value(text) + " is not one of: " + list + ".");
     }
     case FieldType::Reference: {
-      const RefSet& rs = ref_sets_[static_cast<std::size_t>(s.ref_set)];
+      RefSet& rs = ref_sets_[static_cast<std::size_t>(s.ref_set)];
       if (rs.contains(text)) break;
       std::string lower;
       append_lower(lower, text);
       auto near = rs.folded.find(lower);
-      if (near != rs.folded.end())
+      if (near != rs.folded.end()) {
+        suggestion_ = rs.members[near->second];
         return fail(code::unknown_reference, s.label + " " + quote_value(text) + " matches no existing " + s.field->ref +
                                                  " exactly; did you mean " + quote_value(rs.members[near->second]) +
                                                  "? Letter case must match.");
+      }
+      if (int guess = rs.nearest(lower); guess >= 0) {
+        suggestion_ = rs.members[static_cast<std::size_t>(guess)];
+        return fail(code::unknown_reference, s.label + " " + quote_value(text) + " matches none of the " +
+                                                 to_decimal(rs.members.size()) + " existing " + s.field->ref +
+                                                 "; did you mean " + quote_value(suggestion_) + "?");
+      }
       return fail(code::unknown_reference, s.label + " " + quote_value(text) + " matches none of the " +
                                                to_decimal(rs.members.size()) + " existing " + s.field->ref +
                                                "; create it first, or correct the name.");

@@ -92,6 +92,10 @@ class RowValidator {
     void build();
     bool contains(std::string_view value) const;
     std::unordered_map<std::string, std::size_t> folded;  // lower-cased -> member index
+    /// The member a mistyped value most likely meant (lower-cased: one or two letters off, a
+    /// unique nearest), or -1; remembered per value, since a file repeats its mistakes.
+    int nearest(const std::string& lower);
+    std::unordered_map<std::string, int> nearest_cache;
   };
 
   bool check(Slot& s, std::uint64_t row, std::uint64_t line, const std::vector<MappingEntry>& mapping);
@@ -119,6 +123,7 @@ class RowValidator {
   int last_key_field_ = -1;  ///< the key field that comes last in template order
   std::vector<std::string> key_parts_;
   RecordResult result_;
+  std::string suggestion_;  ///< for the finding report() makes next
 };
 
 }  // namespace rowgate::detail

@@ -81,6 +81,9 @@ struct Finding {
   Severity severity = Severity::Error;
   std::string message;  ///< one English sentence a spreadsheet user can act on
   std::string_view hint;  ///< hint::map or hint::encoding when the adapter may name its control; else empty
+  /// The value the message suggests instead ("did you mean ...?"): a page offers it as a fix.
+  /// Written as the finding's `details.suggestion`; empty when there is none.
+  std::string suggestion;
 };
 
 /// `finding.message` with the adapter's words for its hint before the final period (the message
