@@ -91,6 +91,9 @@ export class RowgateApi {
     return this.json('POST', '/api/v1/imports', { body, headers: { 'Idempotency-Key': idempotencyKey } });
   }
 
+  /// The import's edits as a request of their own (for edits too large for the create request).
+  putEdits(id, doc) { return this.json('PUT', `/api/v1/imports/${encodeURIComponent(id)}/edits`, { body: doc }); }
+
   importStatus(id) { return this.json('GET', `/api/v1/imports/${encodeURIComponent(id)}`); }
   startImport(id) { return this.json('POST', `/api/v1/imports/${encodeURIComponent(id)}/start`); }
   imports(limit = 50) { return this.json('GET', '/api/v1/imports', { query: { limit } }); }

@@ -1,8 +1,12 @@
 // <rowgate-findings-table>: the dry run's problem rows (row, column, value, message), as a
 // table that renders only the rows in view, so that 50,000 findings scroll as fast as 50.
 //
-//   table.show(rows)   // rows: an array of {row, column, value, code, severity, message}
+//   table.show(rows)   // rows: an array of {row, column, field, value, code, severity, message}
 //   table.refresh()    // after rows were appended to that array
+//
+// With the `editable` attribute, a problem's value can be corrected where it is shown (click it,
+// or Enter on it: Enter saves, Escape cancels) and its row skipped; the table does not apply
+// either, it tells the page: `rowgate-edit` {finding, value} and `rowgate-skip` {finding}.
 //
 // It is an ARIA table (role="table", aria-rowcount, aria-rowindex on each rendered row), and
 // its scrolling body takes the keyboard focus, so arrows and Page Up/Down scroll it.
@@ -14,12 +18,13 @@ const COLUMNS = [
   ['column', 'Column'],
   ['value', 'Value'],
   ['message', 'Problem'],
+  ['fix', 'Fix'],
 ];
 
 const STYLE = `
 :host { display: block; font-size: 0.875rem; }
 .table { border: 1px solid #c7ccd4; border-radius: 4px; }
-.head, .row { display: grid; grid-template-columns: 5rem 11rem 13rem 1fr; align-items: center; }
+.head, .row { display: grid; grid-template-columns: 5rem 11rem 13rem 1fr 5.5rem; align-items: center; }
 .head { background: #eef1f5; font-weight: 600; border-bottom: 1px solid #c7ccd4; }
 .cell { padding: 0 0.5rem; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
 .head .cell { padding: 0.35rem 0.5rem; }
@@ -33,6 +38,14 @@ const STYLE = `
 .row.error .code { color: #a61b1b; }
 .code { font-family: ui-monospace, monospace; font-size: 0.8em; margin-right: 0.4em; }
 .empty { padding: 0.75rem; color: #4a5361; }
+.value { all: unset; box-sizing: border-box; display: block; width: 100%; overflow: hidden; text-overflow: ellipsis;
+  white-space: nowrap; cursor: text; padding: 0 0.25rem; border: 1px dashed transparent; border-radius: 3px; min-height: 1.3em; }
+.value:hover { border-color: #8a93a3; }
+.value:focus-visible { outline: 3px solid #1d5fd1; }
+.value.none { color: #6b7280; font-style: italic; }
+.editor { width: 100%; box-sizing: border-box; font: inherit; padding: 0.1rem 0.25rem; border: 2px solid #1d5fd1; border-radius: 3px; }
+.skip { font: inherit; font-size: 0.8em; padding: 0.1rem 0.45rem; border: 1px solid #8a93a3; border-radius: 3px; background: #fff; cursor: pointer; }
+.skip:focus-visible { outline: 3px solid #1d5fd1; }
 `;
 
 export class RowgateFindingsTable extends HTMLElement {
@@ -40,6 +53,7 @@ export class RowgateFindingsTable extends HTMLElement {
     super();
     this.rows = [];
     this.rendered = { first: -1, last: -1, count: -1 };
+    this.editing = null; // {finding, value}: the cell being corrected, kept across re-renders
     this.frame = 0;
     const root = this.attachShadow({ mode: 'open' });
     root.innerHTML = `
@@ -68,12 +82,18 @@ export class RowgateFindingsTable extends HTMLElement {
     this.schedule();
   }
 
-  /// Shows `rows` (kept by reference: append to it, then call refresh()).
-  show(rows) {
+  /// Shows `rows` (kept by reference: append to it, then call refresh()). With `keepScroll`
+  /// the view stays where it was (the same problems, checked again after an edit).
+  show(rows, { keepScroll = false } = {}) {
     this.rows = rows;
     this.rendered = { first: -1, last: -1, count: -1 };
-    this.body.scrollTop = 0;
+    this.editing = null;
+    if (!keepScroll) this.body.scrollTop = 0;
     this.schedule();
+  }
+
+  get editable() {
+    return this.hasAttribute('editable');
   }
 
   refresh() {
@@ -114,12 +134,24 @@ export class RowgateFindingsTable extends HTMLElement {
     row.className = `row ${finding.severity}`;
     row.setAttribute('role', 'row');
     row.setAttribute('aria-rowindex', String(index + 2));
-    const cells = [String(finding.row || ''), finding.column || '(whole row)', finding.value ?? '', null];
+    const editable = this.editable && finding.row > 0 && Boolean(finding.column || finding.field);
+    const cells = [String(finding.row || ''), finding.column || finding.field || '(whole row)', editable ? 'edit' : finding.value ?? '', null, 'fix'];
     for (const text of cells) {
       const cell = document.createElement('div');
       cell.className = 'cell';
       cell.setAttribute('role', 'cell');
-      if (text === null) {
+      if (text === 'edit') {
+        cell.append(this.editing?.finding === finding ? this.editor(finding) : this.valueButton(finding));
+      } else if (text === 'fix') {
+        if (this.editable && finding.row > 0) {
+          const skip = document.createElement('button');
+          skip.className = 'skip';
+          skip.textContent = 'Skip row';
+          skip.setAttribute('aria-label', `Skip row ${finding.row}`);
+          skip.addEventListener('click', () => this.dispatchEvent(new CustomEvent('rowgate-skip', { detail: { finding } })));
+          cell.append(skip);
+        }
+      } else if (text === null) {
         const code = document.createElement('span');
         code.className = 'code';
         code.textContent = finding.code;
@@ -132,6 +164,53 @@ export class RowgateFindingsTable extends HTMLElement {
       row.append(cell);
     }
     return row;
+  }
+
+  valueButton(finding) {
+    const button = document.createElement('button');
+    const value = finding.value ?? '';
+    button.className = value === '' ? 'value none' : 'value';
+    button.textContent = value === '' ? '(empty)' : value;
+    button.title = `${value} (click to correct)`;
+    button.setAttribute('aria-label', `Correct ${finding.column || finding.field} of row ${finding.row}: ${value === '' ? 'empty' : value}`);
+    button.addEventListener('click', () => this.startEditing(finding));
+    return button;
+  }
+
+  startEditing(finding) {
+    this.editing = { finding, value: finding.value ?? '' };
+    this.rendered = { first: -1, last: -1, count: -1 };
+    this.render();
+    this.list.querySelector('.editor')?.focus();
+  }
+
+  editor(finding) {
+    const input = document.createElement('input');
+    input.className = 'editor';
+    input.value = this.editing.value;
+    input.setAttribute('aria-label', `New value of ${finding.column || finding.field}, row ${finding.row}`);
+    input.addEventListener('input', () => (this.editing.value = input.value));
+    const end = (save) => {
+      if (this.editing?.finding !== finding) return;
+      const value = input.value;
+      this.editing = null;
+      this.rendered = { first: -1, last: -1, count: -1 };
+      this.render();
+      this.body.focus();
+      if (save && value !== (finding.value ?? '')) this.dispatchEvent(new CustomEvent('rowgate-edit', { detail: { finding, value } }));
+    };
+    input.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter') {
+        event.preventDefault();
+        end(true);
+      } else if (event.key === 'Escape') {
+        event.preventDefault();
+        event.stopPropagation();
+        end(false);
+      }
+    });
+    input.addEventListener('blur', () => end(false));
+    return input;
   }
 }
 

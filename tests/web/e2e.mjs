@@ -938,6 +938,90 @@ test('a server restarted during an import: the page reconnects and the same impo
   }
 });
 
+test('fix in place: values corrected in the table, suggestions accepted, a row skipped, undo and redo, kept over a reload, and imported as edited', async () => {
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  const file = write('fix-in-place.csv', `${HEADER}Ed One,ed1@example.com,https://ed1.example.com/,Podcasts,US\n`
+    + 'Ed Two,ed2(at)example.com,https://ed2.example.com/,Podcasts,US\n' // row 3: corrected by hand
+    + 'Ed Three,ed3@example.com,https://ed3.example.com/,Podcast,US\n' // row 4: "did you mean Podcasts?"
+    + 'Ed Four,ed4@example.com,https://ed4.example.com/,mass media,US\n' // row 5: "did you mean Mass Media?"
+    + 'Ed Five,nope,https://ed5.example.com/,Podcasts,US\n' // row 6: skipped
+    + 'Ed Six,ed1@example.com,https://ed6.example.com/,Podcasts,US\n'); // row 7: row 2's e-mail, then its own
+  await pickFile(file);
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 1, error: 4, warnings: 0 });
+  const counts = (expected, what) => until(async () => {
+    if (!(await page.getByRole('button', { name: 'Choose a corrected file' }).isEnabled())) return false; // still checking
+    const now = await shownCounts();
+    return Object.keys(now).every((k) => now[k] === expected[k]);
+  }, 20_000, what);
+  const all = { update: 0, warnings: 0 };
+
+  // Escape cancels an edit; Enter saves it, and the row is checked again.
+  await page.getByRole('button', { name: 'Correct Contact Email of row 3: ed2(at)example.com' }).click();
+  const editor = page.getByRole('textbox', { name: 'New value of Contact Email, row 3' });
+  await editor.fill('still wrong');
+  await shot('22-fix-in-place-editing');
+  await editor.press('Escape');
+  assert.equal(await editor.count(), 0);
+  await page.getByRole('button', { name: 'Correct Contact Email of row 3: ed2(at)example.com' }).focus();
+  await page.keyboard.press('Enter');
+  await editor.fill('ed2@example.com');
+  await editor.press('Enter');
+  await counts({ create: 2, ...all, duplicate: 1, error: 3 }, 'row 3 corrected');
+
+  // Every "did you mean": the button says how many rows it changes before it does.
+  const accept = page.getByRole('button', { name: 'Accept every suggestion (2 rows)' });
+  await accept.click();
+  await counts({ create: 4, ...all, duplicate: 1, error: 1 }, 'the suggestions accepted');
+  await page.getByRole('button', { name: 'Skip row 6' }).click();
+  await counts({ create: 4, ...all, duplicate: 1, error: 0 }, 'row 6 skipped');
+  await page.getByRole('button', { name: 'Correct Contact Email of row 7: ed1@example.com' }).click();
+  await page.getByRole('textbox', { name: 'New value of Contact Email, row 7' }).fill('ed6@example.com');
+  await page.getByRole('textbox', { name: 'New value of Contact Email, row 7' }).press('Enter');
+  await counts({ create: 5, ...all, duplicate: 0, error: 0 }, 'row 7 corrected');
+  await page.getByText('No problem rows.').waitFor();
+
+  // Undo and redo, with the buttons and with the keyboard.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await counts({ create: 4, ...all, duplicate: 1, error: 0 }, 'the undo');
+  await page.getByRole('heading', { name: 'Dry run' }).focus();
+  await page.keyboard.press('Control+Shift+Z');
+  await counts({ create: 5, ...all, duplicate: 0, error: 0 }, 'the redo');
+  assert.match(await page.getByRole('group', { name: 'Edits' }).innerText(), /4 values corrected in 4 rows, 1 row skipped\. The dry run counts 4 edited and 1 skipped rows/);
+  await shot('23-fix-in-place');
+  const edits = JSON.parse(await download(() => page.getByRole('button', { name: 'Download edits' }).click()));
+  assert.deepEqual(edits, {
+    edits: { 3: { 'Contact Email': 'ed2@example.com' }, 4: { 'Group Name': 'Podcasts' }, 5: { 'Group Name': 'Mass Media' }, 7: { 'Contact Email': 'ed6@example.com' } },
+    skip: [6],
+  });
+
+  // A reload loses nothing: the same file chosen again brings its edits back.
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  await pickFile(file);
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  assert.deepEqual(await dryRun(), { create: 5, ...all, duplicate: 0, error: 0 });
+  await page.getByText('The edits made to this file before were restored.').waitFor();
+
+  // The import takes the edits with it; the server checks the file again with them.
+  const body = await importRequestBody(() => page.getByRole('button', { name: 'Import 5 valid rows' }).click());
+  assert.deepEqual(body.edits, edits);
+  await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByLabel('Import summary').innerText(), /Created\s+5.*Rows edited\s+4\s+Rows skipped\s+1/s);
+  const byName = {};
+  for (const name of ['Ed One', 'Ed Two', 'Ed Three', 'Ed Four', 'Ed Five', 'Ed Six']) {
+    const found = await api(`/api/v1/partners?q=${encodeURIComponent(name)}`);
+    byName[name] = found.items.find((p) => p.name === name);
+  }
+  assert.equal(byName['Ed Five'], undefined); // skipped
+  assert.equal(byName['Ed One'].email, 'ed1@example.com');
+  assert.equal(byName['Ed Two'].email, 'ed2@example.com');
+  assert.deepEqual(byName['Ed Three'].groups, ['Podcasts']);
+  assert.deepEqual(byName['Ed Four'].groups, ['Mass Media']);
+  assert.equal(byName['Ed Six'].email, 'ed6@example.com');
+});
+
 test('no script error on any page', () => {
   assert.deepEqual(pageErrors, []);
 });

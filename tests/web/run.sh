@@ -7,6 +7,8 @@
 #   tenant, generates the import files, runs the tests, stops the server. (One test starts and
 #   restarts a server of its own.)
 # Screenshots of each step go to build/web-screenshots/. The last line is "N passed, N failed".
+# `tests/web/run.sh PATTERN` runs only the tests whose names match PATTERN (a regular expression;
+# the tests build on each other, so this is for working on one that stands alone).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root="$(pwd)"
@@ -81,7 +83,7 @@ log="$scratch/e2e.tap"
 ROWGATE_URL="http://127.0.0.1:$port" ROWGATE_KEY="$key" ROWGATE_BIN="$root/$native" ROWGATE_WASM="$root/build/wasm" \
   ROWGATE_FILES="$scratch/files" \
   ROWGATE_SCREENSHOTS="$root/build/web-screenshots" ROWGATE_PROFILE="$scratch/profile" \
-  node --test --test-reporter=tap --test-concurrency=1 tests/web/e2e.mjs >"$log" 2>&1
+  node --test --test-reporter=tap --test-concurrency=1 ${1:+--test-name-pattern="$1"} tests/web/e2e.mjs >"$log" 2>&1
 status=$?
 grep -E '^ *(not )?ok [0-9]+ - ' "$log" | sed -E 's/^ +//'
 p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -n 1)

@@ -2,10 +2,15 @@
 // the WebAssembly build (nothing leaves the browser), with running counts and the problem rows
 // in a table that a code filter narrows; then the errors file to download, another file to
 // choose, or the import of the valid rows.
+//
+// Problems are fixed where they are shown: a value corrected in the table, a row skipped, a fix
+// over a column or every suggestion accepted become edits (./edits.mjs), and the dry run runs
+// again with them, in the same core the server runs, so the counts are what the import will do.
 
 import { saveBlob } from '../api.mjs';
 import '../rowgate-findings-table.mjs';
 import { megabytes, number, setBar } from './display.mjs';
+import { EditSet } from './edits.mjs';
 import { coreOptions, dryRunStart } from './state.mjs';
 
 // The words that complete a finding's message with the control on these pages that fixes it
@@ -33,7 +38,35 @@ export class DryRunStep {
         <select id="rg-code-filter" data-ref="code-filter"><option value="">All problems</option></select></div>
       <p class="muted" data-ref="shown-count"></p>
     </div>
-    <rowgate-findings-table data-ref="findings" label="Problem rows"></rowgate-findings-table>
+    <div class="edits" role="group" aria-label="Edits">
+      <p class="muted" data-ref="edits-summary" aria-live="polite"></p>
+      <div class="actions compact">
+        <button data-ref="undo" disabled>Undo</button>
+        <button data-ref="redo" disabled>Redo</button>
+        <button data-ref="skip-shown" disabled>Skip every row shown</button>
+        <button data-ref="accept-suggestions" disabled>Accept every suggestion</button>
+        <button data-ref="download-edits" disabled>Download edits</button>
+        <label class="button upload">Upload edits<input type="file" class="visually-hidden" accept=".json,application/json" data-ref="upload-edits"></label>
+        <button data-ref="clear-edits" disabled>Clear edits</button>
+      </div>
+      <details data-ref="column-fix">
+        <summary>Fix a column in every problem row</summary>
+        <div class="row">
+          <div class="field"><label for="rg-fix-field">Column</label><select id="rg-fix-field" data-ref="fix-field"></select></div>
+          <div class="field"><label for="rg-fix-action">Fix</label>
+            <select id="rg-fix-action" data-ref="fix-action">
+              <option value="replace">Replace a value</option>
+              <option value="trim">Trim spaces</option>
+              <option value="lower">Lower-case</option>
+            </select></div>
+          <div class="field" data-ref="fix-from-field"><label for="rg-fix-from">Value</label><input type="text" id="rg-fix-from" data-ref="fix-from"></div>
+          <div class="field" data-ref="fix-to-field"><label for="rg-fix-to">Replace with</label><input type="text" id="rg-fix-to" data-ref="fix-to"></div>
+          <div class="field"><button data-ref="fix-apply" disabled>Apply</button></div>
+        </div>
+        <p class="muted" data-ref="fix-count" aria-live="polite"></p>
+      </details>
+    </div>
+    <rowgate-findings-table data-ref="findings" label="Problem rows" editable></rowgate-findings-table>
     <div class="actions">
       <button data-ref="cancel-dry-run">Cancel</button>
       <button data-ref="download-errors" disabled>Download errors</button>
@@ -53,17 +86,103 @@ export class DryRunStep {
     $('download-errors').addEventListener('click', () => this.downloadErrors());
     $('retry').addEventListener('click', () => widget.steps.file.chooseAgain());
     $('commit').addEventListener('click', () => widget.steps.import.commit());
+    const table = $('findings');
+    table.addEventListener('rowgate-edit', (event) => {
+      const { finding, value } = event.detail;
+      this.changeEdits({ set: [{ row: finding.row, column: finding.column || finding.field, value }] },
+        `Row ${finding.row}: ${finding.column || finding.field} corrected; checking again…`);
+    });
+    table.addEventListener('rowgate-skip', (event) => {
+      const { finding } = event.detail;
+      this.changeEdits({ skip: [finding.row] }, `Row ${finding.row} skipped; checking again…`);
+    });
+    $('undo').addEventListener('click', () => this.history('undo'));
+    $('redo').addEventListener('click', () => this.history('redo'));
+    $('skip-shown').addEventListener('click', () => this.skipShown());
+    $('accept-suggestions').addEventListener('click', () => this.acceptSuggestions());
+    $('download-edits').addEventListener('click', () => this.downloadEdits());
+    $('upload-edits').addEventListener('change', (event) => this.uploadEdits(event.target));
+    $('clear-edits').addEventListener('click', () => {
+      this.widget.state.edits.clear();
+      this.rerun('Every edit was taken back; checking again…');
+    });
+    for (const name of ['fix-field', 'fix-action', 'fix-from', 'fix-to']) {
+      $(name).addEventListener('input', () => this.showColumnFix());
+      $(name).addEventListener('change', () => this.showColumnFix());
+    }
+    $('fix-apply').addEventListener('click', () => this.applyColumnFix());
+    // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) on the step, outside a text field.
+    widget.root.querySelector('section[data-step="dryrun"]').addEventListener('keydown', (event) => {
+      if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
+      const inText = event.composedPath().some((el) => el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement);
+      if (inText) return;
+      const key = event.key.toLowerCase();
+      if (key === 'z' && !event.shiftKey) this.history('undo');
+      else if ((key === 'z' && event.shiftKey) || key === 'y') this.history('redo');
+      else return;
+      event.preventDefault();
+    });
   }
 
-  start() {
+  /// The edits of the chosen file: a new set for another file, with what this browser kept
+  /// of an earlier visit.
+  async editsFor(file) {
+    const state = this.widget.state;
+    if (state.edits && state.editsFile === file) return state.edits;
+    const edits = new EditSet();
+    let restored = false;
+    try {
+      restored = await edits.attach(file);
+    } catch {
+      restored = false; // the file cannot be read again: the dry run will say so
+    }
+    if (this.widget.state !== state) return edits; // started over meanwhile
+    state.edits = edits;
+    state.editsFile = file;
+    state.editsRestored = restored;
+    return edits;
+  }
+
+  changeEdits(change, message) {
+    const changed = this.widget.state.edits.change(change);
+    if (changed) this.rerun(message);
+  }
+
+  history(which) {
+    const { edits } = this.widget.state;
+    if (!edits) return;
+    if (which === 'undo' ? edits.undo() : edits.redo()) this.rerun(which === 'undo' ? 'Undone; checking again…' : 'Redone; checking again…');
+  }
+
+  /// The dry run again, with the edits as they are now: the same filter and place in the table.
+  rerun(message) {
+    const { widget } = this;
+    const state = widget.state;
+    const old = state.run;
+    state.run = null; // its end, or its cancellation, is not this run's
+    old?.cancel();
+    if (message) widget.say('');
+    this.editsNote = message ?? '';
+    this.start({ again: true });
+  }
+
+  async start({ again = false } = {}) {
     const { widget } = this;
     const { $ } = widget;
     const state = widget.state;
     if (!state.file || !state.context) return;
-    widget.go('dryrun');
+    const edits = await this.editsFor(state.file);
+    if (widget.state !== state) return;
+    if (!again) {
+      widget.go('dryrun');
+      this.editsNote = state.editsRestored ? 'The edits made to this file before were restored.' : '';
+    }
+    const filter = again ? state.filter : '';
     Object.assign(state, dryRunStart());
-    $('code-filter').innerHTML = '<option value="">All problems</option>';
-    $('findings').show(state.shown);
+    state.filter = filter;
+    state.shown = filter ? [] : state.findings;
+    if (!again) $('code-filter').innerHTML = '<option value="">All problems</option>';
+    $('findings').show(state.shown, { keepScroll: again });
     for (const name of ['download-errors', 'retry', 'commit']) $(name).disabled = true;
     $('cancel-dry-run').disabled = false;
     $('commit').textContent = 'Import';
@@ -73,7 +192,7 @@ export class DryRunStep {
       template: state.templateName,
       context: this.contextText(),
       mapping: state.map,
-      options: coreOptions(state.options),
+      options: { ...coreOptions(state.options), ...(edits.document() ?? {}) },
       errorValues: true, // for the Value column, without normalising every row's values
       report: false,
       errors: true, // the core's errors CSV, for "Download errors"
@@ -127,7 +246,7 @@ export class DryRunStep {
 
   takeFindings({ findings, records }) {
     const state = this.widget.state;
-    const values = new Map();
+    const values = state.rowValues;
     for (const record of records) values.set(record.row, record.values);
     for (const f of findings) {
       const value = f.field ? values.get(f.row)?.[f.field] : undefined;
@@ -157,6 +276,7 @@ export class DryRunStep {
     $('dry-progress-text').textContent = `${megabytes(counts.bytes)} of ${megabytes(file.size)} read, ${number(counts.rows)} rows${elapsed}`;
     for (const outcome of OUTCOMES) root.querySelector(`[data-count="${outcome}"]`).textContent = number(counts[outcome]);
     $('shown-count').textContent = `${number(shown.length)} of ${number(findings.length)} findings shown`;
+    this.paintEdits();
     const advice = state.result ? ' Correct the file and choose it again.' : '';
     const { fileErrorText, runError } = state;
     $('file-error').textContent = runError ? `The dry run failed: ${runError}`
@@ -169,7 +289,7 @@ export class DryRunStep {
     const { state } = this.widget;
     const select = this.widget.$('code-filter');
     const codes = [...state.codes.entries()].sort((a, b) => b[1] - a[1]);
-    const current = select.value;
+    const current = state.filter;
     if (select.options.length - 1 !== codes.length) {
       select.replaceChildren(new Option(`All problems`, ''));
       for (const [code] of codes) select.append(new Option(code, code));
@@ -205,6 +325,131 @@ export class DryRunStep {
     if (result.fileError && !state.fileErrorText) state.fileErrorText = result.fileErrorMessage || 'the file could not be read';
     if (result.fileError) this.paint();
     widget.dispatchEvent(new CustomEvent('rowgate-dry-run', { detail: { summary: result.summary, counts: result.counts }, bubbles: true, composed: true }));
+  }
+
+  // ---- Edits -------------------------------------------------------------------------------
+
+  paintEdits() {
+    const { $, state } = this.widget;
+    const { edits, result } = state;
+    if (!edits) return;
+    const cells = edits.cellCount;
+    const parts = [];
+    if (cells) parts.push(`${number(cells)} value${cells === 1 ? '' : 's'} corrected in ${number(edits.rows.size)} row${edits.rows.size === 1 ? '' : 's'}`);
+    if (edits.skip.size) parts.push(`${number(edits.skip.size)} row${edits.skip.size === 1 ? '' : 's'} skipped`);
+    let text = parts.length ? `Edits: ${parts.join(', ')}.` : 'No edits: correct a value in the table (click it), or skip a row.';
+    if (result && !edits.empty) {
+      const s = result.summary ?? {};
+      text += ` The dry run counts ${number(s.edited ?? 0)} edited and ${number(s.skipped ?? 0)} skipped rows; the file itself is not changed.`;
+    }
+    if (this.editsNote && !(result && this.editsNote.endsWith('checking again…'))) text += ` ${this.editsNote}`;
+    $('edits-summary').textContent = text;
+    $('undo').disabled = !edits.canUndo;
+    $('redo').disabled = !edits.canRedo;
+    $('clear-edits').disabled = edits.empty;
+    $('download-edits').disabled = edits.empty;
+    const skippable = new Set(state.shown.filter((f) => f.row > 0).map((f) => f.row));
+    $('skip-shown').disabled = !state.filter || skippable.size === 0;
+    $('skip-shown').textContent = state.filter ? `Skip every row with ${state.filter} (${number(skippable.size)})` : 'Skip every row shown';
+    const suggestions = this.suggestions();
+    $('accept-suggestions').disabled = suggestions.length === 0;
+    $('accept-suggestions').textContent = suggestions.length
+      ? `Accept every suggestion (${number(suggestions.length)} row${suggestions.length === 1 ? '' : 's'})`
+      : 'Accept every suggestion';
+    this.paintColumnFields();
+  }
+
+  /// The "did you mean" fixes among the problems shown: [{row, column, value}].
+  suggestions() {
+    const out = [];
+    for (const f of this.widget.state.shown) {
+      const suggestion = f.details?.suggestion;
+      if (suggestion !== undefined && f.row > 0 && (f.column || f.field)) out.push({ row: f.row, column: f.column || f.field, value: suggestion });
+    }
+    return out;
+  }
+
+  acceptSuggestions() {
+    const set = this.suggestions();
+    if (set.length) this.changeEdits({ set }, `${number(set.length)} suggestion${set.length === 1 ? '' : 's'} accepted; checking again…`);
+  }
+
+  skipShown() {
+    const { state } = this.widget;
+    const rows = [...new Set(state.shown.filter((f) => f.row > 0).map((f) => f.row))];
+    if (rows.length) this.changeEdits({ skip: rows }, `${number(rows.length)} row${rows.length === 1 ? '' : 's'} with ${state.filter} skipped; checking again…`);
+  }
+
+  downloadEdits() {
+    const { edits, file } = this.widget.state;
+    const doc = edits.document();
+    if (!doc) return;
+    const base = file.name.replace(/\.[^.]*$/, '');
+    saveBlob(new Blob([`${JSON.stringify(doc, null, 1)}\n`], { type: 'application/json' }), `${base}-edits.json`);
+  }
+
+  async uploadEdits(input) {
+    const chosen = input.files?.[0];
+    input.value = '';
+    if (!chosen) return;
+    try {
+      this.widget.state.edits.replace(JSON.parse(await chosen.text()));
+    } catch (error) {
+      this.widget.say(`These edits cannot be used: ${error.message}. Choose an edits file this page downloaded.`);
+      return;
+    }
+    this.rerun(`The edits of ${chosen.name} replace those made here; checking again…`);
+  }
+
+  /// The template's fields that some problem row has a value for, in the column-fix choice.
+  paintColumnFields() {
+    const { $, state } = this.widget;
+    const select = $('fix-field');
+    const fields = (state.template?.fields ?? []).map((f) => f.key);
+    const known = fields.filter((key) => [...state.rowValues.values()].some((values) => values && key in values));
+    const current = select.value;
+    if (select.options.length !== known.length || [...select.options].some((o, i) => o.value !== known[i])) {
+      select.replaceChildren(...known.map((key) => new Option(key, key)));
+      if (known.includes(current)) select.value = current;
+    }
+    this.showColumnFix();
+  }
+
+  /// The edits the column fix would make: [{row, column, value}], over the problem rows.
+  columnFix() {
+    const { $, state } = this.widget;
+    const field = $('fix-field').value;
+    const action = $('fix-action').value;
+    const from = $('fix-from').value;
+    const to = $('fix-to').value;
+    if (!field || (action === 'replace' && from === '')) return [];
+    const out = [];
+    for (const [row, values] of state.rowValues) {
+      const value = values?.[field];
+      if (value === undefined || value === null || typeof value === 'object') continue;
+      const text = String(value);
+      const next = action === 'replace' ? (text === from ? to : text) : action === 'trim' ? text.trim() : text.toLowerCase();
+      if (next !== text) out.push({ row, column: field, value: next });
+    }
+    return out;
+  }
+
+  showColumnFix() {
+    const { $ } = this.widget;
+    const replace = $('fix-action').value === 'replace';
+    $('fix-from-field').hidden = !replace;
+    $('fix-to-field').hidden = !replace;
+    const set = this.columnFix();
+    $('fix-apply').disabled = set.length === 0;
+    $('fix-apply').textContent = set.length ? `Apply to ${number(set.length)} row${set.length === 1 ? '' : 's'}` : 'Apply';
+    $('fix-count').textContent = $('fix-field').value
+      ? `${number(set.length)} problem row${set.length === 1 ? '' : 's'} would change.`
+      : 'No problem row has a value to fix.';
+  }
+
+  applyColumnFix() {
+    const set = this.columnFix();
+    if (set.length) this.changeEdits({ set }, `${number(set.length)} row${set.length === 1 ? '' : 's'} fixed in ${this.widget.$('fix-field').value}; checking again…`);
   }
 
   /// The errors file as the core wrote it during the dry run: the same bytes as

@@ -9,6 +9,7 @@ import { coreOptions } from './state.mjs';
 
 const PART_BYTES = 8 * 1024 * 1024; // the API's largest part
 const POLL_MS = 400;
+const EDITS_IN_CREATE = 512 * 1024; // characters of edits sent with the create request (its body holds 1 MiB)
 // A step of the import that fails for want of the server (a restart, a gateway) is tried again
 // after 0.5 s, then twice as long each time up to 10 s apart, for up to 5 minutes in a row.
 const RETRY_FIRST_MS = 500;
@@ -92,8 +93,24 @@ export class ImportStep {
         const body = { template: state.templateName, dry_run: false, options: coreOptions(state.options) };
         if (Object.keys(state.map).length) body.mapping = state.map;
         if (Object.keys(state.fixed).length) body.fixed = state.fixed;
+        // The edits the dry run counted go with the import: the server checks the file again
+        // with them. Large ones (past what a create request holds) go in a request of their own.
+        attempt.edits = state.edits?.document() ?? null;
+        const editsText = attempt.edits ? JSON.stringify(attempt.edits) : '';
+        if (attempt.edits && editsText.length <= EDITS_IN_CREATE) body.edits = attempt.edits;
+        else attempt.editsPending = Boolean(attempt.edits);
         phase.textContent = 'Creating the import…';
         attempt.id = (await this.retrying(follow, () => widget.api.createImport(body, attempt.idempotencyKey))).id;
+      }
+      if (!attempt.started && attempt.editsPending) {
+        phase.textContent = 'Sending the edits…';
+        try {
+          await this.retrying(follow, () => widget.api.putEdits(attempt.id, attempt.edits));
+          attempt.editsPending = false;
+        } catch (error) {
+          if (!alreadyStarted(error)) throw error;
+          attempt.started = true;
+        }
       }
       if (!attempt.started) await this.upload(follow, attempt);
       if (!attempt.started) {
@@ -238,6 +255,7 @@ export class ImportStep {
         ['error', 'Errors (not imported)', counts.error],
         ['warnings', 'Warnings', counts.warnings],
       ];
+      if (summary && summary.edited !== undefined) items.push(['edited', 'Rows edited', summary.edited], ['skipped', 'Rows skipped', summary.skipped]);
       $('import-counts').innerHTML = items
         .map(([cls, title, n]) => `<div class="${cls}"><dt>${title}</dt><dd>${number(n)}</dd></div>`)
         .join('');

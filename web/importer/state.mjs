@@ -24,6 +24,7 @@ export function dryRunStart() {
     findings,
     shown: findings,
     codes: new Map(),
+    rowValues: new Map(), // row -> values by field key, of the problem rows (for the column fixes)
     filter: '',
     counts: { bytes: 0, rows: 0, create: 0, update: 0, duplicate: 0, error: 0, warnings: 0 },
     result: null,
@@ -46,8 +47,12 @@ export function newState() {
     preview: null,
     // Map: the choices made by the person, column → field key ("" ignores the column).
     map: {},
-    // Dry run: the worker's run while it goes (null once it ended), and what it found.
+    // Dry run: the worker's run while it goes (null once it ended), and what it found; the
+    // person's edits of the file (an EditSet, for `editsFile`) and whether they were restored.
     run: null,
+    edits: null,
+    editsFile: null,
+    editsRestored: false,
     ...dryRunStart(),
     // Import: the attempt on the server (its Idempotency-Key, the import's id, the parts
     // confirmed, whether it started), kept for "Try the import again"; and the token of the

@@ -56,4 +56,13 @@ dl.counts dt { font-size: 0.8rem; color: var(--muted); }
 dl.counts dd { margin: 0; font-size: 1.25rem; font-weight: 600; font-variant-numeric: tabular-nums; }
 dl.counts .create dd { color: var(--ok); } dl.counts .error dd { color: var(--error); }
 .links a { margin-right: 1rem; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.edits { margin: 0.5rem 0 0.75rem; }
+.edits p { margin: 0.25rem 0; }
+.actions.compact { margin-top: 0.25rem; gap: 0.4rem; }
+.actions.compact button, .actions.compact .button { padding: 0.3rem 0.7rem; font-size: 0.9rem; }
+.button.upload { position: relative; }
+.button.upload:focus-within { outline: 3px solid var(--accent); outline-offset: 2px; }
+.edits details { margin-top: 0.5rem; }
+.edits summary { cursor: pointer; color: var(--accent-dark); font-weight: 500; }
 `;
