@@ -190,7 +190,7 @@ class JsSession {
  public:
   /// `tmpl`: a template's JSON text or a built-in name; `context`, `options`: JSON text ("" for
   /// none); `settings`: {report: true, findings: true, errors: false, values: false,
-  /// errorValues: false, hints: none}; with `errors`, each push hands back the next bytes of the errors CSV
+  /// errorValues: false, allRecords: false, hints: none}; with `errors`, each push hands back the next bytes of the errors CSV
   /// (as `rowgate check --errors` writes it) in `errors`.
   JsSession(const std::string& tmpl, const std::string& context, const std::string& options, const val& settings) {
     Inputs in = load_inputs(tmpl, context, options);
@@ -205,7 +205,7 @@ class JsSession {
     outputs.errors_csv = setting(settings, "errors", false);
     outputs.hints = hint_words(settings);
     adapter_ = std::make_unique<SessionAdapter>(std::move(in.tmpl), in.context, std::move(in.options), outputs,
-                                                setting(settings, "findings", true));
+                                                setting(settings, "findings", true), setting(settings, "allRecords", false));
     if (!adapter_->status().ok) fail(adapter_->status().code, adapter_->status().message);
   }
 

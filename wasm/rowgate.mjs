@@ -80,7 +80,8 @@ class DryRun {
     return this;
   }
 
-  /// Calls `listener` with each batch of findings and of error and duplicate records.
+  /// Calls `listener` with each batch of findings and of error and duplicate records (of every
+  /// record with `allRecords`).
   onFindings(listener) {
     this.findingsListeners.push(listener);
     return this;
@@ -122,7 +123,7 @@ export class Rowgate {
   }
 
   /// Starts a dry run of `file`; see the top of this file.
-  dryRun(file, { template, context, mapping, options, values = false, errorValues = false, report = true, errors = false, hints } = {}) {
+  dryRun(file, { template, context, mapping, options, values = false, errorValues = false, allRecords = false, report = true, errors = false, hints } = {}) {
     const id = this.nextId++;
     const run = new DryRun(id, this);
     if (this.broken) {
@@ -136,7 +137,7 @@ export class Rowgate {
       template: jsonText(template),
       context: jsonText(context),
       options: Object.keys(opts).length ? JSON.stringify(opts) : '',
-      settings: { values, errorValues, report, errors, hints, findings: true },
+      settings: { values, errorValues, allRecords, report, errors, hints, findings: true },
     };
     const isBlob = typeof file?.stream === 'function' && typeof file?.size === 'number';
     if (isBlob) data.file = file;

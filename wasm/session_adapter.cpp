@@ -5,8 +5,8 @@
 namespace rowgate::wasm {
 
 SessionAdapter::SessionAdapter(Template tmpl, const Context& context, Options options, const ReportOutputs& outputs,
-                               bool batches)
-    : batches_(batches), writer_(tmpl, outputs, this) {
+                               bool batches, bool all_records)
+    : batches_(batches), all_records_(all_records), writer_(tmpl, outputs, this) {
   session_ = std::make_unique<Session>(std::move(tmpl), context, std::move(options), writer_);
 }
 
@@ -17,7 +17,7 @@ void SessionAdapter::on_finding(const Finding& f) {
 }
 
 void SessionAdapter::on_record(const RecordResult& r) {
-  bool shown = r.outcome == Outcome::Error || r.outcome == Outcome::Duplicate;
+  bool shown = all_records_ || r.outcome == Outcome::Error || r.outcome == Outcome::Duplicate;
   if (!batches_ || !shown) return;
   records_batch_.push_back(',');
   records_batch_ += result_jsonl(r);

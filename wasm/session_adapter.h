@@ -21,7 +21,10 @@ class SessionAdapter : public Sink {
   /// `outputs` are the core's (findings kept for the report, the errors CSV, the page's words
   /// for the controls); `batches`: after each push, the new findings and the new error and
   /// duplicate records. The errors file's header (when asked for) is the first pending bytes.
-  SessionAdapter(Template tmpl, const Context& context, Options options, const ReportOutputs& outputs, bool batches);
+  /// With `all_records`, the batches hold every record, not only error and duplicate ones (a
+  /// page reading a file of its own making, such as corrected problem rows).
+  SessionAdapter(Template tmpl, const Context& context, Options options, const ReportOutputs& outputs, bool batches,
+                 bool all_records = false);
 
   const Status& status() const { return session_->status(); }
   const Session& session() const { return *session_; }
@@ -49,6 +52,7 @@ class SessionAdapter : public Sink {
   static std::string take_array(std::string& items);
 
   bool batches_;
+  bool all_records_;
   ReportWriter writer_;
   std::string findings_batch_;
   std::string records_batch_;

@@ -1022,6 +1022,39 @@ test('fix in place: values corrected in the table, suggestions accepted, a row s
   assert.equal(byName['Ed Six'].email, 'ed6@example.com');
 });
 
+test('fix in Excel and come back: the problem rows downloaded, corrected and uploaded become edits', async () => {
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  const file = write('round-trip.csv', `${HEADER}Rt One,rt1@example.com,https://rt1.example.com/,Podcasts,US\n`
+    + 'Rt Two,rt2 at example.com,https://rt2.example.com/,Podcasts,US\n'
+    + 'Rt Three,rt3@example.com,https://rt3.example.com/,Nope,US\n'
+    + 'Rt Four,rt4@example.com,-rt4,Podcasts,US\n');
+  await pickFile(file);
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 3, warnings: 0 });
+  const download = await downloadNamed(() => page.getByRole('button', { name: 'Download problem rows' }).click());
+  assert.equal(download.name, 'round-trip-problem-rows.csv');
+  const lines = download.text.replace(/^\ufeff/, '').trim().split('\r\n');
+  assert.match(lines[0], /^Row,Partner Name,Contact Email,Media Property,Group Name,Country,Problems$/);
+  assert.equal(lines.length, 4); // the three problem rows
+  assert.match(lines[1], /^3,Rt Two,rt2 at example\.com,/);
+  assert.match(lines[3], /^5,Rt Four,rt4@example\.com,'-rt4,/); // neutralised for the spreadsheet
+  // Corrected "in Excel": two rows fixed, the third left as it was (its ' is not a change).
+  const corrected = [lines[0], lines[1].replace('rt2 at example.com', 'rt2@example.com'),
+    lines[2].replace(',Nope,', ',Mass Media,'), lines[3]].join('\r\n');
+  const back = write('round-trip-problem-rows-corrected.csv', `${corrected}\r\n`);
+  await page.getByLabel('Upload corrected problem rows').setInputFiles(back);
+  await until(async () => {
+    if (!(await page.getByRole('button', { name: 'Choose a corrected file' }).isEnabled())) return false;
+    const c = await shownCounts();
+    return c.create === 3 && c.error === 1;
+  }, 20_000, 'the corrected rows checked again');
+  assert.match(await page.getByRole('group', { name: 'Edits' }).innerText(), /2 values corrected in 2 rows/);
+  const rows = await page.getByRole('table', { name: 'Problem rows' }).getByRole('row').allInnerTexts();
+  assert.equal(rows.length, 2);
+  assert.match(rows[1], /^5\s+Media Property\s+-rt4\s+invalid_url/);
+});
+
 test('no script error on any page', () => {
   assert.deepEqual(pageErrors, []);
 });

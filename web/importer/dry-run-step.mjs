@@ -9,6 +9,7 @@
 
 import { saveBlob } from '../api.mjs';
 import '../rowgate-findings-table.mjs';
+import { csvLine } from './csv.mjs';
 import { megabytes, number, setBar } from './display.mjs';
 import { EditSet } from './edits.mjs';
 import { coreOptions, dryRunStart } from './state.mjs';
@@ -19,6 +20,20 @@ const PAGE_HINTS = { map: ' in the Map step', encoding: ' with the Encoding choi
 
 const OUTCOMES = ['create', 'update', 'duplicate', 'error', 'warnings'];
 const OUTCOME_TITLES = { create: 'Create', update: 'Update', duplicate: 'Duplicate', error: 'Error', warnings: 'Warnings' };
+
+const PROBLEM_ROW_COLUMN = 'Row';
+const PROBLEMS_COLUMN = 'Problems';
+
+/// A value of a record as a cell's text.
+function cellText(value) {
+  return value === undefined || value === null ? '' : String(value);
+}
+
+/// A cell as the person wrote it: the ' that csvLine() puts before =, +, -, @ (so that a
+/// spreadsheet does not run it as a formula) is not part of the value.
+function unneutralised(text) {
+  return /^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
+}
 
 export class DryRunStep {
   static id = 'dryrun';
@@ -48,6 +63,8 @@ export class DryRunStep {
         <button data-ref="download-edits" disabled>Download edits</button>
         <label class="button upload">Upload edits<input type="file" class="visually-hidden" accept=".json,application/json" data-ref="upload-edits"></label>
         <button data-ref="clear-edits" disabled>Clear edits</button>
+        <button data-ref="download-problem-rows" disabled>Download problem rows</button>
+        <label class="button upload">Upload corrected problem rows<input type="file" class="visually-hidden" accept=".csv,.xlsx,text/csv" data-ref="upload-problem-rows"></label>
       </div>
       <details data-ref="column-fix">
         <summary>Fix a column in every problem row</summary>
@@ -111,6 +128,8 @@ export class DryRunStep {
       $(name).addEventListener('change', () => this.showColumnFix());
     }
     $('fix-apply').addEventListener('click', () => this.applyColumnFix());
+    $('download-problem-rows').addEventListener('click', () => this.downloadProblemRows());
+    $('upload-problem-rows').addEventListener('change', (event) => this.uploadProblemRows(event.target));
     // Ctrl+Z / Ctrl+Shift+Z (or Ctrl+Y) on the step, outside a text field.
     widget.root.querySelector('section[data-step="dryrun"]').addEventListener('keydown', (event) => {
       if (!(event.ctrlKey || event.metaKey) || event.altKey) return;
@@ -140,6 +159,7 @@ export class DryRunStep {
     state.edits = edits;
     state.editsFile = file;
     state.editsRestored = restored;
+    state.exportedRows = null;
     return edits;
   }
 
@@ -247,7 +267,10 @@ export class DryRunStep {
   takeFindings({ findings, records }) {
     const state = this.widget.state;
     const values = state.rowValues;
-    for (const record of records) values.set(record.row, record.values);
+    for (const record of records) {
+      values.set(record.row, record.values);
+      for (const key in record.values ?? {}) state.problemFieldSet.add(key);
+    }
     for (const f of findings) {
       const value = f.field ? values.get(f.row)?.[f.field] : undefined;
       const finding = { ...f, value: value === undefined || value === null ? '' : String(value) };
@@ -348,15 +371,17 @@ export class DryRunStep {
     $('redo').disabled = !edits.canRedo;
     $('clear-edits').disabled = edits.empty;
     $('download-edits').disabled = edits.empty;
-    const skippable = new Set(state.shown.filter((f) => f.row > 0).map((f) => f.row));
+    $('download-problem-rows').disabled = state.rowValues.size === 0;
+    // What the bulk fixes would change, once the run has found every problem.
+    const skippable = new Set(result ? state.shown.filter((f) => f.row > 0).map((f) => f.row) : []);
     $('skip-shown').disabled = !state.filter || skippable.size === 0;
     $('skip-shown').textContent = state.filter ? `Skip every row with ${state.filter} (${number(skippable.size)})` : 'Skip every row shown';
-    const suggestions = this.suggestions();
+    const suggestions = result ? this.suggestions() : [];
     $('accept-suggestions').disabled = suggestions.length === 0;
     $('accept-suggestions').textContent = suggestions.length
       ? `Accept every suggestion (${number(suggestions.length)} row${suggestions.length === 1 ? '' : 's'})`
       : 'Accept every suggestion';
-    this.paintColumnFields();
+    if (result) this.paintColumnFields();
   }
 
   /// The "did you mean" fixes among the problems shown: [{row, column, value}].
@@ -401,12 +426,90 @@ export class DryRunStep {
     this.rerun(`The edits of ${chosen.name} replace those made here; checking again…`);
   }
 
+  // ---- Fix in Excel and come back ----------------------------------------------------------
+
+  /// The template's fields that some problem row has a value for.
+  problemFields() {
+    const { state } = this.widget;
+    return (state.template?.fields ?? []).map((f) => f.key).filter((key) => state.problemFieldSet.has(key));
+  }
+
+  /// A CSV of the problem rows (error and duplicate), each with its row number and what is
+  /// wrong, to correct in a spreadsheet; uploadProblemRows() takes it back.
+  downloadProblemRows() {
+    const { state } = this.widget;
+    const fields = this.problemFields();
+    const problems = new Map();
+    for (const f of state.findings) if (f.row > 0) problems.set(f.row, [...(problems.get(f.row) ?? []), f.message]);
+    const exported = new Map();
+    let text = `\ufeff${csvLine([PROBLEM_ROW_COLUMN, ...fields, PROBLEMS_COLUMN])}`;
+    for (const row of [...state.rowValues.keys()].sort((a, b) => a - b)) {
+      const values = state.rowValues.get(row) ?? {};
+      const cells = fields.map((key) => cellText(values[key]));
+      exported.set(row, Object.fromEntries(fields.map((key, i) => [key, cells[i]])));
+      text += csvLine([row, ...cells, (problems.get(row) ?? []).join(' ')]);
+    }
+    state.exportedRows = exported;
+    const base = state.file.name.replace(/\.[^.]*$/, '');
+    saveBlob(new Blob([text], { type: 'text/csv' }), `${base}-problem-rows.csv`);
+  }
+
+  /// Reads a corrected problem-rows file (CSV or a workbook, read by the core like any file) and
+  /// turns each value that differs from what was downloaded into an edit of that row.
+  async uploadProblemRows(input) {
+    const { widget } = this;
+    const state = widget.state;
+    const chosen = input.files?.[0];
+    input.value = '';
+    if (!chosen) return;
+    const fields = (state.template?.fields ?? []).map((f) => f.key).filter((key) => key !== PROBLEM_ROW_COLUMN);
+    const template = {
+      name: 'problem_rows', key: PROBLEM_ROW_COLUMN, header_case: 'insensitive', unknown_columns: 'ignore',
+      fields: [{ key: PROBLEM_ROW_COLUMN, type: 'integer', required: true }, ...fields.map((key) => ({ key, type: 'string' }))],
+    };
+    const records = [];
+    let result;
+    try {
+      const run = widget.worker().dryRun(chosen, { template: JSON.stringify(template), values: true, allRecords: true, report: false });
+      run.onFindings((batch) => records.push(...batch.records));
+      result = await run.done;
+    } catch (error) {
+      widget.say(`${chosen.name} cannot be read: ${error.message}.`);
+      return;
+    }
+    if (widget.state !== state) return;
+    if (result.fileError) {
+      widget.say(`${chosen.name} cannot be used: ${result.fileErrorMessage || 'it is not a problem-rows file'}. Upload the file "Download problem rows" gave, corrected.`);
+      return;
+    }
+    const set = [];
+    let unnumbered = 0;
+    for (const record of records) {
+      const row = Number(record.values?.[PROBLEM_ROW_COLUMN]);
+      if (!Number.isInteger(row) || row < 1) {
+        unnumbered++;
+        continue;
+      }
+      const before = state.exportedRows?.get(row) ?? state.rowValues.get(row) ?? {};
+      for (const key of fields) {
+        if (!(key in (record.values ?? {}))) continue;
+        const value = unneutralised(cellText(record.values[key]));
+        if (value !== cellText(before[key])) set.push({ row, column: key, value });
+      }
+    }
+    const skipped = unnumbered ? ` ${number(unnumbered)} row${unnumbered === 1 ? '' : 's'} without a row number were left out.` : '';
+    if (!set.length) {
+      widget.say(`No value in ${chosen.name} differs from the problem rows.${skipped}`);
+      return;
+    }
+    this.changeEdits({ set }, `${number(set.length)} value${set.length === 1 ? '' : 's'} from ${chosen.name} taken as edits; checking again…${skipped}`);
+  }
+
   /// The template's fields that some problem row has a value for, in the column-fix choice.
   paintColumnFields() {
-    const { $, state } = this.widget;
+    const { $ } = this.widget;
     const select = $('fix-field');
-    const fields = (state.template?.fields ?? []).map((f) => f.key);
-    const known = fields.filter((key) => [...state.rowValues.values()].some((values) => values && key in values));
+    const known = this.problemFields();
     const current = select.value;
     if (select.options.length !== known.length || [...select.options].some((o, i) => o.value !== known[i])) {
       select.replaceChildren(...known.map((key) => new Option(key, key)));

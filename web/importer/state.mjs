@@ -25,6 +25,7 @@ export function dryRunStart() {
     shown: findings,
     codes: new Map(),
     rowValues: new Map(), // row -> values by field key, of the problem rows (for the column fixes)
+    problemFieldSet: new Set(), // the fields those values name
     filter: '',
     counts: { bytes: 0, rows: 0, create: 0, update: 0, duplicate: 0, error: 0, warnings: 0 },
     result: null,
@@ -53,6 +54,7 @@ export function newState() {
     edits: null,
     editsFile: null,
     editsRestored: false,
+    exportedRows: null, // row -> cell texts by field, as "Download problem rows" wrote them
     ...dryRunStart(),
     // Import: the attempt on the server (its Idempotency-Key, the import's id, the parts
     // confirmed, whether it started), kept for "Try the import again"; and the token of the
