@@ -3,6 +3,8 @@
 # file, from the file's selection to the final counts (bench/web/run.mjs). Figures go to
 # bench/results/web.md by hand, with this command.
 #   bench/web/run.sh [RUNS]
+#   bench/web/run.sh [EDITS] edit   fix in place: from a correction in the findings table to the
+#                                   counts checked again, on 10,000 and 500,000 rows (bench/web/edit.mjs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source tools/deps.sh
@@ -29,5 +31,14 @@ server_pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
 echo "$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(chromium --version 2>/dev/null)"
+if [ "${2:-}" = edit ]; then
+  small=build/native/data/prospects_10000.csv
+  rowgate_data 10000 42 "$small"
+  for f in "$small" "$file"; do
+    echo "file: $f ($(wc -c <"$f") bytes)"
+    node bench/web/edit.mjs "http://127.0.0.1:$port" "$key" "$f" "${1:-5}"
+  done
+  exit
+fi
 echo "file: $file ($(wc -c <"$file") bytes)"
 node bench/web/run.mjs "http://127.0.0.1:$port" "$key" "$file" "${1:-3}"

@@ -1053,6 +1053,12 @@ test('fix in Excel and come back: the problem rows downloaded, corrected and upl
   const rows = await page.getByRole('table', { name: 'Problem rows' }).getByRole('row').allInnerTexts();
   assert.equal(rows.length, 2);
   assert.match(rows[1], /^5\s+Media Property\s+-rt4\s+invalid_url/);
+  // The errors file of a run after edits is written when asked for, with the edits.
+  const errors = await downloadNamed(() => page.getByRole('button', { name: 'Download errors' }).click());
+  assert.equal(errors.name, 'round-trip-errors.csv');
+  const errorLines = errors.text.trim().split('\r\n');
+  assert.equal(errorLines.length, 2, errors.text);
+  assert.match(errorLines[1], /^5,5,Media Property,Media Property,invalid_url,error,/);
 });
 
 test('no script error on any page', () => {

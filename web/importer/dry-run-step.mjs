@@ -215,7 +215,9 @@ export class DryRunStep {
       options: { ...coreOptions(state.options), ...(edits.document() ?? {}) },
       errorValues: true, // for the Value column, without normalising every row's values
       report: false,
-      errors: true, // the core's errors CSV, for "Download errors"
+      // The core's errors CSV, for "Download errors"; a run again after an edit leaves it out
+      // (it is made when asked for), so that the counts come back sooner.
+      errors: !again,
       hints: PAGE_HINTS,
     });
     state.run = run;
@@ -557,9 +559,38 @@ export class DryRunStep {
 
   /// The errors file as the core wrote it during the dry run: the same bytes as
   /// `rowgate check --errors` and the server's errors.csv for the same file.
-  downloadErrors() {
-    const { result, file } = this.widget.state;
+  async downloadErrors() {
+    const { widget } = this;
+    const state = widget.state;
+    const { result, file } = state;
     const base = file.name.replace(/\.[^.]*$/, '');
-    saveBlob(result.errorsFile, `${base}-errors.csv`);
+    let errorsFile = result.errorsFile;
+    if (!errorsFile) {
+      // The last run was one again after an edit: the core writes the file now, with the edits.
+      const button = widget.$('download-errors');
+      button.disabled = true;
+      widget.say('');
+      widget.$('edits-summary').textContent = 'Writing the errors file…';
+      try {
+        const run = widget.worker().dryRun(file, {
+          template: state.templateName,
+          context: this.contextText(),
+          mapping: state.map,
+          options: { ...coreOptions(state.options), ...(state.edits?.document() ?? {}) },
+          report: false,
+          errors: true,
+          hints: PAGE_HINTS,
+        });
+        errorsFile = (await run.done).errorsFile;
+        if (widget.state === state && state.result === result) result.errorsFile = errorsFile;
+      } catch (error) {
+        widget.say(`The errors file could not be written: ${error.message}.`);
+        return;
+      } finally {
+        button.disabled = false;
+        this.paintEdits();
+      }
+    }
+    saveBlob(errorsFile, `${base}-errors.csv`);
   }
 }
