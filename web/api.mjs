@@ -91,6 +91,10 @@ export class RowgateApi {
     return this.json('POST', '/api/v1/imports', { body, headers: { 'Idempotency-Key': idempotencyKey } });
   }
 
+  /// The column mappings the tenant's people confirmed for `template` (newest first), and one more.
+  mappings(template) { return this.json('GET', '/api/v1/mappings', { query: { template } }); }
+  putMapping(body) { return this.json('PUT', '/api/v1/mappings', { body }); }
+
   /// The import's edits as a request of their own (for edits too large for the create request).
   putEdits(id, doc) { return this.json('PUT', `/api/v1/imports/${encodeURIComponent(id)}/edits`, { body: doc }); }
 

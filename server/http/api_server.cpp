@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "http/cors.h"
+#include "util/clock.h"
 #include "http/http_util.h"
 #include "http/metrics.h"
 #include "http/rate_limiter.h"
@@ -119,6 +120,8 @@ void ApiServer::routes() {
   on("GET", "/api/v1/context", &ApiServer::context);
   on("GET", "/api/v1/notifications", &ApiServer::notifications_get);
   on("PUT", "/api/v1/notifications", &ApiServer::notifications_put);
+  on("GET", "/api/v1/mappings", &ApiServer::mappings_get);
+  on("PUT", "/api/v1/mappings", &ApiServer::mappings_put);
   on("GET", "/api/v1/cors", &ApiServer::cors_get);
   on("PUT", "/api/v1/cors", &ApiServer::cors_put);
   on("POST", "/api/v1/imports", &ApiServer::imports_create);
@@ -398,6 +401,60 @@ void ApiServer::preflight(const Rest::Request& request, Http::ResponseWriter& re
               error_body("origin_not_allowed", "This origin is not allowed to call the API; a tenant adds it with PUT /api/v1/cors."));
   }
   metrics_->observe("OPTIONS preflight", status, 0);
+}
+
+// ---- Mappings remembered for the team -----------------------------------------------------------
+
+constexpr std::size_t kMappingsKept = 100;       // per tenant and template
+constexpr std::size_t kMaxMappingColumns = 2000;  // a header's columns
+constexpr std::size_t kMaxMappingName = 1000;     // characters of a column name or field key
+
+RouteError ApiServer::mappings_get(Call& call, const Request& request, Response& response) {
+  std::string template_name = query(request, "template");
+  if (template_name.empty()) return refuse(Http::Code::Bad_Request, "missing_field", "\"template\" is required (?template=NAME).");
+  json items = json::array();
+  for (const Store::SavedMapping& m : store_.mappings(call.tenant, template_name)) {
+    json choice = json::parse(m.choice_json, nullptr, false);
+    json columns = json::parse(m.columns_json, nullptr, false);
+    if (!choice.is_object() || !columns.is_array()) continue;
+    items.push_back({{"columns", columns}, {"map", choice.value("map", json::object())},
+                     {"no_header", choice.value("no_header", false)}, {"updated_at", m.updated_at}});
+  }
+  send_json(response, Http::Code::Ok, json({{"template", template_name}, {"mappings", items}}).dump());
+  return {};
+}
+
+RouteError ApiServer::mappings_put(Call& call, const Request& request, Response& response) {
+  json body;
+  if (RouteError e = parse_body(request, &body)) return e;
+  std::string template_name;
+  if (RouteError e = string_field(body, "template", &template_name, true)) return e;
+  if (template_name.empty() || template_name.size() > 200)
+    return refuse(Http::Code::Unprocessable_Entity, "bad_field", "\"template\" is a template's name (1 to 200 characters).");
+  if (!body.contains("columns") || !body["columns"].is_array())
+    return refuse(Http::Code::Bad_Request, "bad_field", "\"columns\" must be the file's column names, as a list.");
+  const json& columns = body["columns"];
+  if (columns.size() > kMaxMappingColumns)
+    return refuse(Http::Code::Unprocessable_Entity, "too_many_columns", "A header has at most " + std::to_string(kMaxMappingColumns) + " columns.");
+  for (const json& c : columns)
+    if (!c.is_string() || c.get_ref<const std::string&>().size() > kMaxMappingName)
+      return refuse(Http::Code::Bad_Request, "bad_field", "\"columns\" must be a list of column names (text).");
+  json map = body.contains("map") ? body["map"] : json::object();
+  if (!map.is_object()) return refuse(Http::Code::Bad_Request, "bad_field", "\"map\" must be an object of column: field key (\"\" ignores it).");
+  for (const auto& item : map.items())
+    if (!item.value().is_string() || item.key().size() > kMaxMappingName || item.value().get_ref<const std::string&>().size() > kMaxMappingName)
+      return refuse(Http::Code::Bad_Request, "bad_field", "\"map\" must be an object of column: field key (\"\" ignores it).");
+  if (body.contains("no_header") && !body["no_header"].is_boolean())
+    return refuse(Http::Code::Bad_Request, "bad_field", "\"no_header\" must be true or false.");
+  Store::SavedMapping m;
+  m.columns_json = columns.dump();
+  m.choice_json = json({{"map", map}, {"no_header", body.value("no_header", false)}}).dump();
+  m.updated_at = now_seconds();
+  store_.put_mapping(call.tenant, template_name, m, kMappingsKept);
+  send_json(response, Http::Code::Ok,
+            json({{"template", template_name}, {"columns", columns}, {"map", map}, {"no_header", body.value("no_header", false)},
+                  {"updated_at", m.updated_at}}).dump());
+  return {};
 }
 
 RouteError ApiServer::cors_get(Call& call, const Request&, Response& response) {

@@ -97,6 +97,8 @@ class ApiServer {
   RouteError context(Call&, const Request&, Response&);
   RouteError notifications_get(Call&, const Request&, Response&);
   RouteError notifications_put(Call&, const Request&, Response&);
+  RouteError mappings_get(Call&, const Request&, Response&);
+  RouteError mappings_put(Call&, const Request&, Response&);
   RouteError cors_get(Call&, const Request&, Response&);
   RouteError cors_put(Call&, const Request&, Response&);
   RouteError imports_create(Call&, const Request&, Response&);

@@ -203,6 +203,20 @@ CREATE POLICY cors_scope ON tenant_origins FOR SELECT USING (rowgate_scope() = '
     R"sql(
 CREATE INDEX partners_by_tenant ON partners (tenant_id, id);
 )sql",
+    // 4: column mappings confirmed by a person, kept for the team (per template and header).
+    R"sql(
+CREATE TABLE mappings (
+  tenant_id bigint NOT NULL REFERENCES tenants(id),
+  template text NOT NULL,
+  columns_json text NOT NULL,
+  choice_json text NOT NULL,
+  updated_at bigint NOT NULL,
+  PRIMARY KEY (tenant_id, template, columns_json)
+);
+ALTER TABLE mappings ENABLE ROW LEVEL SECURITY;
+ALTER TABLE mappings FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_rows ON mappings USING (tenant_id = rowgate_tenant()) WITH CHECK (tenant_id = rowgate_tenant());
+)sql",
 };
 
 }  // namespace rowgate::server::pg

@@ -175,6 +175,32 @@ void PgStore::set_allowed_origins(std::int64_t tenant, const std::vector<std::st
   t.commit();
 }
 
+std::vector<Store::SavedMapping> PgStore::mappings(std::int64_t tenant, const std::string& template_name) {
+  Connection& c = connection();
+  Transaction t(c, tenant);
+  Result r = c.exec(
+      "SELECT columns_json, choice_json, updated_at FROM mappings WHERE tenant_id = $1 AND template = $2 "
+      "ORDER BY updated_at DESC, columns_json",
+      {Param(tenant), template_name});
+  t.commit();
+  std::vector<SavedMapping> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(SavedMapping{r.text(i, 0), r.text(i, 1), r.int64(i, 2)});
+  return out;
+}
+
+void PgStore::put_mapping(std::int64_t tenant, const std::string& template_name, const SavedMapping& m, std::size_t keep) {
+  Connection& c = connection();
+  Transaction t(c, tenant);
+  c.exec("INSERT INTO mappings (tenant_id, template, columns_json, choice_json, updated_at) VALUES ($1, $2, $3, $4, $5) "
+         "ON CONFLICT (tenant_id, template, columns_json) DO UPDATE SET choice_json = excluded.choice_json, "
+         "updated_at = excluded.updated_at",
+         {Param(tenant), template_name, m.columns_json, m.choice_json, Param(m.updated_at)});
+  c.exec("DELETE FROM mappings WHERE tenant_id = $1 AND template = $2 AND columns_json NOT IN ("
+         "SELECT columns_json FROM mappings WHERE tenant_id = $1 AND template = $2 ORDER BY updated_at DESC, columns_json LIMIT $3)",
+         {Param(tenant), template_name, Param(static_cast<std::int64_t>(keep))});
+  t.commit();
+}
+
 bool PgStore::origin_allowed(const std::string& origin) {
   Connection& c = connection();
   Transaction t(c, "cors");

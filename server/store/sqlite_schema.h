@@ -133,6 +133,17 @@ CREATE INDEX tenant_origins_by_origin ON tenant_origins (origin);
     R"sql(
 CREATE INDEX partners_by_tenant ON partners (tenant_id);
 )sql",
+    // 4: column mappings confirmed by a person, kept for the team (per template and header).
+    R"sql(
+CREATE TABLE mappings (
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  template TEXT NOT NULL,
+  columns_json TEXT NOT NULL,
+  choice_json TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, template, columns_json)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace rowgate::server::sqlite

@@ -151,6 +151,42 @@ void SqliteStore::set_allowed_origins(std::int64_t tenant, const std::vector<std
   t.commit();
 }
 
+std::vector<Store::SavedMapping> SqliteStore::mappings(std::int64_t tenant, const std::string& template_name) {
+  Statement s = connection().prepare(
+      "SELECT columns_json, choice_json, updated_at FROM mappings WHERE tenant_id = ? AND template = ? "
+      "ORDER BY updated_at DESC, columns_json");
+  s.bind(1, tenant);
+  s.bind(2, template_name);
+  std::vector<SavedMapping> out;
+  while (s.step()) out.push_back(SavedMapping{s.text(0), s.text(1), s.int64(2)});
+  return out;
+}
+
+void SqliteStore::put_mapping(std::int64_t tenant, const std::string& template_name, const SavedMapping& m, std::size_t keep) {
+  Connection& c = connection();
+  Transaction t(c);
+  Statement s = c.prepare(
+      "INSERT INTO mappings (tenant_id, template, columns_json, choice_json, updated_at) VALUES (?, ?, ?, ?, ?) "
+      "ON CONFLICT (tenant_id, template, columns_json) DO UPDATE SET choice_json = excluded.choice_json, "
+      "updated_at = excluded.updated_at");
+  s.bind(1, tenant);
+  s.bind(2, template_name);
+  s.bind(3, m.columns_json);
+  s.bind(4, m.choice_json);
+  s.bind(5, m.updated_at);
+  s.run();
+  Statement trim = c.prepare(
+      "DELETE FROM mappings WHERE tenant_id = ? AND template = ? AND columns_json NOT IN ("
+      "SELECT columns_json FROM mappings WHERE tenant_id = ? AND template = ? ORDER BY updated_at DESC, columns_json LIMIT ?)");
+  trim.bind(1, tenant);
+  trim.bind(2, template_name);
+  trim.bind(3, tenant);
+  trim.bind(4, template_name);
+  trim.bind(5, static_cast<std::int64_t>(keep));
+  trim.run();
+  t.commit();
+}
+
 bool SqliteStore::origin_allowed(const std::string& origin) {
   Statement s = connection().prepare("SELECT EXISTS (SELECT 1 FROM tenant_origins WHERE origin = ?)");
   s.bind(1, origin);

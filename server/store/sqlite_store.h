@@ -26,6 +26,8 @@ class SqliteStore : public Store {
   std::optional<std::int64_t> tenant_for_key(const std::string& key_hash) override;
   void set_notify(std::int64_t tenant, const NotifyConfig& config) override;
   std::vector<std::string> allowed_origins(std::int64_t tenant) override;
+  std::vector<SavedMapping> mappings(std::int64_t tenant, const std::string& template_name) override;
+  void put_mapping(std::int64_t tenant, const std::string& template_name, const SavedMapping& m, std::size_t keep) override;
   void set_allowed_origins(std::int64_t tenant, const std::vector<std::string>& origins) override;
   bool origin_allowed(const std::string& origin) override;
 

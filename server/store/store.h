@@ -173,6 +173,19 @@ class Store {
   /// Across tenants: true if some tenant allows `origin` (a preflight carries no key).
   virtual bool origin_allowed(const std::string& origin) = 0;
 
+  // Column mappings a person confirmed, kept for the team: per template and header (the file's
+  // columns as a JSON array), the choice {"map": {column: field}, "no_header": bool}.
+  struct SavedMapping {
+    std::string columns_json;
+    std::string choice_json;
+    std::int64_t updated_at = 0;
+  };
+  /// The tenant's mappings for a template, newest first.
+  virtual std::vector<SavedMapping> mappings(std::int64_t tenant, const std::string& template_name) = 0;
+  /// Keeps `m` for its header (replacing the one kept before), and at most `keep` mappings of the
+  /// template, the oldest going first.
+  virtual void put_mapping(std::int64_t tenant, const std::string& template_name, const SavedMapping& m, std::size_t keep) = 0;
+
   // Groups (imports never create them).
   virtual std::vector<std::string> groups(std::int64_t tenant) = 0;
   virtual bool add_group(std::int64_t tenant, const std::string& name) = 0;     ///< false if it exists

@@ -290,6 +290,25 @@ TEST_F(Api, EditsGoWithTheImportAndTheCommitWritesTheEditedValues) {
   EXPECT_EQ(results.body.find("\r\n5,5,"), std::string::npos) << results.body;  // a skipped row has no outcome
 }
 
+// A mapping confirmed in one browser is there for a colleague's: per tenant and template.
+TEST_F(Api, MappingsAreRememberedForTheTeam) {
+  json mapping = {{"template", "prospects"}, {"columns", {"Company", "Mail", "Site"}},
+                  {"map", {{"Mail", "Contact Email"}, {"Site", ""}}}, {"no_header", false}};
+  HttpResponse put = call("PUT", "/api/v1/mappings", mapping.dump());
+  ASSERT_EQ(put.status, 200) << put.body;
+  json got = body_of(call("GET", "/api/v1/mappings?template=prospects"));
+  ASSERT_EQ(got["mappings"].size(), 1u) << got.dump();
+  EXPECT_EQ(got["mappings"][0]["columns"], mapping["columns"]);
+  EXPECT_EQ(got["mappings"][0]["map"], mapping["map"]);
+  EXPECT_EQ(got["mappings"][0]["no_header"], false);
+  EXPECT_TRUE(body_of(call("GET", "/api/v1/mappings?template=leads"))["mappings"].empty());
+  EXPECT_TRUE(body_of(call("GET", "/api/v1/mappings?template=prospects", "", "B"))["mappings"].empty());  // another tenant
+  EXPECT_EQ(call("GET", "/api/v1/mappings").status, 400);
+  EXPECT_EQ(call("PUT", "/api/v1/mappings", R"({"template": "prospects", "columns": "Mail"})").status, 400);
+  EXPECT_EQ(call("PUT", "/api/v1/mappings", R"({"template": "prospects", "columns": ["A"], "map": {"A": 1}})").status, 400);
+  EXPECT_EQ(call("PUT", "/api/v1/mappings", R"({"columns": ["A"]})").status, 400);
+}
+
 TEST_F(Api, WhatTheCoreCannotUseIs422WithTheCoresCode) {
   std::ifstream in(ROWGATE_SETUP_ERRORS);
   json cases = json::parse(in);

@@ -202,6 +202,35 @@ TEST_P(StoreTest, GroupsArePerTenant) {
   EXPECT_EQ(store_->groups(b_), std::vector<std::string>{"Podcasts"});
 }
 
+TEST_P(StoreTest, MappingsAreKeptPerTenantAndTemplateNewestFirstAndBounded) {
+  auto put = [&](std::int64_t tenant, const std::string& tmpl_name, const std::string& columns, const std::string& choice,
+                 std::int64_t at, std::size_t keep = 10) {
+    store_->put_mapping(tenant, tmpl_name, Store::SavedMapping{columns, choice, at}, keep);
+  };
+  put(a_, "prospects", R"(["Name","Mail"])", R"({"map":{"Mail":"Contact Email"},"no_header":false})", 100);
+  put(a_, "prospects", R"(["Company","E-mail"])", R"({"map":{},"no_header":false})", 200);
+  put(a_, "leads", R"(["Name","Mail"])", R"({"map":{"Mail":"email"},"no_header":false})", 300);
+  put(b_, "prospects", R"(["Secret"])", R"({"map":{},"no_header":true})", 400);
+  std::vector<Store::SavedMapping> mine = store_->mappings(a_, "prospects");
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].columns_json, R"(["Company","E-mail"])");  // newest first
+  EXPECT_EQ(mine[1].choice_json, R"({"map":{"Mail":"Contact Email"},"no_header":false})");
+  EXPECT_EQ(store_->mappings(b_, "prospects").size(), 1u);
+  EXPECT_TRUE(store_->mappings(b_, "leads").empty());
+  // The same header again replaces its choice; past `keep`, the oldest go.
+  put(a_, "prospects", R"(["Name","Mail"])", R"({"map":{"Mail":""},"no_header":false})", 500, 2);
+  mine = store_->mappings(a_, "prospects");
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].choice_json, R"({"map":{"Mail":""},"no_header":false})");
+  EXPECT_EQ(mine[0].updated_at, 500);
+  put(a_, "prospects", R"(["Third"])", R"({"map":{},"no_header":false})", 600, 2);
+  mine = store_->mappings(a_, "prospects");
+  ASSERT_EQ(mine.size(), 2u);
+  EXPECT_EQ(mine[0].columns_json, R"(["Third"])");
+  EXPECT_EQ(mine[1].columns_json, R"(["Name","Mail"])");  // ["Company","E-mail"] was the oldest
+  EXPECT_EQ(store_->mappings(a_, "leads").size(), 1u);   // another template's are not touched
+}
+
 TEST_P(StoreTest, ImportLifecycleIsScopedToItsTenant) {
   ImportRecord first = new_import(*store_, a_, "prospects", 1000);
   ImportRecord second = new_import(*store_, a_, "prospects", 2000);

@@ -1061,6 +1061,56 @@ test('fix in Excel and come back: the problem rows downloaded, corrected and upl
   assert.match(errorLines[1], /^5,5,Media Property,Media Property,invalid_url,error,/);
 });
 
+test('a mapping confirmed and imported in one browser is there in a colleague\'s (another profile)', async () => {
+  const header = 'Firma,Kontakt,Webseite\n';
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  await pickFile(write('team-mapping-1.csv', `${header}Team One,team1@example.com,https://team1.example.com/\n`));
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  for (const [column, field] of [['Firma', 'Partner Name'], ['Kontakt', 'Contact Email'], ['Webseite', 'Media Property']]) {
+    const select = page.getByRole('combobox', { name: `Field for column ${column}`, exact: true });
+    await select.waitFor({ timeout: 10_000 });
+    await select.selectOption(field);
+    await until(async () => (await page.getByRole('combobox', { name: `Field for column ${column}`, exact: true }).inputValue()) === field,
+      10_000, `${column} to map to ${field}`);
+  }
+  assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 0, warnings: 0 });
+  await page.getByRole('button', { name: 'Import 1 valid row' }).click();
+  await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
+  const shared = await until(async () => {
+    const answer = await api('/api/v1/mappings?template=prospects');
+    return answer.mappings.find((m) => JSON.stringify(m.columns) === '["Firma","Kontakt","Webseite"]');
+  }, 10_000, 'the mapping on the server');
+  assert.deepEqual(shared.map, { Firma: 'Partner Name', Kontakt: 'Contact Email', Webseite: 'Media Property' });
+
+  // A colleague, in a browser of their own: the same export maps itself.
+  const profile = mkdtempSync(join(tmpdir(), 'rowgate-colleague-'));
+  const colleague = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', headless: true, args: FLAGS });
+  const other = colleague.pages()[0] ?? (await colleague.newPage());
+  other.on('pageerror', (error) => pageErrors.push(error.message));
+  try {
+    await other.goto(`${URL_BASE}/`);
+    await other.getByRole('textbox', { name: 'API key' }).fill(KEY);
+    await other.getByRole('button', { name: 'Use this key' }).click();
+    const select = other.getByRole('combobox', { name: 'Import type' });
+    await until(async () => (await select.locator('option').count()) > 1, 10_000, 'the templates');
+    await select.selectOption({ label: 'Prospect import' });
+    const next = other.getByRole('button', { name: 'Next: choose a file' });
+    await until(() => next.isEnabled(), 10_000, 'the template to load');
+    await next.click();
+    await other.getByLabel('Choose a file').setInputFiles(write('team-mapping-2.csv', `${header}Team Two,team2@example.com,https://team2.example.com/\n`));
+    const toMap = other.getByRole('button', { name: 'Next: map the columns' });
+    await until(() => toMap.isEnabled(), 10_000, 'the file preview');
+    await toMap.click();
+    await other.getByText('This header was mapped before by your team').waitFor({ timeout: 10_000 });
+    assert.equal(await other.getByRole('combobox', { name: 'Field for column Kontakt', exact: true }).inputValue(), 'Contact Email');
+    assert.equal(await other.getByRole('combobox', { name: 'Field for column Firma', exact: true }).inputValue(), 'Partner Name');
+  } finally {
+    await colleague.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+});
+
 test('no script error on any page', () => {
   assert.deepEqual(pageErrors, []);
 });

@@ -71,6 +71,13 @@ export class ChooseStep {
       widget.say('');
       // Warm the worker and its WebAssembly module while the person picks a file.
       widget.worker().request('load', {}).catch(() => {});
+      // The mappings the team confirmed for this template, for a header seen before elsewhere.
+      widget.api.mappings(name).then(
+        (answer) => {
+          if (widget.state === state && state.templateName === name) state.teamMappings = answer.mappings ?? [];
+        },
+        () => {}, // an older server, or none: this browser's memory still works
+      );
     } catch (error) {
       if (widget.state === state && state.templateName === name) widget.say(widget.failure(error));
     }

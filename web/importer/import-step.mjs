@@ -100,6 +100,7 @@ export class ImportStep {
         if (attempt.edits && editsText.length <= EDITS_IN_CREATE) body.edits = attempt.edits;
         else attempt.editsPending = Boolean(attempt.edits);
         phase.textContent = 'Creating the import…';
+        widget.steps.map.shareWithTeam();
         attempt.id = (await this.retrying(follow, () => widget.api.createImport(body, attempt.idempotencyKey))).id;
       }
       if (!attempt.started && attempt.editsPending) {

@@ -1,6 +1,7 @@
 // Step 3 of <rowgate-importer>, map: each column of the file with sample values, the field it
 // feeds and how sure the match is; the person's choices, and whether the file has a header row.
-// A mapping confirmed by starting the dry run is remembered for the same header.
+// A mapping confirmed by starting the dry run is remembered for the same header (in this
+// browser; for the team once the import is sent).
 
 import { recallMapping, rememberMapping } from './mapping-memory.mjs';
 
@@ -61,8 +62,9 @@ export class MapStep {
   /// Takes the mapping remembered for the columns of `preview`, if any; answers whether it did.
   recall(preview) {
     const { $, state } = this.widget;
-    const saved = recallMapping(state.templateName, preview.mapping.map((m) => m.column));
+    const saved = recallMapping(state.templateName, preview.mapping.map((m) => m.column), state.teamMappings);
     if (!saved) return false;
+    this.recalledFromTeam = Boolean(saved.team);
     state.map = saved.map ?? {};
     state.options.no_header = Boolean(saved.noHeader);
     $('no-header').checked = state.options.no_header;
@@ -71,13 +73,32 @@ export class MapStep {
 
   /// Says that the mapping was taken from memory (once the file was read again with it).
   sayRecalled() {
-    this.widget.$('remembered').textContent = 'This header was mapped before: your confirmed mapping is used again.';
+    this.widget.$('remembered').textContent = this.recalledFromTeam
+      ? 'This header was mapped before by your team: the mapping confirmed then is used again.'
+      : 'This header was mapped before: your confirmed mapping is used again.';
   }
 
   remember() {
     const { state } = this.widget;
     const columns = state.preview.mapping.map((m) => m.column);
     rememberMapping(state.templateName, columns, { map: state.map, noHeader: state.options.no_header });
+  }
+
+  /// Keeps the mapping of this import for the team, on the server. Called when the import is
+  /// sent, not at the dry run: nothing of the file leaves the browser during a dry run. A
+  /// failure does not stop the import (the next import tries again).
+  shareWithTeam() {
+    const { state } = this.widget;
+    if (!state.preview) return;
+    const columns = state.preview.mapping.map((m) => m.column);
+    const shared = { template: state.templateName, columns, map: state.map, no_header: state.options.no_header };
+    this.widget.api.putMapping(shared).then(
+      () => {
+        const others = state.teamMappings.filter((m) => JSON.stringify(m.columns) !== JSON.stringify(columns));
+        state.teamMappings = [shared, ...others];
+      },
+      () => {},
+    );
   }
 
   /// The table of columns, from the latest preview.

@@ -12,7 +12,7 @@ export function defaultOptions() {
 /// The choose step's part: the template `name`, its definition and context once fetched, and
 /// the values chosen for every row of the file (field key → value).
 export function templateChoice(name) {
-  return { templateName: name, template: null, context: null, fixed: {} };
+  return { templateName: name, template: null, context: null, fixed: {}, teamMappings: [] };
 }
 
 /// The dry run step's part, as a dry run starts: its findings (`shown` is `findings` itself
