@@ -10,7 +10,9 @@
 //             (sniffed, "," ";" tab "|", sniffed...); bit 6 a context (groups, existing keys,
 //             fixed values); bit 7 small bounds (from the bounds byte)
 //   encoding  bits 0-2: auto, utf-8, utf-16le, utf-16be, windows-1252 (then auto); bit 3: --map
-//             overrides (Site = the first field, Notes ignored)
+//             overrides (Site = the first field, Notes ignored); bit 4: edits (six cells of rows 1
+//             to 12, by field key or column letter, their values cut from the file); bit 5: two
+//             rows skipped
 //   inflate   from 0xC0 up: the file's first 4 * (1 + (inflate & 0x3F)) bytes repeated until the
 //             file passes the 64 KiB the session sniffs before it starts (so that chunks also
 //             break after the start); one byte in four, as these runs are a hundred times slower
@@ -51,7 +53,8 @@ bool stable_code(std::string_view c) {
       code::invalid_url,     code::invalid_boolean,  code::invalid_integer, code::invalid_number,
       code::invalid_date,    code::invalid_locale,   code::invalid_country, code::invalid_phone,
       code::invalid_enum,    code::unknown_reference, code::not_scalar,    code::duplicate_in_file,
-      code::not_found,       code::invalid_workbook, code::unknown_sheet,  code::cell_error};
+      code::not_found,       code::invalid_workbook, code::unknown_sheet,  code::cell_error,
+      code::invalid_edit};
   for (std::string_view s : codes)
     if (s == c) return true;
   return false;
@@ -157,6 +160,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                             Encoding::Windows1252, Encoding::Auto, Encoding::Auto,  Encoding::Auto};
   s.options.encoding = kEncodings[enc & 7];
   if (enc & 8) s.options.map = {{"Site", s.tmpl->fields.front().key}, {"Notes", ""}};
+  if (enc & 0x30) {
+    auto edits = std::make_shared<Edits>();
+    const unsigned seed = bounds ^ (enc >> 4);
+    if (enc & 0x10) {
+      for (unsigned i = 0; i < 6; ++i) {
+        const std::uint64_t row = 1 + ((seed >> (i % 8)) + i * 3) % 12;
+        const Field& field = s.tmpl->fields[(seed + i) % s.tmpl->fields.size()];
+        std::string column = i % 3 == 2 ? std::string(1, static_cast<char>('A' + i)) : field.key;
+        std::string value = body.empty() ? std::string() : std::string(body.substr((i * 7) % body.size(), i % 4 * 3));
+        edits->rows[row].push_back(Edits::Cell{std::move(column), std::move(value)});
+      }
+    }
+    if (enc & 0x20) edits->skip = {2 + seed % 5, 9};
+    s.options.edits = std::move(edits);
+  }
   s.options.want_values = true;
 
   std::string file;

@@ -110,6 +110,9 @@ class Reader {
     for (const auto& [field, column] : t.store.columns)
       if (t.find_field(field) < 0)
         return fail("store.columns", "names \"" + field + "\", which is not a field of the template");
+    for (const std::string* field : {&t.store.segment_field, &t.store.segment_action_field})
+      if (!field->empty() && t.find_field(*field) < 0)
+        return fail("store.segment", "names \"" + *field + "\", which is not a field of the template");
     return true;
   }
 
@@ -136,7 +139,7 @@ class Reader {
 
   // {"family": "partners", "key": "email_key", "columns": {"Contact Email": "email", ...}}
   bool read_store(const json& v, Template& t) {
-    if (!v.is_object()) return fail("store", "must be an object (family, key, columns)");
+    if (!v.is_object()) return fail("store", "must be an object (family, key, columns, segment)");
     StoreBinding b;
     for (const auto& [name, value] : v.items()) {
       std::string p = "store." + name;
@@ -151,6 +154,15 @@ class Reader {
             return fail(p + "." + field, "must be a column name");
           b.columns.emplace_back(field, column.get<std::string>());
         }
+      } else if (name == "segment") {
+        // {"field": "segment", "action": "segment_action"}
+        if (!value.is_object()) return fail(p, "must be an object (field, action)");
+        for (const auto& [part, text] : value.items()) {
+          std::string* into = part == "field" ? &b.segment_field : part == "action" ? &b.segment_action_field : nullptr;
+          if (!into) return fail(p + "." + part, "is not a segment property (field, action)");
+          if (!string_of(text, p + "." + part, *into)) return false;
+        }
+        if (b.segment_field.empty()) return fail(p + ".field", "is required");
       } else {
         return fail(p, "is not a store property");
       }

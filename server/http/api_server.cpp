@@ -117,6 +117,9 @@ void ApiServer::routes() {
   on("GET", "/api/v1/groups", &ApiServer::groups_list);
   on("POST", "/api/v1/groups", &ApiServer::groups_add);
   on("DELETE", "/api/v1/groups", &ApiServer::groups_delete);
+  on("GET", "/api/v1/segments", &ApiServer::segments_list);
+  on("POST", "/api/v1/segments", &ApiServer::segments_add);
+  on("DELETE", "/api/v1/segments", &ApiServer::segments_delete);
   on("GET", "/api/v1/context", &ApiServer::context);
   on("GET", "/api/v1/notifications", &ApiServer::notifications_get);
   on("PUT", "/api/v1/notifications", &ApiServer::notifications_put);
@@ -310,6 +313,43 @@ RouteError ApiServer::groups_delete(Call& call, const Request& request, Response
   return {};
 }
 
+// Whether a field of `tmpl` names the reference set `set`.
+static bool references(const Template& tmpl, std::string_view set) {
+  for (const Field& f : tmpl.fields)
+    if (f.type == FieldType::Reference && f.ref == set) return true;
+  return false;
+}
+
+// Segments: like groups, they exist before an import names them.
+RouteError ApiServer::segments_list(Call& call, const Request&, Response& response) {
+  send_json(response, Http::Code::Ok, json({{"items", store_.segments(call.tenant)}}).dump());
+  return {};
+}
+
+RouteError ApiServer::segments_add(Call& call, const Request& request, Response& response) {
+  json body;
+  std::string name;
+  if (RouteError e = parse_body(request, &body)) return e;
+  if (RouteError e = string_field(body, "name", &name, true)) return e;
+  if (name.empty() || name.size() > 255 || padded(name))
+    return refuse(Http::Code::Unprocessable_Entity, "bad_name", "A segment name is 1 to 255 characters, without spaces at either end.");
+  if (!store_.add_segment(call.tenant, name)) return refuse(Http::Code::Conflict, "exists", "The segment \"" + name + "\" exists already.");
+  send_json(response, Http::Code::Created, json({{"name", name}}).dump());
+  return {};
+}
+
+RouteError ApiServer::segments_delete(Call& call, const Request& request, Response& response) {
+  std::string name = query(request, "name");
+  if (name.empty()) {
+    json body;
+    if (RouteError e = parse_body(request, &body)) return e;
+    if (RouteError e = string_field(body, "name", &name, true)) return e;
+  }
+  if (!store_.delete_segment(call.tenant, name)) return refuse(Http::Code::Not_Found, "not_found", "There is no segment \"" + name + "\".");
+  send_json(response, Http::Code::Ok, json({{"deleted", name}}).dump());
+  return {};
+}
+
 RouteError ApiServer::context(Call& call, const Request& request, Response& response) {
   std::string name = query(request, "template");
   TemplateLoad t = builtin_template(name);
@@ -320,7 +360,9 @@ RouteError ApiServer::context(Call& call, const Request& request, Response& resp
   });
   std::string out = "{\"template\":";
   append_json_string(out, name);
-  out += ",\"sets\":{\"groups\":" + json(store_.groups(call.tenant)).dump() + "}";
+  out += ",\"sets\":{\"groups\":" + json(store_.groups(call.tenant)).dump();
+  if (references(t.value, "segments")) out += ",\"segments\":" + json(store_.segments(call.tenant)).dump();
+  out += "}";
   out += ",\"existing_count\":" + std::to_string(hashes.size());
   out += ",\"existing_hash64\":\"" + encode_key_hashes(hashes) + "\"}";
   send_json(response, Http::Code::Ok, out);

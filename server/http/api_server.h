@@ -97,6 +97,9 @@ class ApiServer {
   RouteError context(Call&, const Request&, Response&);
   RouteError notifications_get(Call&, const Request&, Response&);
   RouteError notifications_put(Call&, const Request&, Response&);
+  RouteError segments_list(Call&, const Request&, Response&);
+  RouteError segments_add(Call&, const Request&, Response&);
+  RouteError segments_delete(Call&, const Request&, Response&);
   RouteError mappings_get(Call&, const Request&, Response&);
   RouteError mappings_put(Call&, const Request&, Response&);
   RouteError cors_get(Call&, const Request&, Response&);

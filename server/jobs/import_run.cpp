@@ -109,6 +109,7 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
   if (!fixed.ok) throw std::runtime_error("its fixed values cannot be used: " + fixed.error);
   context.fixed = std::move(fixed.value.fixed);
   context.sets.emplace_back("groups", store_.groups(tenant_id));
+  context.sets.emplace_back("segments", store_.segments(tenant_id));
   store_.for_each_key(tenant_id, tmpl.value, import.id, [&](const std::vector<std::string_view>& parts) {
     context.existing_hashes.push_back(key_hash(tmpl.value, parts));
   });

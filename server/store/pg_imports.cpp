@@ -406,6 +406,31 @@ void PgStore::write_batch(Connection& c, const ImportRecord& import, const detai
         "ON CONFLICT (tenant_id, family, record_key) DO UPDATE SET values_json = EXCLUDED.values_json, "
         "updated_import = $3, updated_at = $4",
         {Param(import.tenant_id), family, import.id, Param(now)});
+    // Segments: each row joins the segment it names, or leaves it (a segment deleted meanwhile
+    // fails the batch on its foreign key).
+    if (!layout.segment_field.empty()) {
+      BinaryCopy moves(rows.size() * 64);
+      std::size_t n = 0;
+      for (const RowWrite& row : rows) {
+        std::optional<detail::SegmentMove> move = detail::segment_move(layout, row);
+        if (!move) continue;
+        moves.row(3);
+        moves.field(detail::record_key(import.id, row));
+        moves.field(*move->segment);
+        moves.field(move->remove ? "remove" : "add");
+        ++n;
+      }
+      if (n) {
+        c.script("CREATE TEMP TABLE IF NOT EXISTS stage_segments (record_key text, segment text, action text) ON COMMIT DELETE ROWS");
+        c.copy_in("COPY stage_segments FROM STDIN (FORMAT binary)", moves.finish());
+        c.exec("DELETE FROM segment_members m USING stage_segments s WHERE s.action = 'remove' AND m.tenant_id = $1 "
+               "AND m.family = $2 AND m.segment = s.segment AND m.record_key = s.record_key",
+               {Param(import.tenant_id), family});
+        c.exec("INSERT INTO segment_members (tenant_id, segment, family, record_key) SELECT $1, segment, $2, record_key "
+               "FROM stage_segments WHERE action = 'add' ORDER BY segment, record_key ON CONFLICT DO NOTHING",
+               {Param(import.tenant_id), family});
+      }
+    }
   }
 }
 

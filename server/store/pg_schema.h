@@ -217,6 +217,28 @@ ALTER TABLE mappings ENABLE ROW LEVEL SECURITY;
 ALTER TABLE mappings FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_rows ON mappings USING (tenant_id = rowgate_tenant()) WITH CHECK (tenant_id = rowgate_tenant());
 )sql",
+    // 5: segments, and the records an import added to them (store.segment of a template).
+    R"sql(
+CREATE TABLE segments (
+  tenant_id bigint NOT NULL REFERENCES tenants(id),
+  name text NOT NULL,
+  PRIMARY KEY (tenant_id, name)
+);
+CREATE TABLE segment_members (
+  tenant_id bigint NOT NULL,
+  segment text NOT NULL,
+  family text NOT NULL,
+  record_key text NOT NULL,
+  PRIMARY KEY (tenant_id, segment, family, record_key),
+  FOREIGN KEY (tenant_id, segment) REFERENCES segments (tenant_id, name)
+);
+ALTER TABLE segments ENABLE ROW LEVEL SECURITY;
+ALTER TABLE segments FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_rows ON segments USING (tenant_id = rowgate_tenant()) WITH CHECK (tenant_id = rowgate_tenant());
+ALTER TABLE segment_members ENABLE ROW LEVEL SECURITY;
+ALTER TABLE segment_members FORCE ROW LEVEL SECURITY;
+CREATE POLICY tenant_rows ON segment_members USING (tenant_id = rowgate_tenant()) WITH CHECK (tenant_id = rowgate_tenant());
+)sql",
 };
 
 }  // namespace rowgate::server::pg

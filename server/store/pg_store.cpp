@@ -229,6 +229,45 @@ bool PgStore::add_group(std::int64_t tenant, const std::string& name) {
   return r.affected() > 0;
 }
 
+std::vector<std::string> PgStore::segments(std::int64_t tenant) {
+  Connection& c = connection();
+  Transaction t(c, tenant);
+  Result r = c.exec("SELECT name FROM segments WHERE tenant_id = $1 ORDER BY name COLLATE \"C\"", {Param(tenant)});
+  t.commit();
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  return out;
+}
+
+bool PgStore::add_segment(std::int64_t tenant, const std::string& name) {
+  Connection& c = connection();
+  Transaction t(c, tenant);
+  Result r = c.exec("INSERT INTO segments (tenant_id, name) VALUES ($1, $2) ON CONFLICT DO NOTHING", {Param(tenant), name});
+  t.commit();
+  return r.affected() > 0;
+}
+
+bool PgStore::delete_segment(std::int64_t tenant, const std::string& name) {
+  Connection& c = connection();
+  Transaction t(c, tenant);
+  c.exec("DELETE FROM segment_members WHERE tenant_id = $1 AND segment = $2", {Param(tenant), name});
+  Result r = c.exec("DELETE FROM segments WHERE tenant_id = $1 AND name = $2", {Param(tenant), name});
+  t.commit();
+  return r.affected() > 0;
+}
+
+std::vector<std::string> PgStore::segment_members(std::int64_t tenant, const std::string& name, const std::string& family) {
+  Connection& c = connection();
+  Transaction t(c, tenant);
+  Result r = c.exec("SELECT record_key FROM segment_members WHERE tenant_id = $1 AND segment = $2 AND family = $3 "
+                    "ORDER BY record_key COLLATE \"C\"",
+                    {Param(tenant), name, family});
+  t.commit();
+  std::vector<std::string> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+  return out;
+}
+
 bool PgStore::delete_group(std::int64_t tenant, const std::string& name) {
   Connection& c = connection();
   Transaction t(c, tenant);

@@ -35,6 +35,10 @@ class PgStore : public SharedStore {
   void set_notify(std::int64_t tenant, const NotifyConfig& config) override;
   std::vector<std::string> allowed_origins(std::int64_t tenant) override;
   std::vector<SavedMapping> mappings(std::int64_t tenant, const std::string& template_name) override;
+  std::vector<std::string> segments(std::int64_t tenant) override;
+  bool add_segment(std::int64_t tenant, const std::string& name) override;
+  bool delete_segment(std::int64_t tenant, const std::string& name) override;
+  std::vector<std::string> segment_members(std::int64_t tenant, const std::string& name, const std::string& family) override;
   void put_mapping(std::int64_t tenant, const std::string& template_name, const SavedMapping& m, std::size_t keep) override;
   void set_allowed_origins(std::int64_t tenant, const std::vector<std::string>& origins) override;
   bool origin_allowed(const std::string& origin) override;

@@ -266,6 +266,22 @@ void SqliteStore::commit_batch(const ImportRecord& import, const Template& tmpl,
       upsert.bind(6, now);
       upsert.run();
     }
+    // Segments: each row joins the segment it names, or leaves it.
+    if (!layout.segment_field.empty()) {
+      Statement join = c.prepare("INSERT OR IGNORE INTO segment_members (tenant_id, segment, family, record_key) VALUES (?, ?, ?, ?)");
+      Statement leave = c.prepare("DELETE FROM segment_members WHERE tenant_id = ? AND segment = ? AND family = ? AND record_key = ?");
+      for (const RowWrite& row : rows) {
+        std::optional<detail::SegmentMove> move = detail::segment_move(layout, row);
+        if (!move) continue;
+        Statement& s = move->remove ? leave : join;
+        s.reset();
+        s.bind(1, import.tenant_id);
+        s.bind(2, *move->segment);
+        s.bind(3, family);
+        s.bind(4, detail::record_key(import.id, row));
+        s.run();  // a segment deleted meanwhile fails the batch on its foreign key
+      }
+    }
   }
   Statement checkpoint = c.prepare(
       "UPDATE imports SET last_committed_row = ?, rows_done = ?, bytes_done = ?, updated_at = ? WHERE id = ?");

@@ -144,6 +144,22 @@ CREATE TABLE mappings (
   PRIMARY KEY (tenant_id, template, columns_json)
 ) WITHOUT ROWID;
 )sql",
+    // 5: segments, and the records an import added to them (store.segment of a template).
+    R"sql(
+CREATE TABLE segments (
+  tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+  name TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, name)
+) WITHOUT ROWID;
+CREATE TABLE segment_members (
+  tenant_id INTEGER NOT NULL,
+  segment TEXT NOT NULL,
+  family TEXT NOT NULL,
+  record_key TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, segment, family, record_key),
+  FOREIGN KEY (tenant_id, segment) REFERENCES segments (tenant_id, name)
+) WITHOUT ROWID;
+)sql",
 };
 
 }  // namespace rowgate::server::sqlite

@@ -213,6 +213,50 @@ bool SqliteStore::add_group(std::int64_t tenant, const std::string& name) {
   return sqlite3_changes(c.db()) > 0;
 }
 
+std::vector<std::string> SqliteStore::segments(std::int64_t tenant) {
+  Statement s = connection().prepare("SELECT name FROM segments WHERE tenant_id = ? ORDER BY name");
+  s.bind(1, tenant);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+bool SqliteStore::add_segment(std::int64_t tenant, const std::string& name) {
+  Connection& c = connection();
+  Statement s = c.prepare("INSERT OR IGNORE INTO segments (tenant_id, name) VALUES (?, ?)");
+  s.bind(1, tenant);
+  s.bind(2, name);
+  s.run();
+  return sqlite3_changes(c.db()) > 0;
+}
+
+bool SqliteStore::delete_segment(std::int64_t tenant, const std::string& name) {
+  Connection& c = connection();
+  Transaction t(c);
+  Statement m = c.prepare("DELETE FROM segment_members WHERE tenant_id = ? AND segment = ?");
+  m.bind(1, tenant);
+  m.bind(2, name);
+  m.run();
+  Statement s = c.prepare("DELETE FROM segments WHERE tenant_id = ? AND name = ?");
+  s.bind(1, tenant);
+  s.bind(2, name);
+  s.run();
+  bool gone = sqlite3_changes(c.db()) > 0;
+  t.commit();
+  return gone;
+}
+
+std::vector<std::string> SqliteStore::segment_members(std::int64_t tenant, const std::string& name, const std::string& family) {
+  Statement s = connection().prepare(
+      "SELECT record_key FROM segment_members WHERE tenant_id = ? AND segment = ? AND family = ? ORDER BY record_key");
+  s.bind(1, tenant);
+  s.bind(2, name);
+  s.bind(3, family);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
 bool SqliteStore::delete_group(std::int64_t tenant, const std::string& name) {
   Connection& c = connection();
   Transaction t(c);

@@ -42,6 +42,14 @@ ImportStatus stored_status(std::string_view name) {
   throw std::runtime_error("an import has the status \"" + std::string(name) + "\", which this server does not know");
 }
 
+std::optional<SegmentMove> segment_move(const RecordLayout& layout, const RowWrite& row) {
+  if (layout.segment_field.empty()) return std::nullopt;
+  const std::string* segment = value_of(row, layout.segment_field);
+  if (!segment || segment->empty()) return std::nullopt;
+  const std::string* action = layout.segment_action_field.empty() ? nullptr : value_of(row, layout.segment_action_field);
+  return SegmentMove{segment, action && *action == "remove"};
+}
+
 RecordLayout layout_of(const Template& tmpl) {
   RecordLayout layout;
   const StoreBinding& b = tmpl.store;
@@ -52,8 +60,11 @@ RecordLayout layout_of(const Template& tmpl) {
   if (layout.family != "partners") {
     if (!b.key.empty() || !b.columns.empty())
       refuse("the family \"" + layout.family + "\" keeps records whole (its key and values); it takes no key or columns");
+    layout.segment_field = b.segment_field;
+    layout.segment_action_field = b.segment_action_field;
     return layout;
   }
+  if (!b.segment_field.empty()) refuse("partners join groups, not segments");
   layout.partners = true;
   if (b.key == "partner_id") layout.by_partner_id = true;
   else if (b.key != "email_key") refuse("partners are found by \"email_key\" or \"partner_id\", not \"" + b.key + "\"");

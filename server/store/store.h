@@ -186,6 +186,14 @@ class Store {
   /// template, the oldest going first.
   virtual void put_mapping(std::int64_t tenant, const std::string& template_name, const SavedMapping& m, std::size_t keep) = 0;
 
+  // Segments (Advocate's): an import adds its records to one or removes them from it, chosen
+  // once for the file (the template's store.segment); like groups, they must exist first.
+  virtual std::vector<std::string> segments(std::int64_t tenant) = 0;
+  virtual bool add_segment(std::int64_t tenant, const std::string& name) = 0;     ///< false if it exists
+  virtual bool delete_segment(std::int64_t tenant, const std::string& name) = 0;  ///< false if it does not
+  /// The stored keys (record_key) of a segment's members of `family`, in key order.
+  virtual std::vector<std::string> segment_members(std::int64_t tenant, const std::string& name, const std::string& family) = 0;
+
   // Groups (imports never create them).
   virtual std::vector<std::string> groups(std::int64_t tenant) = 0;
   virtual bool add_group(std::int64_t tenant, const std::string& name) = 0;     ///< false if it exists

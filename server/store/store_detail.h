@@ -43,7 +43,16 @@ struct RecordLayout {
   std::string fields[kPartnerBindableCount];  ///< the field written to each kPartnerBindable column ("": none)
   std::string group_field;     ///< the field naming a group the partner joins ("": none)
   FieldType email_type = FieldType::Email;  ///< the type of the field written to email (for email_key)
+  std::string segment_field;   ///< records kept whole: the field naming a segment they join or leave ("": none)
+  std::string segment_action_field;  ///< the field saying "add" (or empty) or "remove"
 };
+
+/// A row's segment move: the segment it names and whether it leaves it; null when none.
+struct SegmentMove {
+  const std::string* segment;
+  bool remove;
+};
+std::optional<SegmentMove> segment_move(const RecordLayout& layout, const RowWrite& row);
 
 /// The layout of the template's records; throws std::runtime_error for a binding the store
 /// cannot follow (an unknown column, or a key the family is not found by).

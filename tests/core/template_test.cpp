@@ -102,7 +102,14 @@ TEST(BuiltinTemplates, Participants) {
             (std::vector<std::string>{"accountId:string!", "id:string!", "firstName:string", "lastName:string",
                                       "email:email", "referable:boolean", "locale:locale", "countryCode:country",
                                       "referredBy.code:string", "dateCreated:date", "imageUrl:url",
-                                      "dateUsTaxFormSubmitted:integer"}));
+                                      "dateUsTaxFormSubmitted:integer", "segment:reference", "segment_action:enum"}));
+  // Advocate's segment, chosen once for the file: a reference to the tenant's segments, joined or left.
+  EXPECT_TRUE(field(t, "segment").fixed);
+  EXPECT_EQ(field(t, "segment").ref, "segments");
+  EXPECT_EQ(field(t, "segment_action").values, (std::vector<std::string>{"add", "remove"}));
+  EXPECT_EQ(t.store.family, "participants");
+  EXPECT_EQ(t.store.segment_field, "segment");
+  EXPECT_EQ(t.store.segment_action_field, "segment_action");
   EXPECT_TRUE(field(t, "countryCode").strict);
   EXPECT_FALSE(field(t, "locale").strict);
   EXPECT_EQ(field(t, "accountId").required_message, "This request requires a valid non-empty accountId.");
@@ -434,6 +441,12 @@ TEST(TemplateStore, TheBindingIsReadAndInheritedAndNamesOnlyFields) {
             "\"store.family\" is required");
   EXPECT_EQ(parse_template(R"({"name": "x", "fields": [{"key": "a"}], "store": {"family": "x", "table": "t"}})").error,
             "\"store.table\" is not a store property");
+  EXPECT_EQ(parse_template(R"({"name": "x", "fields": [{"key": "a"}], "store": {"family": "x", "segment": {"field": "s"}}})").error,
+            "\"store.segment\" names \"s\", which is not a field of the template");
+  EXPECT_EQ(parse_template(R"({"name": "x", "fields": [{"key": "a"}], "store": {"family": "x", "segment": {"action": "a"}}})").error,
+            "\"store.segment.field\" is required");
+  EXPECT_EQ(parse_template(R"({"name": "x", "fields": [{"key": "a"}], "store": {"family": "x", "segment": {"field": "a", "to": "b"}}})").error,
+            "\"store.segment.to\" is not a segment property (field, action)");
 }
 
 TEST(TemplateStore, AStoredKeyPartIsTheCoresKey) {

@@ -290,6 +290,49 @@ TEST_F(Api, EditsGoWithTheImportAndTheCommitWritesTheEditedValues) {
   EXPECT_EQ(results.body.find("\r\n5,5,"), std::string::npos) << results.body;  // a skipped row has no outcome
 }
 
+// Advocate's segment, chosen once for the whole file: the dry run says which rows would join it,
+// the import adds them (or removes them), the results file shows it.
+TEST_F(Api, ParticipantsJoinOrLeaveTheSegmentChosenForTheFile) {
+  HttpResponse made = call("POST", "/api/v1/segments", R"({"name": "VIP"})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  EXPECT_EQ(call("POST", "/api/v1/segments", R"({"name": "VIP"})").status, 409);
+  EXPECT_EQ(body_of(call("GET", "/api/v1/segments"))["items"], json({"VIP"}));
+  EXPECT_TRUE(body_of(call("GET", "/api/v1/segments", "", "B"))["items"].empty());
+  EXPECT_EQ(body_of(call("GET", "/api/v1/context?template=participants"))["sets"]["segments"], json({"VIP"}));
+  EXPECT_FALSE(body_of(call("GET", "/api/v1/context?template=prospects"))["sets"].contains("segments"));
+
+  const std::string file = "{\"accountId\":\"a1\",\"id\":\"u1\"}\n{\"accountId\":\"a1\",\"id\":\"u2\"}\n";
+  auto import = [&](const json& fixed, bool dry_run) {
+    HttpResponse created = call("POST", "/api/v1/imports",
+                                json({{"template", "participants"}, {"dry_run", dry_run}, {"fixed", fixed}}).dump());
+    EXPECT_EQ(created.status, 201) << created.body;
+    std::string id = body_of(created)["id"];
+    EXPECT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/1", file).status, 200);
+    EXPECT_EQ(call("POST", "/api/v1/imports/" + id + "/start", "").status, 202);
+    return wait_for(id);
+  };
+  json dry = import({{"segment", "VIP"}, {"segment_action", "add"}}, true);
+  EXPECT_EQ(dry["summary"]["create"], 2) << dry.dump();
+  HttpResponse dry_results = call("GET", "/api/v1/imports/" + dry["id"].get<std::string>() + "/results.csv");
+  EXPECT_NE(dry_results.body.find("segment"), std::string::npos) << dry_results.body;
+  EXPECT_NE(dry_results.body.find(",VIP,add"), std::string::npos) << dry_results.body;
+  EXPECT_TRUE(store_->segment_members(tenant_a_, "VIP", "participants").empty());  // a dry run writes nothing
+
+  json added = import({{"segment", "VIP"}}, false);  // "add" unless it says "remove"
+  EXPECT_EQ(added["status"], "done") << added.dump();
+  EXPECT_EQ(store_->segment_members(tenant_a_, "VIP", "participants").size(), 2u);
+  json removed = import({{"segment", "VIP"}, {"segment_action", "remove"}}, false);
+  EXPECT_EQ(removed["summary"]["update"], 2) << removed.dump();
+  EXPECT_TRUE(store_->segment_members(tenant_a_, "VIP", "participants").empty());
+
+  // A segment that does not exist is a finding on every row, as a group is.
+  json unknown = import({{"segment", "Nope"}}, true);
+  EXPECT_EQ(unknown["summary"]["invalid"], 2) << unknown.dump();
+  EXPECT_EQ(unknown["top_codes"][0]["code"], "unknown_reference") << unknown.dump();
+  EXPECT_EQ(call("DELETE", "/api/v1/segments?name=VIP").status, 200);
+  EXPECT_EQ(call("DELETE", "/api/v1/segments?name=VIP").status, 404);
+}
+
 // A mapping confirmed in one browser is there for a colleague's: per tenant and template.
 TEST_F(Api, MappingsAreRememberedForTheTeam) {
   json mapping = {{"template", "prospects"}, {"columns", {"Company", "Mail", "Site"}},

@@ -462,6 +462,39 @@ TEST_P(StoreTest, OtherFamiliesKeepRecordsByCompositeKey) {
   EXPECT_EQ(keys_of(*store_, a_, "leads").size(), 2u);
 }
 
+// Advocate's segments: an import adds its records to the segment the file names, or removes them.
+TEST_P(StoreTest, RecordsJoinAndLeaveTheSegmentTheirImportNames) {
+  EXPECT_TRUE(store_->add_segment(a_, "VIP"));
+  EXPECT_FALSE(store_->add_segment(a_, "VIP"));
+  EXPECT_TRUE(store_->add_segment(b_, "Other"));
+  EXPECT_EQ(store_->segments(a_), std::vector<std::string>{"VIP"});
+  auto row = [](std::uint64_t n, const std::string& id, const std::string& action) {
+    RowWrite r;
+    r.row = n;
+    r.key = {"a1", id};
+    r.values = {{"accountId", "a1"}, {"id", id}, {"segment", "VIP"}};
+    if (!action.empty()) r.values.emplace_back("segment_action", action);
+    return r;
+  };
+  ImportRecord join = new_import(*store_, a_, "participants");
+  store_->commit_batch(join, tmpl("participants"), {row(1, "u1", ""), row(2, "u2", "add"), row(3, "u3", "add")}, 3, Progress{3, 10});
+  std::vector<std::string> members = store_->segment_members(a_, "VIP", "participants");
+  ASSERT_EQ(members.size(), 3u);
+  EXPECT_NE(members[0].find("u1"), std::string::npos);
+  ImportRecord leave = new_import(*store_, a_, "participants");
+  store_->commit_batch(leave, tmpl("participants"), {row(1, "u1", "remove"), row(2, "u2", "add")}, 2, Progress{2, 10});
+  members = store_->segment_members(a_, "VIP", "participants");
+  ASSERT_EQ(members.size(), 2u);  // u1 left; u2 was a member already
+  EXPECT_EQ(members[0].find("u1"), std::string::npos);
+  EXPECT_TRUE(store_->segment_members(b_, "VIP", "participants").empty());
+  // A segment deleted before a batch names it: the batch fails whole.
+  EXPECT_TRUE(store_->delete_segment(a_, "VIP"));
+  EXPECT_TRUE(store_->segment_members(a_, "VIP", "participants").empty());
+  ImportRecord late = new_import(*store_, a_, "participants");
+  EXPECT_ANY_THROW(store_->commit_batch(late, tmpl("participants"), {row(1, "u9", "add")}, 1, Progress{1, 10}));
+  EXPECT_FALSE(store_->delete_segment(a_, "VIP"));
+}
+
 TEST_P(StoreTest, PartnerFiltersPagesExportAndGroupChanges) {
   store_->add_group(a_, "Podcasts");
   store_->add_group(a_, "Mass Media");

@@ -111,6 +111,10 @@ export class ChooseStep {
         const set = widget.state.context?.sets?.[field.ref] ?? [];
         control.append(new Option('None: use the file\'s column', ''));
         for (const name of set) control.append(new Option(name, name));
+      } else if (field.type === 'enum') {
+        control = document.createElement('select');
+        control.append(new Option('None: use the file\'s column', ''));
+        for (const value of field.values ?? []) control.append(new Option(value, value));
       } else {
         control = document.createElement('input');
         control.type = 'text';

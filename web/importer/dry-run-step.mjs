@@ -363,6 +363,13 @@ export class DryRunStep {
     if (cells) parts.push(`${number(cells)} value${cells === 1 ? '' : 's'} corrected in ${number(edits.rows.size)} row${edits.rows.size === 1 ? '' : 's'}`);
     if (edits.skip.size) parts.push(`${number(edits.skip.size)} row${edits.skip.size === 1 ? '' : 's'} skipped`);
     let text = parts.length ? `Edits: ${parts.join(', ')}.` : 'No edits: correct a value in the table (click it), or skip a row.';
+    const segment = state.fixed?.segment;
+    if (result && segment) {
+      const s = result.summary ?? {};
+      const valid = (s.create ?? 0) + (s.update ?? 0);
+      const leave = state.fixed.segment_action === 'remove';
+      text = `${number(valid)} valid row${valid === 1 ? '' : 's'} would ${leave ? 'leave' : 'join'} the segment "${segment}". ${text}`;
+    }
     if (result && !edits.empty) {
       const s = result.summary ?? {};
       text += ` The dry run counts ${number(s.edited ?? 0)} edited and ${number(s.skipped ?? 0)} skipped rows; the file itself is not changed.`;

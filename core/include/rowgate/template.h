@@ -55,6 +55,10 @@ struct StoreBinding {
   std::string key;     ///< the column that holds and finds the record's key; empty: the family's own
   /// Field key -> column.
   std::vector<std::pair<std::string, std::string>> columns;
+  /// Segments (Advocate's): the field naming a segment the record joins, or leaves when the
+  /// action field says "remove"; empty when the family has none.
+  std::string segment_field;
+  std::string segment_action_field;
 };
 
 struct Template {
