@@ -1111,6 +1111,40 @@ test('a mapping confirmed and imported in one browser is there in a colleague\'s
   }
 });
 
+test('participants: the segment chosen once for the file, the rows that would join it, and the import', async () => {
+  const made = await fetch(`${URL_BASE}/api/v1/segments`, {
+    method: 'POST', headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'Spring VIP' }),
+  });
+  assert.equal(made.status, 201);
+  await openImportPage();
+  const select = page.getByRole('combobox', { name: 'Import type' });
+  await until(async () => (await select.locator('option').count()) > 1, 10_000, 'the templates');
+  await select.selectOption({ label: 'Referral program participants' });
+  const next = page.getByRole('button', { name: 'Next: choose a file' });
+  await until(() => next.isEnabled(), 10_000, 'the template to load');
+  // Chosen once for the whole file, as Advocate's import has it.
+  await page.getByRole('combobox', { name: 'Segment for every row' }).selectOption('Spring VIP');
+  await page.getByRole('combobox', { name: 'Segment action for every row' }).selectOption('add');
+  await shot('25-participants-segment-choice');
+  await next.click();
+  await pickFile(write('participants-segment.jsonl', '{"accountId":"s1","id":"u1","email":"u1@example.com"}\n'
+    + '{"accountId":"s1","id":"u2","email":"not an e-mail"}\n{"accountId":"s1","id":"u3"}\n'));
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  assert.deepEqual(await dryRun(), { create: 2, update: 0, duplicate: 0, error: 1, warnings: 0 });
+  await page.getByText('2 valid rows would join the segment "Spring VIP".').waitFor();
+  const body = await importRequestBody(() => page.getByRole('button', { name: 'Import 2 valid rows' }).click());
+  assert.deepEqual(body.fixed, { segment: 'Spring VIP', segment_action: 'add' });
+  await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
+  const results = await downloadNamed(() => page.getByRole('link', { name: 'Download the results file' }).click());
+  const lines = results.text.trim().split('\r\n');
+  const header = lines[0].split(',');
+  const at = header.indexOf('segment');
+  assert.ok(at > 0, lines[0]);
+  assert.equal(header[at + 1], 'segment_action');
+  for (const line of lines.slice(1)) assert.match(line, /,Spring VIP,add(,|$)/, line);
+  await shot('26-participants-segment');
+});
+
 test('no script error on any page', () => {
   assert.deepEqual(pageErrors, []);
 });
