@@ -12,7 +12,8 @@
 //   encoding  bits 0-2: auto, utf-8, utf-16le, utf-16be, windows-1252 (then auto); bit 3: --map
 //             overrides (Site = the first field, Notes ignored); bit 4: edits (six cells of rows 1
 //             to 12, by field key or column letter, their values cut from the file); bit 5: two
-//             rows skipped
+//             rows skipped; bit 6: column fixes (a field trimmed, one lower-cased, a value cut
+//             from the file replaced by another, by field key or column letter)
 //   inflate   from 0xC0 up: the file's first 4 * (1 + (inflate & 0x3F)) bytes repeated until the
 //             file passes the 64 KiB the session sniffs before it starts (so that chunks also
 //             break after the start); one byte in four, as these runs are a hundred times slower
@@ -160,7 +161,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                             Encoding::Windows1252, Encoding::Auto, Encoding::Auto,  Encoding::Auto};
   s.options.encoding = kEncodings[enc & 7];
   if (enc & 8) s.options.map = {{"Site", s.tmpl->fields.front().key}, {"Notes", ""}};
-  if (enc & 0x30) {
+  if (enc & 0x70) {
     auto edits = std::make_shared<Edits>();
     const unsigned seed = bounds ^ (enc >> 4);
     if (enc & 0x10) {
@@ -173,6 +174,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       }
     }
     if (enc & 0x20) edits->skip = {2 + seed % 5, 9};
+    if (enc & 0x40) {
+      const auto& fields = s.tmpl->fields;
+      auto cut = [&](unsigned at, unsigned n) { return body.empty() ? std::string() : std::string(body.substr(at % body.size(), n)); };
+      Edits::ColumnFix trim{fields[seed % fields.size()].key, Edits::ColumnFix::Kind::Trim, {}};
+      Edits::ColumnFix lower{seed & 1 ? std::string("B") : fields[(seed + 1) % fields.size()].key, Edits::ColumnFix::Kind::Lower, {}};
+      Edits::ColumnFix replace{fields[(seed + 2) % fields.size()].key, Edits::ColumnFix::Kind::Replace, {}};
+      replace.replace[cut(seed * 5, 1 + seed % 9)] = cut(seed * 11, seed % 6);
+      replace.replace[""] = cut(seed * 3, 4);
+      edits->columns = {std::move(replace), std::move(trim), std::move(lower)};
+    }
     s.options.edits = std::move(edits);
   }
   s.options.want_values = true;

@@ -62,8 +62,41 @@ Status read_skip(const nlohmann::json& skip, Edits* out) {
   return {};
 }
 
-// Adds "edits" and "skip" to the options' edits (a copy: options share theirs).
-Status add_edits(Options* o, const nlohmann::json* rows, const nlohmann::json* skip) {
+// "columns": [{"column": C, "replace": {FROM: TO}} | {"column": C, "trim": true} |
+// {"column": C, "lower": true}], in the order they apply.
+Status read_columns(const nlohmann::json& fixes, Edits* out) {
+  const char* shape = "\"columns\" must be a list of column fixes like {\"column\": \"Group Name\", \"replace\": "
+                      "{\"Podcast\": \"Podcasts\"}}, {\"column\": \"Email\", \"trim\": true} or {\"column\": "
+                      "\"Email\", \"lower\": true}";
+  if (!fixes.is_array()) return bad_edits(shape);
+  for (const nlohmann::json& fix : fixes) {
+    if (!fix.is_object() || !fix.contains("column") || !fix["column"].is_string() || fix.size() != 2) return bad_edits(shape);
+    Edits::ColumnFix f;
+    f.column = fix["column"].get<std::string>();
+    if (f.column.empty()) return bad_edits("a column fix names no column");
+    const std::string where = "the column fix of \"" + f.column + "\"";
+    if (fix.contains("replace")) {
+      const nlohmann::json& pairs = fix["replace"];
+      if (!pairs.is_object() || pairs.empty())
+        return bad_edits(where + " must replace values: {\"replace\": {\"FROM\": \"TO\"}}");
+      for (const auto& pair : pairs.items()) {
+        if (!pair.value().is_string()) return bad_edits(where + " must replace \"" + pair.key() + "\" with text");
+        f.replace[pair.key()] = pair.value().get<std::string>();
+      }
+    } else if (fix.contains("trim") || fix.contains("lower")) {
+      const bool trim = fix.contains("trim");
+      if (fix[trim ? "trim" : "lower"] != true) return bad_edits(where + " must say \"" + (trim ? "trim" : "lower") + "\": true");
+      f.kind = trim ? Edits::ColumnFix::Kind::Trim : Edits::ColumnFix::Kind::Lower;
+    } else {
+      return bad_edits(shape);
+    }
+    out->columns.push_back(std::move(f));
+  }
+  return {};
+}
+
+// Adds "edits", "skip" and "columns" to the options' edits (a copy: options share theirs).
+Status add_edits(Options* o, const nlohmann::json* rows, const nlohmann::json* skip, const nlohmann::json* columns) {
   auto edits = std::make_shared<Edits>(o->edits ? *o->edits : Edits{});
   if (rows) {
     Status s = read_edit_rows(*rows, edits.get());
@@ -71,6 +104,10 @@ Status add_edits(Options* o, const nlohmann::json* rows, const nlohmann::json* s
   }
   if (skip) {
     Status s = read_skip(*skip, edits.get());
+    if (!s.ok) return s;
+  }
+  if (columns) {
+    Status s = read_columns(*columns, edits.get());
     if (!s.ok) return s;
   }
   o->edits = std::move(edits);
@@ -84,9 +121,10 @@ Status parse_edits_json(std::string_view json_text, Edits* out) {
   if (doc.is_discarded() || !doc.is_object())
     return bad_edits("the edits are not a JSON object like {\"edits\": {\"ROW\": {\"COLUMN\": \"VALUE\"}}, \"skip\": [ROW]}");
   for (const auto& item : doc.items()) {
-    Status s = item.key() == "edits"  ? read_edit_rows(item.value(), out)
-               : item.key() == "skip" ? read_skip(item.value(), out)
-                                      : bad_edits("\"" + item.key() + "\" is not part of the edits (edits, skip)");
+    Status s = item.key() == "edits"     ? read_edit_rows(item.value(), out)
+               : item.key() == "skip"    ? read_skip(item.value(), out)
+               : item.key() == "columns" ? read_columns(item.value(), out)
+                                         : bad_edits("\"" + item.key() + "\" is not part of the edits (edits, skip, columns)");
     if (!s.ok) return s;
   }
   return {};
@@ -128,12 +166,13 @@ Status parse_options_json(std::string_view json_text, Options* out) {
       if (value.is_number_unsigned() && value.get<std::uint64_t>() >= 1) o.sheet = std::to_string(value.get<std::uint64_t>());
       else if (text()) o.sheet = *text();
       else return Status::failure(code::invalid_options, "\"sheet\" must be a sheet's name or its position from 1");
-    } else if (name == "edits" || name == "skip") {
-      Status s = name == "edits" ? add_edits(&o, &value, nullptr) : add_edits(&o, nullptr, &value);
+    } else if (name == "edits" || name == "skip" || name == "columns") {
+      Status s = add_edits(&o, name == "edits" ? &value : nullptr, name == "skip" ? &value : nullptr,
+                           name == "columns" ? &value : nullptr);
       if (!s.ok) return s;
     } else {
       return Status::failure(code::invalid_options,
-                             "\"" + name + "\" is not an option (format, encoding, delimiter, no_header, map, sheet, edits, skip)");
+                             "\"" + name + "\" is not an option (format, encoding, delimiter, no_header, map, sheet, edits, skip, columns)");
     }
   }
   return {};

@@ -112,6 +112,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
     if (options.edits && !options.edits->empty()) {
       edits = options.edits.get();
       next_edit = edits->rows.begin();
+      fix_values.resize(edits->columns.size());
       summary.edits = true;
     }
     if (status.ok) {
@@ -129,7 +130,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
   void file_finding(std::uint64_t row, std::uint64_t line, std::string column, std::string_view code,
                     Severity severity, std::string message, std::string field = {}, std::string_view hint = {}) {
     if (severity == Severity::Error) stopped = file_error = true;
-    emit(Finding{row, line, std::move(column), std::move(field), code, severity, std::move(message), hint});
+    emit(Finding{row, line, std::move(column), std::move(field), code, severity, std::move(message), hint, {}});
   }
 
   void count(Outcome outcome) {
@@ -157,7 +158,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
       row_edits = nullptr;
       emit(Finding{row, line, {}, {}, code::invalid_edit, Severity::Error,
                    "The edits of this row were not applied: the row cannot be read as it is; skip it, or correct it "
-                   "in the file.", {}});
+                   "in the file.", {}, {}});
     }
     count(Outcome::Error);
     RecordResult& r = validator.bare_result(row, line);
@@ -188,40 +189,100 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
     return !skip;
   }
 
-  // Puts the record's edits into the validator, just before its check. False when an edit names
-  // neither a column of the file nor a field of the template: the row then fails with that.
+  // The mapping entry and validator slot an edit's COLUMN names: the file's header first, then a
+  // field key. False when it names neither; `slot` is -1 for a column the template does not take.
+  bool find_edit_column(std::string_view name, int* column, int* slot) {
+    for (std::size_t c = 0; c < mapping.size(); ++c)
+      if (mapping[c].column == name) {
+        *column = static_cast<int>(c);
+        *slot = column_slot[c];
+        return true;
+      }
+    *slot = validator.find_slot(name);
+    if (*slot < 0) return false;
+    *column = validator.slot(*slot).column;
+    return true;
+  }
+
+  // Puts the record's edits into the validator, just before its check: the column fixes, then
+  // the row's own edits. False when an edit names neither a column of the file nor a field of
+  // the template: the row then fails with that.
   bool apply_edits(std::uint64_t row, std::uint64_t line) {
-    if (!row_edits) return true;
-    const std::vector<Edits::Cell>& cells = *row_edits;
-    row_edits = nullptr;
-    for (const Edits::Cell& cell : cells) {
-      int column = -1, slot = -1;
-      for (std::size_t c = 0; c < mapping.size(); ++c)
-        if (mapping[c].column == cell.column) {
-          column = static_cast<int>(c);
-          slot = column_slot[c];
-          break;
-        }
-      if (column >= 0 && slot < 0) continue;  // a column the template does not take: nothing to check
-      if (column < 0) {
-        slot = validator.find_slot(cell.column);
-        if (slot < 0) {
+    bool edited = edits && !edits->columns.empty() && apply_column_fixes();
+    if (row_edits) {
+      const std::vector<Edits::Cell>& cells = *row_edits;
+      row_edits = nullptr;
+      for (const Edits::Cell& cell : cells) {
+        int column = -1, slot = -1;
+        if (!find_edit_column(cell.column, &column, &slot)) {
           row_failed(row, line, -1, code::invalid_edit,
                      "An edit of this row names " + detail::quote_value(cell.column) +
                          ", which is neither a column of this file nor a field of the template; correct the edit.");
           return false;
         }
-        column = validator.slot(slot).column;
+        if (slot < 0) continue;  // a column the template does not take: nothing to check
+        validator.edit(slot, column, cell.value);
       }
-      validator.edit(slot, column, cell.value);
+      edited = true;
     }
-    ++summary.edited;
+    if (edited) ++summary.edited;
     return true;
+  }
+
+  // The column fixes, in their order, on the record's text values (a cell the reader could not
+  // give, or a JSONL number or boolean, is left to the row's checks). True when one changed a value.
+  bool apply_column_fixes() {
+    bool changed = false;
+    for (std::size_t i = 0; i < edits->columns.size(); ++i) {
+      const Edits::ColumnFix& fix = edits->columns[i];
+      int column = -1, slot = -1;
+      if (!find_edit_column(fix.column, &column, &slot) || slot < 0) continue;
+      detail::Slot& s = validator.slot(slot);
+      if (!s.present || s.kind != JsonKind::String || s.bad_encoding || s.repeated || !s.problem_code.empty()) continue;
+      std::string& fixed = fix_values[i];  // each fix's own: a later fix of the column reads it
+      if (!fix_value(fix, s.raw, &fixed)) continue;
+      validator.edit(slot, s.row_column >= 0 ? s.row_column : column, fixed);
+      s.kind = JsonKind::String;  // text it was, and text it stays (an edit typed in may become a number)
+      changed = true;
+    }
+    return changed;
+  }
+
+  // What a column fix makes of `value`, into `out`; false when the value stays as it is.
+  static bool fix_value(const Edits::ColumnFix& fix, std::string_view value, std::string* out) {
+    switch (fix.kind) {
+      case Edits::ColumnFix::Kind::Replace: {
+        auto it = fix.replace.find(detail::trim_unicode_space(value));  // the spaces at its ends set aside
+        if (it == fix.replace.end() || it->second == value) return false;
+        *out = it->second;
+        return true;
+      }
+      case Edits::ColumnFix::Kind::Trim: {
+        std::string_view trimmed = detail::trim_unicode_space(value);
+        if (trimmed.size() == value.size()) return false;
+        out->assign(trimmed);
+        return true;
+      }
+      case Edits::ColumnFix::Kind::Lower:
+        if (std::none_of(value.begin(), value.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) return false;
+        out->clear();
+        detail::append_lower(*out, value);
+        return true;
+    }
+    return false;
   }
 
   // After the last record: edits of rows that were no record of the file cannot be applied.
   void finish_edits() {
     if (!edits || file_error) return;
+    for (const Edits::ColumnFix& fix : edits->columns) {
+      int column = -1, slot = -1;
+      if (find_edit_column(fix.column, &column, &slot)) continue;
+      file_finding(0, 0, {}, code::invalid_edit, Severity::Error,
+                   "The edits fix the column " + detail::quote_value(fix.column) +
+                       ", which is neither a column of this file nor a field of the template; correct the edits.");
+      return;
+    }
     for (; next_edit != edits->rows.end(); ++next_edit) edits_missed.push_back(next_edit->first);
     for (; next_skip < edits->skip.size(); ++next_skip) edits_missed.push_back(edits->skip[next_skip]);
     if (edits_missed.empty()) return;
@@ -789,6 +850,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
   std::size_t next_skip = 0;
   const std::vector<Edits::Cell>* row_edits = nullptr;  // the current record's
   std::vector<std::uint64_t> edits_missed;  // rows named that were passed over without a record
+  std::vector<std::string> fix_values;  // per column fix: the value it made in the current record
   std::uint64_t first_record_row = 0;
   std::uint64_t last_record_row = 0;
   RowValidator validator;

@@ -77,4 +77,31 @@ std::string to_decimal(std::uint64_t n) {
   return std::string(buf, res.ptr);
 }
 
+// The length of the Unicode space (as trim_unicode_space takes it) that starts or ends `s` at
+// its front (`front`) or back, 0 when there is none.
+static std::size_t unicode_space_at(std::string_view s, bool front) {
+  if (s.empty()) return 0;
+  if (is_space(front ? s.front() : s.back())) return 1;
+  for (std::size_t n : {2u, 3u}) {
+    if (s.size() < n) break;
+    std::string_view c = front ? s.substr(0, n) : s.substr(s.size() - n);
+    const auto b = [&](std::size_t i) { return static_cast<unsigned char>(c[i]); };
+    if (n == 2 && b(0) == 0xC2 && b(1) == 0xA0) return 2;  // U+00A0
+    if (n == 3) {
+      const unsigned cp = (b(0) & 0x0Fu) << 12 | (b(1) & 0x3Fu) << 6 | (b(2) & 0x3Fu);
+      if ((b(0) & 0xF0u) != 0xE0u || (b(1) & 0xC0u) != 0x80u || (b(2) & 0xC0u) != 0x80u) continue;
+      if (cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 || cp == 0x202F ||
+          cp == 0x205F || cp == 0x3000 || cp == 0xFEFF)
+        return 3;
+    }
+  }
+  return 0;
+}
+
+std::string_view trim_unicode_space(std::string_view s) {
+  while (std::size_t n = unicode_space_at(s, true)) s.remove_prefix(n);
+  while (std::size_t n = unicode_space_at(s, false)) s.remove_suffix(n);
+  return s;
+}
+
 }  // namespace rowgate::detail

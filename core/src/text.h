@@ -19,6 +19,12 @@ inline std::string_view trim(std::string_view s) {
   return s.substr(b, e - b);
 }
 
+/// Removes white space at both ends as a person means it: ASCII white space and the Unicode
+/// space separators (U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000)
+/// and U+FEFF, the set JavaScript's String.prototype.trim removes. Needs valid UTF-8 to strip
+/// the non-ASCII ones; other bytes are left as they are.
+std::string_view trim_unicode_space(std::string_view s);
+
 inline void append_lower(std::string& out, std::string_view s) {
   std::size_t at = out.size();
   out.resize(at + s.size());

@@ -64,17 +64,17 @@ std::string ApiServer::import_json(const ImportRecord& r) {
   return out;
 }
 
-// Checks an edits document ({"edits": {...}, "skip": [...]}) and puts it into the options in
-// place of any edits they held.
+// Checks an edits document ({"edits": {...}, "skip": [...], "columns": [...]}) and puts it into
+// the options in place of any edits they held.
 static RouteError take_edits(std::string_view text, json* options) {
   Edits edits;
   Status parsed = parse_edits_json(text, &edits);
   if (!parsed.ok) return refuse(Http::Code::Unprocessable_Entity, std::string(parsed.code), parsed.message);
   json doc = json::parse(text, nullptr, false);
-  options->erase("edits");
-  options->erase("skip");
-  if (doc.contains("edits")) (*options)["edits"] = doc["edits"];
-  if (doc.contains("skip")) (*options)["skip"] = doc["skip"];
+  for (const char* part : {"edits", "skip", "columns"}) {
+    options->erase(part);
+    if (doc.contains(part)) (*options)[part] = doc[part];
+  }
   return {};
 }
 
@@ -250,7 +250,8 @@ RouteError ApiServer::import_edits(Call& call, const Request& request, Response&
     for (const auto& row : parsed.edits->rows) cells += row.second.size();
   send_json(response, Http::Code::Ok,
             json({{"rows", parsed.edits ? parsed.edits->rows.size() : 0}, {"cells", cells},
-                  {"skip", parsed.edits ? parsed.edits->skip.size() : 0}}).dump());
+                  {"skip", parsed.edits ? parsed.edits->skip.size() : 0},
+                  {"columns", parsed.edits ? parsed.edits->columns.size() : 0}}).dump());
   return {};
 }
 

@@ -2,6 +2,7 @@
 // sniffing, when windows-1252 is (and is not) taken, binary files, requested encodings, and the
 // Decoder's UTF-16 and windows-1252 output, chunk by chunk.
 #include "decoder.h"
+#include "text.h"
 
 #include <gtest/gtest.h>
 
@@ -404,6 +405,19 @@ TEST(Decoder, Windows1252Text) {
   EXPECT_EQ(hex(decode_whole(Encoding::Windows1252, "\x80 5, Caf\xE9, \x81")),
             hex("\xE2\x82\xAC 5, Caf\xC3\xA9, \xFF"));
   EXPECT_EQ(hex(decode_split(Encoding::Windows1252, "M\xFCller\x85", {1, 2, 3})), hex("M\xC3\xBCller\xE2\x80\xA6"));
+}
+
+// The "trim spaces" column fix: the spaces JavaScript's trim() removes, and nothing else.
+TEST(Text, TrimUnicodeSpaceTakesTheSpaceSeparatorsAtBothEnds) {
+  using rowgate::detail::trim_unicode_space;
+  EXPECT_EQ(trim_unicode_space(" \t Ana \r\n"), "Ana");
+  EXPECT_EQ(trim_unicode_space("\xC2\xA0" "Cy" "\xE3\x80\x80"), "Cy");                 // U+00A0, U+3000
+  EXPECT_EQ(trim_unicode_space("\xEF\xBB\xBF" "Bo" "\xE2\x80\xAF\xE2\x80\x8A "), "Bo");  // U+FEFF; U+202F, U+200A
+  EXPECT_EQ(trim_unicode_space("a\xC2\xA0" "b"), "a\xC2\xA0" "b");                       // inside: kept
+  EXPECT_EQ(trim_unicode_space("\xE2\x80\x8B" "x"), "\xE2\x80\x8B" "x");               // U+200B is not a space
+  EXPECT_EQ(trim_unicode_space("x\xA0"), "x\xA0");                                     // a lone byte: not UTF-8
+  EXPECT_EQ(trim_unicode_space("\xC2\xA0\xC2\xA0"), "");
+  EXPECT_EQ(trim_unicode_space(""), "");
 }
 
 }  // namespace

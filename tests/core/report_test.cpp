@@ -152,7 +152,7 @@ INSTANTIATE_TEST_SUITE_P(Cases, CsvCell, ::testing::ValuesIn(kCsvCellCases),
 
 Finding finding(std::uint64_t row, std::uint64_t line, std::string column, std::string field, std::string_view code,
                 Severity severity, std::string message) {
-  return Finding{row, line, std::move(column), std::move(field), code, severity, std::move(message), {}};
+  return Finding{row, line, std::move(column), std::move(field), code, severity, std::move(message), {}, {}};
 }
 
 // The outcomes every page shows, counted once here: "error" is invalid less duplicate.
@@ -641,7 +641,9 @@ TEST_P(EditsJsonError, IsAnInvalidEditsStatus) {
   EXPECT_EQ(s.code, code::invalid_edits) << json;
   EXPECT_NE(s.message.find(message), std::string::npos) << json << ": " << s.message;
   Options o;
-  if (std::string_view(json).find("\"edits\"") != std::string_view::npos || std::string_view(json).find("\"skip\"") != std::string_view::npos) {
+  const std::string_view text(json);
+  if (text.find("\"edits\"") != std::string_view::npos || text.find("\"skip\"") != std::string_view::npos ||
+      text.find("\"columns\"") != std::string_view::npos) {
     Status via_options = parse_options_json(json, &o);
     EXPECT_FALSE(via_options.ok) << json;
   }
@@ -661,7 +663,37 @@ INSTANTIATE_TEST_SUITE_P(
                       std::pair{R"({"skip": 3})", "must be a list of row numbers"},
                       std::pair{R"({"skip": [0]})", "rows are numbers from 1"},
                       std::pair{R"({"skip": [-2]})", "rows are numbers from 1"},
-                      std::pair{R"({"skip": [1.5]})", "rows are numbers from 1"}));
+                      std::pair{R"({"skip": [1.5]})", "rows are numbers from 1"},
+                      std::pair{R"({"columns": {"Email": "lower"}})", "must be a list of column fixes"},
+                      std::pair{R"({"columns": [{"column": "Email"}]})", "must be a list of column fixes"},
+                      std::pair{R"({"columns": [{"lower": true}]})", "must be a list of column fixes"},
+                      std::pair{R"({"columns": [{"column": "Email", "lower": true, "trim": true}]})", "must be a list of column fixes"},
+                      std::pair{R"({"columns": [{"column": "", "trim": true}]})", "names no column"},
+                      std::pair{R"({"columns": [{"column": "Email", "trim": false}]})", "must say \"trim\": true"},
+                      std::pair{R"({"columns": [{"column": "Email", "upper": true}]})", "must be a list of column fixes"},
+                      std::pair{R"({"columns": [{"column": "Group", "replace": {}}]})", "must replace values"},
+                      std::pair{R"({"columns": [{"column": "Group", "replace": {"a": 1}}]})", "must replace \"a\" with text"}));
+
+TEST(EditsJson, ColumnFixesKeepTheirOrder) {
+  Edits e;
+  Status s = parse_edits_json(
+      R"({"columns": [{"column": "Group", "trim": true}, {"column": "Group", "replace": {"Podcast": "Podcasts", "pod": "Podcasts"}},
+                      {"column": "Email", "lower": true}]})",
+      &e);
+  ASSERT_TRUE(s.ok) << s.message;
+  EXPECT_FALSE(e.empty());
+  ASSERT_EQ(e.columns.size(), 3u);
+  EXPECT_EQ(e.columns[0].kind, Edits::ColumnFix::Kind::Trim);
+  EXPECT_EQ(e.columns[1].kind, Edits::ColumnFix::Kind::Replace);
+  EXPECT_EQ(e.columns[1].replace.size(), 2u);
+  EXPECT_EQ(e.columns[1].replace.at("Podcast"), "Podcasts");
+  EXPECT_EQ(e.columns[2].column, "Email");
+  EXPECT_EQ(e.columns[2].kind, Edits::ColumnFix::Kind::Lower);
+  Options o;
+  ASSERT_TRUE(parse_options_json(R"({"columns": [{"column": "Email", "trim": true}]})", &o).ok);
+  ASSERT_TRUE(o.edits);
+  EXPECT_EQ(o.edits->columns.size(), 1u);
+}
 
 TEST(EditsSummary, EditedAndSkippedGoInTheSummaryOnlyWithEdits) {
   Summary plain;

@@ -233,12 +233,13 @@ TEST_F(Api, EditsGoWithTheImportAndTheCommitWritesTheEditedValues) {
       "Twelve,p12@example.com,https://twelve.example.com/,Podcasts,12\n"   // row 4: into row 2's, a duplicate
       "Thirteen,bad,https://thirteen.example.com/,Podcasts,13\n"           // row 5: skipped
       "Fourteen,p14@example.com,https://fourteen.example.com/,Podcast,14\n"  // row 6: group fixed
-      "Fifteen,p15@example.com,https://fifteen.example.com/,Podcasts,15\n";  // row 7: as it is
+      "Fifteen,P15@Example.com,https://fifteen.example.com/,Podcasts,15\n";  // row 7: e-mail lower-cased
   const json edits = {{"edits", {{"2", {{"Contact Email", "p10@example.com"}}},
                                  {"3", {{"Contact Email", "P1@example.com"}}},
-                                 {"4", {{"Contact Email", "p10@example.com"}}},
-                                 {"6", {{"Group Name", "Podcasts"}}}}},
-                      {"skip", {5}}};
+                                 {"4", {{"Contact Email", "p10@example.com"}}}}},
+                      {"skip", {5}},
+                      {"columns", {{{"column", "Group Name"}, {"replace", {{"Podcast", "Podcasts"}}}},
+                                   {{"column", "Contact Email"}, {"lower", true}}}}};
   auto upload_and_start = [&](const std::string& id) {
     EXPECT_EQ(call("PUT", "/api/v1/imports/" + id + "/parts/1", csv).status, 200);
     EXPECT_EQ(call("POST", "/api/v1/imports/" + id + "/start", "").status, 202);
@@ -246,7 +247,7 @@ TEST_F(Api, EditsGoWithTheImportAndTheCommitWritesTheEditedValues) {
   };
   // Six rows, one skipped: five checked, one of them a duplicate.
   const json expected = {{"rows", 5}, {"valid", 4}, {"invalid", 1}, {"create", 3}, {"update", 1},
-                         {"duplicate", 1}, {"warnings", 0}, {"edited", 4}, {"skipped", 1}};
+                         {"duplicate", 1}, {"warnings", 0}, {"edited", 5}, {"skipped", 1}};
 
   // The dry run, with the edits in the create request.
   HttpResponse dry = call("POST", "/api/v1/imports", json({{"template", "prospects"}, {"dry_run", true}, {"edits", edits}}).dump());
@@ -266,7 +267,7 @@ TEST_F(Api, EditsGoWithTheImportAndTheCommitWritesTheEditedValues) {
   EXPECT_EQ(body_of(huge)["error"]["code"], "edits_too_large") << huge.body;
   HttpResponse put = call("PUT", "/api/v1/imports/" + id + "/edits", edits.dump());
   ASSERT_EQ(put.status, 200) << put.body;
-  EXPECT_EQ(body_of(put), json({{"rows", 4}, {"cells", 4}, {"skip", 1}}));
+  EXPECT_EQ(body_of(put), json({{"rows", 3}, {"cells", 3}, {"skip", 1}, {"columns", 2}}));
   json ended = upload_and_start(id);
   EXPECT_EQ(ended["status"], "done") << ended.dump();
   EXPECT_EQ(ended["summary"], expected) << ended.dump();
@@ -284,7 +285,10 @@ TEST_F(Api, EditsGoWithTheImportAndTheCommitWritesTheEditedValues) {
   EXPECT_EQ(body_of(call("GET", "/api/v1/partners?q=Thirteen"))["total"], 0);
   json fourteen = body_of(call("GET", "/api/v1/partners?q=Fourteen"));
   ASSERT_EQ(fourteen["total"], 1);
-  EXPECT_EQ(fourteen["items"][0]["groups"], json({"Podcasts"}));
+  EXPECT_EQ(fourteen["items"][0]["groups"], json({"Podcasts"}));  // by the column's replace
+  json fifteen = body_of(call("GET", "/api/v1/partners?q=Fifteen"));
+  ASSERT_EQ(fifteen["total"], 1);
+  EXPECT_EQ(fifteen["items"][0]["email"], "p15@example.com");  // a valid row's value, lower-cased too
   HttpResponse results = call("GET", "/api/v1/imports/" + id + "/results.csv");
   EXPECT_NE(results.body.find("\r\n2,2,create,p10@example.com,"), std::string::npos) << results.body;
   EXPECT_EQ(results.body.find("\r\n5,5,"), std::string::npos) << results.body;  // a skipped row has no outcome

@@ -218,6 +218,39 @@ async function downloadBytes(click) {
   return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
 }
 
+/// Rows of a CSV (RFC 4180: quoted values, doubled quotes, CRLF or LF), as arrays of values; a
+/// byte-order mark is left out.
+function parseCsv(text) {
+  const rows = [];
+  let row = [];
+  let value = '';
+  let quoted = false;
+  for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (value += '"', i++);
+      else if (c === '"') quoted = false;
+      else value += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') (row.push(value), (value = ''));
+    else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      row.push(value);
+      rows.push(row);
+      row = [];
+      value = '';
+    } else value += c;
+  }
+  if (value !== '' || row.length) (row.push(value), rows.push(row));
+  return rows;
+}
+
+/// A CSV's records as objects by header.
+function csvRecords(text) {
+  const [header, ...rows] = parseCsv(text);
+  return rows.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
+}
+
 // ---- Tests ------------------------------------------------------------------------------------
 
 test('a wrong API key says so clearly', async () => {
@@ -988,12 +1021,15 @@ test('fix in place: values corrected in the table, suggestions accepted, a row s
   await page.getByRole('heading', { name: 'Dry run' }).focus();
   await page.keyboard.press('Control+Shift+Z');
   await counts({ create: 5, ...all, duplicate: 0, error: 0 }, 'the redo');
-  assert.match(await page.getByRole('group', { name: 'Edits' }).innerText(), /4 values corrected in 4 rows, 1 row skipped\. The dry run counts 4 edited and 1 skipped rows/);
+  assert.match(await page.getByRole('group', { name: 'Edits' }).innerText(),
+    /2 values corrected in 2 rows, 1 row skipped, Group Name: 2 values replaced\. The dry run counts 4 edited and 1 skipped rows/);
   await shot('23-fix-in-place');
   const edits = JSON.parse(await download(() => page.getByRole('button', { name: 'Download edits' }).click()));
   assert.deepEqual(edits, {
-    edits: { 3: { 'Contact Email': 'ed2@example.com' }, 4: { 'Group Name': 'Podcasts' }, 5: { 'Group Name': 'Mass Media' }, 7: { 'Contact Email': 'ed6@example.com' } },
+    edits: { 3: { 'Contact Email': 'ed2@example.com' }, 7: { 'Contact Email': 'ed6@example.com' } },
     skip: [6],
+    // Every suggestion is one replace over the column: rows the page does not hold change too.
+    columns: [{ column: 'Group Name', replace: { Podcast: 'Podcasts', 'mass media': 'Mass Media' } }],
   });
 
   // A reload loses nothing: the same file chosen again brings its edits back.
@@ -1020,6 +1056,97 @@ test('fix in place: values corrected in the table, suggestions accepted, a row s
   assert.deepEqual(byName['Ed Three'].groups, ['Podcasts']);
   assert.deepEqual(byName['Ed Four'].groups, ['Mass Media']);
   assert.equal(byName['Ed Six'].email, 'ed6@example.com');
+});
+
+test('fix in place on the generated 10,000-row file: three rows by hand, every suggestion, a column lower-cased, and My Partners holds what the widget promised', async () => {
+  const partnersNow = async () => new Map(csvRecords(await (await fetch(`${URL_BASE}/api/v1/partners/export.csv`, {
+    headers: { Authorization: `Bearer ${KEY}` },
+  })).text()).map((p) => [p['Contact Email'], p]));
+  const before = await partnersNow();
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  await pickFile(join(FILES, 'prospects_10000.csv'));
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  const first = await dryRun();
+  const checked = (what) => until(async () => {
+    if (!(await page.getByRole('button', { name: 'Choose a corrected file' }).isEnabled())) return false;
+    return !/checking again/.test(await page.getByRole('group', { name: 'Edits' }).innerText());
+  }, 30_000, what);
+
+  // The "did you mean"s, as the core's errors file words them, before anything is edited.
+  const errors = csvRecords(await download(() => page.getByRole('button', { name: 'Download errors' }).click()));
+  const suggested = new Map(); // row -> suggestion
+  for (const e of errors) {
+    const m = /did you mean "([^"]+)"\?/.exec(e.message);
+    if (m && e.code === 'unknown_reference') suggested.set(Number(e.row), m[1]);
+  }
+  assert.ok(suggested.size >= 5, `${suggested.size} suggestions in the generated file`);
+
+  // Three invalid e-mails corrected by hand, each checked again as it is saved.
+  await page.getByRole('combobox', { name: 'Show problems' }).selectOption('invalid_email');
+  const handFixed = new Map();
+  for (let i = 0; i < 3; i++) {
+    const button = page.getByRole('button', { name: /^Correct Contact Email of row \d+: / }).first();
+    const row = Number(/row (\d+):/.exec(await button.getAttribute('aria-label'))[1]);
+    const email = `fixed-by-hand-${i}@example.com`;
+    await button.click();
+    const editor = page.getByRole('textbox', { name: `New value of Contact Email, row ${row}` });
+    await editor.fill(email);
+    await editor.press('Enter');
+    handFixed.set(row, email);
+    await checked(`row ${row} corrected`);
+  }
+  const byHand = await shownCounts();
+  assert.equal(byHand.error, first.error - 3);
+  assert.equal(byHand.create + byHand.update, first.create + first.update + 3);
+
+  // Every suggestion in one action; the button says how many rows it changes, before it does.
+  await page.getByRole('combobox', { name: 'Show problems' }).selectOption('');
+  await page.getByRole('button', { name: `Accept every suggestion (${suggested.size.toLocaleString('en-US')} rows)` }).click();
+  await checked('the suggestions accepted');
+  const accepted = await shownCounts();
+  assert.equal(accepted.error, byHand.error - suggested.size);
+  assert.equal(accepted.create + accepted.update, byHand.create + byHand.update + suggested.size);
+
+  // A whole column lower-cased: valid rows change too (their e-mails are stored lower-cased).
+  await page.getByText('Fix a whole column').click();
+  await page.getByRole('combobox', { name: 'Column', exact: true }).selectOption('Contact Email');
+  await page.getByRole('combobox', { name: 'Fix', exact: true }).selectOption('lower');
+  await page.getByRole('button', { name: 'Apply', exact: true }).click();
+  await checked('the column lower-cased');
+  const promised = await shownCounts();
+  const edited = /The dry run counts ([\d,]+) edited/.exec(await page.getByRole('group', { name: 'Edits' }).innerText());
+  assert.ok(Number(edited[1].replaceAll(',', '')) > 3 + suggested.size, 'the lower-casing edits valid rows as well');
+  await shot('24-fix-in-place-generated');
+
+  // The import: the server checks the file again with the same edits and says the same counts.
+  const [created] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/v1/imports'),
+    page.getByRole('button', { name: `Import ${(promised.create + promised.update).toLocaleString('en-US')} valid rows` }).click(),
+  ]);
+  const { id } = await created.json();
+  await page.getByText('The import is done.').waitFor({ timeout: 60_000 });
+  const summary = (await api(`/api/v1/imports/${id}`)).summary;
+  assert.deepEqual(
+    { create: summary.create, update: summary.update, duplicate: summary.duplicate, error: summary.invalid - summary.duplicate, warnings: summary.warnings },
+    promised);
+
+  // My Partners holds exactly that: the rows created are new partners, each hand-fixed e-mail is
+  // one, each accepted suggestion is the partner's group, and no e-mail has a capital letter.
+  const afterImport = await partnersNow();
+  assert.equal(afterImport.size - before.size, promised.create);
+  for (const email of handFixed.values()) assert.ok(afterImport.has(email), `${email} on My Partners`);
+  const file = csvRecords(readFileSync(join(FILES, 'prospects_10000.csv'), 'utf8'));
+  for (const [row, group] of suggested) {
+    const partner = afterImport.get(file[row - 2]['Contact Email'].toLowerCase());
+    assert.ok(partner, `row ${row}'s partner on My Partners`);
+    assert.ok(partner.Groups.split('|').includes(group), `row ${row} in "${group}": ${partner.Groups}`);
+  }
+  const results = csvRecords(await (await fetch(`${URL_BASE}/api/v1/imports/${id}/results.csv`, { headers: { Authorization: `Bearer ${KEY}` } })).text());
+  for (const r of results) if (['create', 'update'].includes(r.outcome)) assert.equal(r['Contact Email'], r['Contact Email'].toLowerCase());
+  await page.getByRole('link', { name: 'My Partners' }).click();
+  const matchCount = page.getByText(/partners? match/);
+  await until(async () => (await matchCount.innerText()).startsWith(`${afterImport.size.toLocaleString('en-US')} partners match`), 10_000, 'My Partners\' count');
 });
 
 test('fix in Excel and come back: the problem rows downloaded, corrected and uploaded become edits', async () => {

@@ -70,6 +70,8 @@ curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$scratch/server.l
 mkdir -p "$scratch/files"
 python3 ../shared/data/gen_import_files.py 3000 7 "$scratch/files/prospects_3000.csv" --kind csv >/dev/null ||
   setup_failed "generate prospects_3000.csv"
+python3 ../shared/data/gen_import_files.py 10000 23 "$scratch/files/prospects_10000.csv" --kind csv >/dev/null ||
+  setup_failed "generate prospects_10000.csv"
 # A workbook of prospects: a sheet "Prospects" and a sheet "Notes" (other records than the CSV's).
 python3 ../shared/data/gen_import_files.py 300 13 "$scratch/files/prospects_300.xlsx" --kind xlsx >/dev/null ||
   setup_failed "generate prospects_300.xlsx"

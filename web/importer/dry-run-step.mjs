@@ -67,7 +67,7 @@ export class DryRunStep {
         <label class="button upload">Upload corrected problem rows<input type="file" class="visually-hidden" accept=".csv,.xlsx,text/csv" data-ref="upload-problem-rows"></label>
       </div>
       <details data-ref="column-fix">
-        <summary>Fix a column in every problem row</summary>
+        <summary>Fix a whole column</summary>
         <div class="row">
           <div class="field"><label for="rg-fix-field">Column</label><select id="rg-fix-field" data-ref="fix-field"></select></div>
           <div class="field"><label for="rg-fix-action">Fix</label>
@@ -362,6 +362,7 @@ export class DryRunStep {
     const parts = [];
     if (cells) parts.push(`${number(cells)} value${cells === 1 ? '' : 's'} corrected in ${number(edits.rows.size)} row${edits.rows.size === 1 ? '' : 's'}`);
     if (edits.skip.size) parts.push(`${number(edits.skip.size)} row${edits.skip.size === 1 ? '' : 's'} skipped`);
+    for (const fix of edits.columns) parts.push(describeFix(fix));
     let text = parts.length ? `Edits: ${parts.join(', ')}.` : 'No edits: correct a value in the table (click it), or skip a row.';
     const segment = state.fixed?.segment;
     if (result && segment) {
@@ -385,27 +386,36 @@ export class DryRunStep {
     const skippable = new Set(result ? state.shown.filter((f) => f.row > 0).map((f) => f.row) : []);
     $('skip-shown').disabled = !state.filter || skippable.size === 0;
     $('skip-shown').textContent = state.filter ? `Skip every row with ${state.filter} (${number(skippable.size)})` : 'Skip every row shown';
-    const suggestions = result ? this.suggestions() : [];
-    $('accept-suggestions').disabled = suggestions.length === 0;
-    $('accept-suggestions').textContent = suggestions.length
-      ? `Accept every suggestion (${number(suggestions.length)} row${suggestions.length === 1 ? '' : 's'})`
+    const suggested = result ? this.suggestions().rows : 0;
+    $('accept-suggestions').disabled = suggested === 0;
+    $('accept-suggestions').textContent = suggested
+      ? `Accept every suggestion (${number(suggested)} row${suggested === 1 ? '' : 's'})`
       : 'Accept every suggestion';
     if (result) this.paintColumnFields();
   }
 
-  /// The "did you mean" fixes among the problems shown: [{row, column, value}].
+  /// Every "did you mean" of the dry run, as one replace per field ({column, replace: {value:
+  /// suggestion}}), and the rows it changes: every row holding such a value is a problem row
+  /// with that finding, so the count is exact for the whole file.
   suggestions() {
-    const out = [];
-    for (const f of this.widget.state.shown) {
+    const { state } = this.widget;
+    const byField = new Map();
+    const rows = new Set();
+    for (const f of state.findings) {
       const suggestion = f.details?.suggestion;
-      if (suggestion !== undefined && f.row > 0 && (f.column || f.field)) out.push({ row: f.row, column: f.column || f.field, value: suggestion });
+      const value = state.rowValues.get(f.row)?.[f.field];
+      if (suggestion === undefined || !(f.row > 0) || !f.field || typeof value !== 'string') continue;
+      if (!byField.has(f.field)) byField.set(f.field, {});
+      byField.get(f.field)[value] = suggestion;
+      rows.add(f.row);
     }
-    return out;
+    const columns = [...byField].map(([column, replace]) => ({ column, replace }));
+    return { columns, rows: rows.size };
   }
 
   acceptSuggestions() {
-    const set = this.suggestions();
-    if (set.length) this.changeEdits({ set }, `${number(set.length)} suggestion${set.length === 1 ? '' : 's'} accepted; checking again…`);
+    const { columns, rows } = this.suggestions();
+    if (rows) this.changeEdits({ columns }, `Every suggestion accepted (${number(rows)} row${rows === 1 ? '' : 's'}); checking again…`);
   }
 
   skipShown() {
@@ -514,11 +524,13 @@ export class DryRunStep {
     this.changeEdits({ set }, `${number(set.length)} value${set.length === 1 ? '' : 's'} from ${chosen.name} taken as edits; checking again…${skipped}`);
   }
 
-  /// The template's fields that some problem row has a value for, in the column-fix choice.
+  /// The column-fix choice: the template's fields, those with a problem row's value first.
   paintColumnFields() {
-    const { $ } = this.widget;
+    const { $, state } = this.widget;
     const select = $('fix-field');
-    const known = this.problemFields();
+    const problems = this.problemFields();
+    const others = (state.template?.fields ?? []).map((f) => f.key).filter((key) => !problems.includes(key));
+    const known = [...problems, ...others];
     const current = select.value;
     if (select.options.length !== known.length || [...select.options].some((o, i) => o.value !== known[i])) {
       select.replaceChildren(...known.map((key) => new Option(key, key)));
@@ -527,23 +539,26 @@ export class DryRunStep {
     this.showColumnFix();
   }
 
-  /// The edits the column fix would make: [{row, column, value}], over the problem rows.
+  /// The column fix chosen ({column, replace | trim | lower}, as the core takes it, for every
+  /// row of the file), or null, and how many of the problem rows shown here it changes.
   columnFix() {
     const { $, state } = this.widget;
-    const field = $('fix-field').value;
+    const column = $('fix-field').value;
     const action = $('fix-action').value;
     const from = $('fix-from').value;
     const to = $('fix-to').value;
-    if (!field || (action === 'replace' && from === '')) return [];
-    const out = [];
-    for (const [row, values] of state.rowValues) {
-      const value = values?.[field];
-      if (value === undefined || value === null || typeof value === 'object') continue;
-      const text = String(value);
-      const next = action === 'replace' ? (text === from ? to : text) : action === 'trim' ? text.trim() : text.toLowerCase();
-      if (next !== text) out.push({ row, column: field, value: next });
+    if (!column || (action === 'replace' && (from.trim() === '' || from.trim() === to))) return { fix: null, rows: 0 };
+    const fix = action === 'replace' ? { column, replace: { [from.trim()]: to } } : { column, [action]: true };
+    if (state.edits.columns.some((made) => JSON.stringify(made) === JSON.stringify(fix))) return { fix: null, rows: 0, made: true };
+    let rows = 0;
+    for (const values of state.rowValues.values()) {
+      const value = values?.[column];
+      if (typeof value !== 'string') continue;
+      // As the core does it: a replace compares the value without the spaces at its ends.
+      const next = action === 'replace' ? (value.trim() === from.trim() ? to : value) : action === 'trim' ? value.trim() : asciiLower(value);
+      if (next !== value) rows++;
     }
-    return out;
+    return { fix, rows };
   }
 
   showColumnFix() {
@@ -551,17 +566,18 @@ export class DryRunStep {
     const replace = $('fix-action').value === 'replace';
     $('fix-from-field').hidden = !replace;
     $('fix-to-field').hidden = !replace;
-    const set = this.columnFix();
-    $('fix-apply').disabled = set.length === 0;
-    $('fix-apply').textContent = set.length ? `Apply to ${number(set.length)} row${set.length === 1 ? '' : 's'}` : 'Apply';
-    $('fix-count').textContent = $('fix-field').value
-      ? `${number(set.length)} problem row${set.length === 1 ? '' : 's'} would change.`
-      : 'No problem row has a value to fix.';
+    const { fix, rows, made } = this.columnFix();
+    $('fix-apply').disabled = !fix;
+    $('fix-count').textContent = fix
+      ? `It changes ${number(rows)} problem row${rows === 1 ? '' : 's'} here, and every other row of the file whose ${fix.column} it applies to; the dry run then counts the rows edited.`
+      : made
+        ? 'This fix is made already.'
+        : 'Choose a column and a fix.';
   }
 
   applyColumnFix() {
-    const set = this.columnFix();
-    if (set.length) this.changeEdits({ set }, `${number(set.length)} row${set.length === 1 ? '' : 's'} fixed in ${this.widget.$('fix-field').value}; checking again…`);
+    const { fix } = this.columnFix();
+    if (fix) this.changeEdits({ columns: [fix] }, `${describeFix(fix)}; checking again…`);
   }
 
   /// The errors file as the core wrote it during the dry run: the same bytes as
@@ -600,4 +616,18 @@ export class DryRunStep {
     }
     saveBlob(errorsFile, `${base}-errors.csv`);
   }
+}
+
+/// A column fix in words: "Group Name: "Podcast" replaced by "Podcasts"", for the edits line.
+function describeFix(fix) {
+  if (fix.trim) return `${fix.column}: spaces trimmed`;
+  if (fix.lower) return `${fix.column}: lower-cased`;
+  const pairs = Object.entries(fix.replace);
+  if (pairs.length === 1) return `${fix.column}: "${pairs[0][0]}" replaced by "${pairs[0][1]}"`;
+  return `${fix.column}: ${number(pairs.length)} values replaced`;
+}
+
+/// ASCII letters lower-cased, as the core's "lower" fix does (other letters stay).
+function asciiLower(text) {
+  return text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 }

@@ -1,6 +1,8 @@
 // A person's edits of the chosen file, as the core takes them (docs/edits.md):
-// {"edits": {"ROW": {"COLUMN": "VALUE"}}, "skip": [ROW]}. The page never rewrites the file; the
-// core applies the edits as it reads, in the dry run here and again on the server.
+// {"edits": {"ROW": {"COLUMN": "VALUE"}}, "skip": [ROW], "columns": [FIX]}, a FIX being
+// {"column": C, "replace": {FROM: TO}}, {"column": C, "trim": true} or {"column": C, "lower": true}.
+// The page never rewrites the file; the core applies the edits as it reads, in the dry run here
+// and again on the server, the column fixes to every row of the file.
 //
 // EditSet keeps them with their undo and redo, and in this browser's storage for the same file
 // (its name, size and a hash of its first MiB), so that a reload does not lose a person's work.
@@ -13,13 +15,14 @@ export class EditSet {
   constructor() {
     this.rows = new Map(); // row -> Map(column -> value)
     this.skip = new Set();
+    this.columns = []; // column fixes, in the order they apply
     this.undoStack = [];
     this.redoStack = [];
     this.storageKey = '';
   }
 
   get empty() {
-    return this.rows.size === 0 && this.skip.size === 0;
+    return this.rows.size === 0 && this.skip.size === 0 && this.columns.length === 0;
   }
 
   get cellCount() {
@@ -46,12 +49,15 @@ export class EditSet {
     if (this.empty) return null;
     const edits = {};
     for (const row of [...this.rows.keys()].sort((a, b) => a - b)) edits[row] = Object.fromEntries(this.rows.get(row));
-    return { edits, skip: [...this.skip].sort((a, b) => a - b) };
+    const doc = { edits, skip: [...this.skip].sort((a, b) => a - b) };
+    if (this.columns.length) doc.columns = this.columns.map((fix) => ({ ...fix }));
+    return doc;
   }
 
   /// Changes the edits as one step that undo takes back: `set` is [{row, column, value}],
-  /// `skip` rows to leave out, `unskip` rows to take back in. Answers how many things changed.
-  change({ set = [], skip = [], unskip = [] }) {
+  /// `skip` rows to leave out, `unskip` rows to take back in, `columns` column fixes to add.
+  /// Answers how many things changed.
+  change({ set = [], skip = [], unskip = [], columns = [] }) {
     const before = this.snapshot();
     let changed = 0;
     for (const { row, column, value } of set) {
@@ -65,6 +71,7 @@ export class EditSet {
     }
     for (const row of skip) if (row >= 1 && !this.skip.has(row)) (this.skip.add(row), changed++);
     for (const row of unskip) if (this.skip.delete(row)) changed++;
+    for (const fix of columns) (this.columns.push(checkFix(fix)), changed++);
     if (changed) this.remember(before);
     return changed;
   }
@@ -73,8 +80,7 @@ export class EditSet {
   replace(doc) {
     const next = parseDocument(doc);
     const before = this.snapshot();
-    this.rows = next.rows;
-    this.skip = next.skip;
+    Object.assign(this, next);
     this.remember(before);
   }
 
@@ -83,7 +89,7 @@ export class EditSet {
     const more = parseDocument(doc);
     const set = [];
     for (const [row, cells] of more.rows) for (const [column, value] of cells) set.push({ row, column, value });
-    return this.change({ set, skip: [...more.skip] });
+    return this.change({ set, skip: [...more.skip], columns: more.columns });
   }
 
   clear() {
@@ -91,6 +97,7 @@ export class EditSet {
     const before = this.snapshot();
     this.rows = new Map();
     this.skip = new Set();
+    this.columns = [];
     this.remember(before);
   }
 
@@ -122,9 +129,7 @@ export class EditSet {
   }
 
   restore(text) {
-    const { rows, skip } = parseDocument(JSON.parse(text));
-    this.rows = rows;
-    this.skip = skip;
+    Object.assign(this, parseDocument(JSON.parse(text)));
   }
 
   /// Ties the edits to `file` and loads those kept for it by an earlier visit.
@@ -138,9 +143,7 @@ export class EditSet {
     }
     if (!kept) return false;
     try {
-      const { rows, skip } = parseDocument(JSON.parse(kept));
-      this.rows = rows;
-      this.skip = skip;
+      Object.assign(this, parseDocument(JSON.parse(kept)));
       return !this.empty;
     } catch {
       return false;
@@ -158,10 +161,10 @@ export class EditSet {
   }
 }
 
-/// Reads an edits document ({edits: {ROW: {COLUMN: VALUE}}, skip: [ROW]}); throws with what is
-/// wrong, in a sentence for the page.
+/// Reads an edits document ({edits: {ROW: {COLUMN: VALUE}}, skip: [ROW], columns: [FIX]});
+/// throws with what is wrong, in a sentence for the page.
 export function parseDocument(doc) {
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('an edits file is a JSON object with "edits" and "skip"');
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('an edits file is a JSON object with "edits", "skip" and "columns"');
   const rows = new Map();
   const skip = new Set();
   for (const [rowText, cells] of Object.entries(doc.edits ?? {})) {
@@ -180,7 +183,24 @@ export function parseDocument(doc) {
     if (!Number.isInteger(n) || n < 1) throw new Error(`"skip" holds ${JSON.stringify(row)}; rows are numbers from 1`);
     skip.add(n);
   }
-  return { rows, skip };
+  if (doc.columns !== undefined && !Array.isArray(doc.columns)) throw new Error('"columns" must be a list of column fixes');
+  const columns = (doc.columns ?? []).map(checkFix);
+  return { rows, skip, columns };
+}
+
+/// A column fix as the core takes it, or an Error saying what is wrong with it.
+function checkFix(fix) {
+  const keys = fix && typeof fix === 'object' ? Object.keys(fix) : [];
+  const ok =
+    keys.length === 2 &&
+    typeof fix.column === 'string' &&
+    fix.column !== '' &&
+    (fix.trim === true ||
+      fix.lower === true ||
+      (fix.replace && typeof fix.replace === 'object' && !Array.isArray(fix.replace) && Object.keys(fix.replace).length > 0 &&
+        Object.values(fix.replace).every((to) => typeof to === 'string')));
+  if (!ok) throw new Error(`${JSON.stringify(fix)} is not a column fix ({"column": C, "replace": {FROM: TO}}, "trim": true or "lower": true)`);
+  return fix.replace ? { column: fix.column, replace: { ...fix.replace } } : { ...fix };
 }
 
 /// The file's name, size and a hash (FNV-1a, 32 bits) of its first MiB: the same file chosen

@@ -16,7 +16,7 @@ struct CheckArgs {
   std::string template_arg;   ///< a built-in name, or a path ending in .json
   bool template_is_file = false;
   std::string context_file;
-  std::string edits_file;  ///< --edits: {"edits": {...}, "skip": [...]}, read by the driver
+  std::string edits_file;  ///< --edits: {"edits": {...}, "skip": [...], "columns": [...]}, read by the driver
   std::string errors_file;
   std::string results_file;
   bool results_jsonl = false;  ///< --results names a .jsonl file (in any letter case)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,14 +25,26 @@ enum class Format { Auto, Csv, Jsonl, Xlsx };
 /// {"edits": {"ROW": {"COLUMN": "VALUE", ...}, ...}, "skip": [ROW, ...]}, ROW numbered as the
 /// findings number rows, COLUMN the header text as the file has it (a JSONL key, a no-header
 /// file's column letter) or a template field key. An empty VALUE empties the cell.
+/// "columns": [{"column": COLUMN, "replace": {"FROM": "TO", ...}} | {"column": COLUMN, "trim": true}
+/// | {"column": COLUMN, "lower": true}, ...] fixes a column in every record, in the order given,
+/// before the rows' own edits (which win over them).
 struct Edits {
   struct Cell {
     std::string column;
     std::string value;
   };
+  /// One fix of a whole column: a value replaced wherever it is the whole cell (white space at
+  /// its ends set aside), white space trimmed at both ends, or ASCII letters lower-cased.
+  struct ColumnFix {
+    enum class Kind { Replace, Trim, Lower };
+    std::string column;
+    Kind kind = Kind::Replace;
+    std::map<std::string, std::string, std::less<>> replace;  ///< Replace: from -> to
+  };
   std::map<std::uint64_t, std::vector<Cell>> rows;
   std::vector<std::uint64_t> skip;  ///< sorted, each row once
-  bool empty() const { return rows.empty() && skip.empty(); }
+  std::vector<ColumnFix> columns;
+  bool empty() const { return rows.empty() && skip.empty() && columns.empty(); }
 };
 
 /// Parses edits as above into `out` (adding to what it holds); code::invalid_edits when they
@@ -86,8 +99,8 @@ bool parse_encoding(std::string_view name, Encoding* out);
 /// Parses options given as JSON, as the server and the browser pass them:
 /// {"format": "csv", "encoding": "auto", "delimiter": ";", "no_header": true,
 ///  "map": {"Header": "field", "Other": ""}, "sheet": "Prospects",
-///  "edits": {"ROW": {"COLUMN": "VALUE"}}, "skip": [ROW]}. Keys not given keep their value in
-/// `out`; "edits" and "skip" are those of parse_edits_json.
+///  "edits": {"ROW": {"COLUMN": "VALUE"}}, "skip": [ROW], "columns": [...]}. Keys not given keep
+/// their value in `out`; "edits", "skip" and "columns" are those of parse_edits_json.
 Status parse_options_json(std::string_view json_text, Options* out);
 
 enum class Outcome { Create, Update, Duplicate, Error };
