@@ -100,6 +100,7 @@ export class RowgateApi {
 
   importStatus(id) { return this.json('GET', `/api/v1/imports/${encodeURIComponent(id)}`); }
   startImport(id) { return this.json('POST', `/api/v1/imports/${encodeURIComponent(id)}/start`); }
+  cancelImport(id) { return this.json('DELETE', `/api/v1/imports/${encodeURIComponent(id)}`); }
   imports(limit = 50) { return this.json('GET', '/api/v1/imports', { query: { limit } }); }
 
   /// Uploads one part with XMLHttpRequest, whose upload progress fetch() does not report.

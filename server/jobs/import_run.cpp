@@ -6,7 +6,10 @@
 #include <cstring>
 #include <cerrno>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
+
+#include <unistd.h>
 
 #include "jobs/batch_writer.h"
 #include "jobs/spool.h"
@@ -125,15 +128,29 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
   outputs.results = ResultsFormat::Csv;
   outputs.hints = kRestHints;
   ReportWriter report(tmpl.value, outputs, &sink);
+  std::uint64_t errors_size = 0, results_size = 0;  // bytes written to each file so far
   auto write_reports = [&] {
     write_all(errors.get(), report.errors_bytes());
     write_all(results.get(), report.results_bytes());
+    errors_size += report.errors_bytes().size();
+    results_size += report.results_bytes().size();
     report.errors_bytes().clear();
     report.results_bytes().clear();
   };
   write_reports();
+  // What a cancelled import reports: the rows up to the last batch committed, not every row the
+  // core had checked by then (it runs ahead of the writer). Taken as each batch is handed to the
+  // writer, kept once the writer has committed it.
+  struct Reported {
+    Summary summary;
+    std::string top_codes = "[]";
+    std::uint64_t errors_size = 0, results_size = 0;
+  };
+  std::mutex committed_mutex;
+  Reported committed{Summary{}, "[]", errors_size, results_size};
   Session session(tmpl.value, context, options, report);
   if (!session.status().ok) throw std::runtime_error(session.status().message);
+  auto reported_now = [&] { return Reported{session.summary(), top_codes_json(report.tally()), errors_size, results_size}; };
 
   // Valid rows are committed in batches on the writer's thread while the core validates the
   // next batch; each batch and its checkpoint go in one transaction, in order. A cancel seen by
@@ -151,13 +168,19 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
     auto rows = std::make_shared<std::vector<RowWrite>>(std::move(sink.batch));
     sink.batch = {};
     sink.batch.reserve(std::min<std::size_t>(settings_.batch_rows, 1 << 16));
-    writer_.submit([this, &import, &tmpl, &cancelled_before_commit, rows, checkpoint, progress] {
+    auto reported = std::make_shared<Reported>(reported_now());
+    writer_.submit([this, &import, &tmpl, &cancelled_before_commit, &committed_mutex, &committed, rows, checkpoint, progress,
+                    reported] {
       if (cancelled_before_commit || store_.cancel_requested(import.tenant_id, import.id)) {
         cancelled_before_commit = true;
         return;
       }
       auto t0 = std::chrono::steady_clock::now();
       store_.commit_batch(import, tmpl.value, *rows, checkpoint, progress);
+      {
+        std::lock_guard<std::mutex> lock(committed_mutex);
+        committed = std::move(*reported);
+      }
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
       log_info("batch committed", {{"import", import.id}, {"rows", std::to_string(rows->size())},
                                    {"checkpoint", std::to_string(checkpoint)}, {"ms", std::to_string(ms)}});
@@ -171,6 +194,11 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
   bool batches_failed = false;
   auto after_piece = [&]() -> Next {
     write_reports();
+    if (!import.dry_run && report.last_row() <= import.last_committed_row) {
+      // A resumed import reading again the rows an earlier run committed.
+      std::lock_guard<std::mutex> lock(committed_mutex);
+      committed = reported_now();
+    }
     progress.bytes_done = session.bytes_in();
     progress.rows_done = session.summary().rows;
     host_.progress(import_id, progress);
@@ -264,11 +292,22 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
   else status = session.file_error() ? ImportStatus::Failed : ImportStatus::Done;
   store_.set_progress(tenant_id, import_id, progress);
   summary = summary_json(session.summary());
+  std::string top_codes = top_codes_json(report.tally());
   if (std::fflush(errors.get()) != 0 || std::fflush(results.get()) != 0) throw std::runtime_error("writing the report files failed");
+  if (status == ImportStatus::Cancelled && !import.dry_run) {
+    // The summary and the files of a cancelled import say what the store holds: the rows up to
+    // the last batch committed (the writer has stopped: drained above).
+    std::lock_guard<std::mutex> lock(committed_mutex);
+    summary = summary_json(committed.summary);
+    top_codes = committed.top_codes;
+    if (::ftruncate(::fileno(errors.get()), static_cast<off_t>(committed.errors_size)) != 0 ||
+        ::ftruncate(::fileno(results.get()), static_cast<off_t>(committed.results_size)) != 0)
+      throw std::runtime_error(std::string("cutting the report files to the rows committed failed: ") + std::strerror(errno));
+  }
   errors.reset();
   results.reset();
   spool_.keep_reports(tenant_id, import_id);  // before the status says they exist
-  store_.finish_import(import, status, summary, top_codes_json(report.tally()), status == ImportStatus::Failed ? report.file_error_message() : "",
+  store_.finish_import(import, status, summary, top_codes, status == ImportStatus::Failed ? report.file_error_message() : "",
                        now_seconds() + settings_.files_kept_seconds);
   host_.forget_progress(import_id);
   spool_.remove_parts(tenant_id, import_id);  // the store has the rows and the reports; the raw upload goes

@@ -513,6 +513,19 @@ TEST_F(Api, CancelWhileCommitting) {
   EXPECT_LT(stored, 60000u);
   EXPECT_EQ(stored, committed - 1);  // rows 2..committed are the first partners
   EXPECT_EQ(call("GET", "/api/v1/imports/" + id + "/errors.csv").status, 200);
+  // Its summary and results file say what the store holds, not every row the core had checked
+  // by the time the writer saw the cancel.
+  EXPECT_EQ(status["summary"]["rows"], committed - 1) << status.dump();
+  EXPECT_EQ(status["summary"]["create"], stored) << status.dump();
+  EXPECT_EQ(status["counts"]["create"], stored) << status.dump();
+  HttpResponse results = call("GET", "/api/v1/imports/" + id + "/results.csv");
+  ASSERT_EQ(results.status, 200);
+  std::size_t lines = 0;
+  for (char c : results.body) lines += c == '\n';
+  EXPECT_EQ(lines, 1 + stored);  // the header and one line a row stored
+  const std::string last_row = "\r\n" + std::to_string(committed) + "," + std::to_string(committed) + ",create,";
+  EXPECT_NE(results.body.find(last_row), std::string::npos);
+  EXPECT_EQ(results.body.find("\r\n" + std::to_string(committed + 1) + ","), std::string::npos);
 }
 
 TEST_F(Api, AReportFileThatCannotBeReadIsAnErrorNotAnEmptyOrShortDownload) {

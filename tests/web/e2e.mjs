@@ -971,6 +971,46 @@ test('a server restarted during an import: the page reconnects and the same impo
   }
 });
 
+test('Cancel the import while the server stores the rows: it stops, says what stays stored, and offers another file', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rowgate-cancel-'));
+  const db = `sqlite:${join(dir, 'rowgate.db')}`;
+  const out = execFileSync(BIN, ['admin', 'create-tenant', 'Cancel', '--groups-from', join(REPO, 'examples/prospects_context.json'), '--db', db]);
+  const key = out.toString().trim().split('\n').pop();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const call = async (path) => (await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${key}` } })).json();
+  const server = await serve(dir, port);
+  try {
+    await openImportPage(key, base);
+    await chooseTemplate('Prospect import');
+    await pickFile(join(FILES, 'prospects_200000.csv'));
+    await page.getByRole('button', { name: 'Next: map the columns' }).click();
+    const counts = await dryRun();
+    await page.getByRole('button', { name: /^Import [\d,]+ valid rows$/ }).click();
+    const cancel = page.getByRole('button', { name: 'Cancel the import' });
+    await cancel.waitFor();
+    await page.getByRole('status').filter({ hasText: /^The server is storing the rows: [1-9][\d,]* so far…$/ }).waitFor({ timeout: 60_000 });
+    await cancel.click();
+    assert.equal(await cancel.isDisabled(), true, 'one cancel');
+    await page.getByText('The import was cancelled; rows stored before the cancel stay stored.').waitFor({ timeout: 60_000 });
+    await shot('27-import-cancelled');
+    assert.equal(await cancel.isVisible(), false);
+    assert.equal(await page.getByRole('button', { name: 'Try the import again' }).isVisible(), false);
+    await page.getByRole('button', { name: 'Import another file' }).waitFor();
+
+    const { items } = await call('/api/v1/imports');
+    assert.deepEqual(items.map((job) => job.status), ['cancelled']);
+    const stored = (await call('/api/v1/partners?limit=1')).total;
+    assert.ok(stored < counts.create, `${stored} of ${counts.create} rows stored before the cancel`);
+    // What the page says was created is what the store holds.
+    const created = Number(/Created\s+([\d,]+)/.exec(await page.getByLabel('Import summary').innerText())[1].replaceAll(',', ''));
+    assert.equal(created, stored);
+  } finally {
+    await stop(server);
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('fix in place: values corrected in the table, suggestions accepted, a row skipped, undo and redo, kept over a reload, and imported as edited', async () => {
   await openImportPage();
   await chooseTemplate('Prospect import');

@@ -18,6 +18,8 @@ const RETRY_FOR_MS = 5 * 60_000;
 const FINISHED = ['done', 'failed', 'cancelled']; // an import's statuses that do not change again
 
 const alreadyStarted = (error) => error instanceof ApiError && error.status === 409 && error.code === 'already_started';
+// A part or edits refused because the import was cancelled meanwhile (from this page or another).
+const cancelledMeanwhile = (error) => error instanceof ApiError && error.status === 409 && error.code === 'cancelled';
 
 /// Thrown to end the following of an import that the widget has left (reloaded or started again).
 class Superseded extends Error {}
@@ -47,6 +49,7 @@ export class ImportStep {
       <p class="links" data-ref="import-links"></p>
     </div>
     <div class="actions">
+      <button data-ref="cancel-import" hidden>Cancel the import</button>
       <button data-ref="retry-import" hidden>Try the import again</button>
       <button class="primary" data-ref="again" hidden>Import another file</button>
     </div>
@@ -57,6 +60,7 @@ export class ImportStep {
   constructor(widget) {
     this.widget = widget;
     widget.$('retry-import').addEventListener('click', () => this.commit());
+    widget.$('cancel-import').addEventListener('click', () => this.cancel());
     widget.$('again').addEventListener('click', () => widget.startOver());
   }
 
@@ -78,6 +82,8 @@ export class ImportStep {
     $('import-summary').hidden = true;
     $('retry-import').hidden = true;
     $('again').hidden = true;
+    $('cancel-import').hidden = false;
+    $('cancel-import').disabled = Boolean(attempt.cancelling);
     setBar($('upload-progress'), 0, 'not started');
     setBar($('server-progress'), 0, 'waiting for the upload');
     const phase = $('import-phase');
@@ -103,13 +109,15 @@ export class ImportStep {
         widget.steps.map.shareWithTeam();
         attempt.id = (await this.retrying(follow, () => widget.api.createImport(body, attempt.idempotencyKey))).id;
       }
+      // Cancelled while the import was being created: now that it has an id, cancel it.
+      if (attempt.cancelling && !attempt.started) await this.sendCancel(follow, attempt);
       if (!attempt.started && attempt.editsPending) {
         phase.textContent = 'Sending the edits…';
         try {
           await this.retrying(follow, () => widget.api.putEdits(attempt.id, attempt.edits));
           attempt.editsPending = false;
         } catch (error) {
-          if (!alreadyStarted(error)) throw error;
+          if (!alreadyStarted(error) && !cancelledMeanwhile(error)) throw error;
           attempt.started = true;
         }
       }
@@ -119,7 +127,7 @@ export class ImportStep {
         try {
           job = await this.retrying(follow, () => widget.api.startImport(attempt.id));
         } catch (error) {
-          if (!alreadyStarted(error)) throw error;
+          if (!alreadyStarted(error) && !cancelledMeanwhile(error)) throw error;
         }
         attempt.started = true;
       }
@@ -132,9 +140,11 @@ export class ImportStep {
         }
         job = await this.retrying(follow, () => widget.api.importStatus(attempt.id));
       }
+      $('cancel-import').hidden = true;
       this.showResult(job);
     } catch (error) {
       if (error instanceof Superseded) return;
+      $('cancel-import').hidden = true;
       phase.classList.remove('waiting');
       phase.textContent = 'The import did not complete.';
       $('import-error').textContent =
@@ -157,13 +167,14 @@ export class ImportStep {
     for (const n of attempt.uploaded) sent += slice(n).size;
     show(sent);
     for (let n = 1; n <= parts; n++) {
+      if (attempt.started) return; // cancelled meanwhile: nothing more to send
       if (attempt.uploaded.has(n)) continue;
       const blob = slice(n);
       $('import-phase').textContent = `Uploading part ${n} of ${parts}…`;
       try {
         await this.retrying(follow, () => widget.api.putPart(attempt.id, n, blob, (loaded) => show(sent + loaded)));
       } catch (error) {
-        if (!alreadyStarted(error)) throw error;
+        if (!alreadyStarted(error) && !cancelledMeanwhile(error)) throw error;
         attempt.started = true;
         return;
       }
@@ -171,6 +182,36 @@ export class ImportStep {
       sent += blob.size;
       show(sent);
     }
+  }
+
+  /// "Cancel the import": asks the server to stop the import (at once while it is uploading or
+  /// queued; after the chunk in hand while it validates or stores). The import is followed on to
+  /// its end, which says that rows stored before the cancel stay stored.
+  async cancel() {
+    const { widget } = this;
+    const attempt = widget.state.attempt;
+    if (!attempt || attempt.cancelling) return;
+    attempt.cancelling = true;
+    widget.$('cancel-import').disabled = true;
+    widget.$('import-phase').textContent = 'Cancelling the import…';
+    // Not created yet: commit() cancels it as soon as it has an id.
+    if (attempt.id) await this.sendCancel(widget.state.following, attempt).catch((error) => {
+      if (!(error instanceof Superseded)) widget.$('import-error').textContent = widget.failure(error);
+    });
+  }
+
+  /// The cancel request itself (tried again while the server cannot be reached). The import
+  /// then counts as started: nothing more is uploaded, and its status is followed to the end.
+  async sendCancel(follow, attempt) {
+    if (attempt.cancelSent) return;
+    try {
+      await this.retrying(follow, () => this.widget.api.cancelImport(attempt.id));
+    } catch (error) {
+      // 409 finished: it ended before the cancel came; its end is shown as it is.
+      if (!(error instanceof ApiError && error.status === 409)) throw error;
+    }
+    attempt.cancelSent = true;
+    attempt.started = true;
   }
 
   /// Answers what `call()` answers, calling it again (as the RETRY_ constants say) while it fails
@@ -227,11 +268,13 @@ export class ImportStep {
     const { $ } = this.widget;
     const { bytes = 0, bytes_total: total = 0, rows = 0 } = job.progress ?? {};
     const done = FINISHED.includes(job.status);
-    const percent = done ? 100 : total ? (100 * bytes) / total : 0;
+    // A cancelled import keeps the share it had read; done or failed, it has read all it will.
+    const percent = done && job.status !== 'cancelled' ? 100 : total ? (100 * bytes) / total : 0;
     setBar($('server-progress'), percent, `${job.status}, ${number(rows)} rows`);
     if (done) return;
     const phase = $('import-phase');
-    if (job.status === 'queued') phase.textContent = 'The import is queued; the server starts it shortly…';
+    if (this.widget.state.attempt?.cancelling) phase.textContent = `Cancelling: the server stops after the rows in hand (${number(rows)} so far)…`;
+    else if (job.status === 'queued') phase.textContent = 'The import is queued; the server starts it shortly…';
     else if (job.status === 'validating' || job.status === 'committing') {
       phase.textContent = `The server is ${job.status === 'committing' ? 'storing' : 'validating'} the rows: ${number(rows)} so far…`;
     } else phase.textContent = `The import is ${job.status}…`;
