@@ -75,18 +75,43 @@ std::string Mapper::check_overrides() const {
   return {};
 }
 
-int Mapper::override_for(std::string_view header, bool* ignore, int* pattern, std::string* dynamic) const {
-  for (const auto& [from, target] : overrides_) {
-    if (from != header) continue;
-    if (target.empty()) {
-      *ignore = true;
-      return -1;
+// "#N", N from 1 without leading zeros: the column at that position, 0-based; -1 otherwise.
+static long position_key(std::string_view key) {
+  if (key.size() < 2 || key.size() > 7 || key[0] != '#' || key[1] == '0') return -1;
+  long n = 0;
+  for (char c : key.substr(1)) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n - 1;
+}
+
+int Mapper::override_for(std::string_view header, std::size_t position, const std::vector<std::string>& names,
+                         bool* ignore, int* pattern, std::string* dynamic) const {
+  // A key "#N" names the Nth column (for a header that is empty, repeated or not readable text)
+  // unless some column is headed "#N"; it comes before a key naming the header.
+  auto names_a_column = [&](const std::string& key) { return std::find(names.begin(), names.end(), key) != names.end(); };
+  const std::pair<std::string, std::string>* chosen = nullptr;
+  for (const auto& o : overrides_)
+    if (position_key(o.first) == static_cast<long>(position) && !names_a_column(o.first)) {
+      chosen = &o;
+      break;
     }
-    int idx = find_target(target);
-    if (idx >= 0) return idx;
-    *pattern = match_pattern(target, dynamic);
+  if (!chosen)
+    for (const auto& o : overrides_)
+      if (o.first == header) {
+        chosen = &o;
+        break;
+      }
+  if (!chosen) return -1;
+  const std::string& target = chosen->second;
+  if (target.empty()) {
+    *ignore = true;
     return -1;
   }
+  int idx = find_target(target);
+  if (idx >= 0) return idx;
+  *pattern = match_pattern(target, dynamic);
   return -1;
 }
 
@@ -114,7 +139,7 @@ void Mapper::apply_overrides(const std::vector<std::string>& names, Claims& clai
     bool ignore = false;
     int pattern = -1;
     std::string dynamic;
-    int f = override_for(names[c], &ignore, &pattern, &dynamic);
+    int f = override_for(names[c], c, names, &ignore, &pattern, &dynamic);
     ColumnMatch& m = claims.out[c];
     if (ignore) {
       m.ignored = true;

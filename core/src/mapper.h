@@ -46,7 +46,10 @@ class Mapper {
     int field;
     bool alias;
   };
-  int override_for(std::string_view header, bool* ignore, int* pattern, std::string* dynamic) const;
+  /// The override of the column at `position` (0-based) named `header` among `names`: one
+  /// naming its position ("#3": the third column), or else one naming the header.
+  int override_for(std::string_view header, std::size_t position, const std::vector<std::string>& names, bool* ignore,
+                   int* pattern, std::string* dynamic) const;
   int match_pattern(std::string_view header, std::string* dynamic) const;
   int find_target(std::string_view target) const;
 

@@ -592,6 +592,37 @@ test('a malformed file says what is wrong and what to do', async () => {
   await until(async () => /The file cannot be imported: The file is empty/.test(await alert.innerText()), 15_000, 'the empty-file message');
 });
 
+test('a field chosen for a column sticks, for a repeated header, an empty one and one that is not readable text', async () => {
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  // "Mail" twice (the second holds web addresses), a column without a header, and a header with
+  // bytes that are not UTF-8 (an overlong "/": shown as U+FFFD, not guessed as Windows-1252).
+  const file = join(FILES, 'awkward-headers.csv');
+  writeFileSync(file, Buffer.concat([
+    Buffer.from('Name,Mail,Mail,,Gruppe'), Buffer.from([0xc0, 0xaf]), Buffer.from('\r\n'),
+    Buffer.from('Ana,ana-awkward@example.com,https://ana.example.com/,note,Podcasts\r\n'),
+    Buffer.from('Bo,bo-awkward@example.com,https://bo.example.com/,note,Mass Media\r\n'),
+  ]));
+  await pickFile(file);
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  const choose = async (column, field) => {
+    const select = () => page.getByRole('combobox', { name: `Field for column ${column}`, exact: true });
+    await select().selectOption(field);
+    // The preview is read again with the choice; the choice is still there afterwards.
+    await until(async () => (await select().inputValue()) === field && await page.getByRole('button', { name: 'Start the dry run' }).isEnabled(),
+      10_000, `${column} to stay ${field}`);
+  };
+  await choose('Mail (column 3)', 'Media Property');
+  await choose('4 (no header)', 'Description');
+  await choose('Gruppe\uFFFD\uFFFD', 'Group Name');
+  // Each choice stayed with its own column, and the other "Mail" kept its match.
+  assert.equal(await page.getByRole('combobox', { name: 'Field for column Mail (column 2)', exact: true }).inputValue(), 'Contact Email');
+  assert.equal(await page.getByRole('combobox', { name: 'Field for column Mail (column 3)', exact: true }).inputValue(), 'Media Property');
+  assert.equal(await page.getByRole('combobox', { name: 'Field for column 4 (no header)', exact: true }).inputValue(), 'Description');
+  await shot('28-awkward-headers');
+  assert.deepEqual(await dryRun(), { create: 2, update: 0, duplicate: 0, error: 0, warnings: 0 });
+});
+
 test('a file without a header row is mapped by choosing a field for each lettered column', async () => {
   await openImportPage();
   await chooseTemplate('Prospect import');

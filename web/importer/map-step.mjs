@@ -108,11 +108,13 @@ export class MapStep {
     const body = widget.$('mapping-rows');
     body.replaceChildren();
     const fieldOptions = template.fields.map((f) => [f.key, f.label && f.label !== f.key ? `${f.label} (${f.key})` : f.key]);
+    const names = preview.mapping.map((m) => m.column);
     preview.mapping.forEach((entry, i) => {
+      const key = columnKey(names, i);
       const tr = document.createElement('tr');
       const column = document.createElement('th');
       column.scope = 'row';
-      column.textContent = entry.column;
+      column.textContent = entry.column === '' ? `(no header, column ${i + 1})` : entry.column;
       const samples = document.createElement('td');
       samples.className = 'samples';
       const values = preview.samples[i] ?? [];
@@ -120,13 +122,13 @@ export class MapStep {
       samples.title = values.join('\n');
       const fieldCell = document.createElement('td');
       const select = document.createElement('select');
-      select.setAttribute('aria-label', `Field for column ${entry.column}`);
+      select.setAttribute('aria-label', `Field for column ${columnName(names, i)}`);
       select.append(new Option('Ignore this column', ''));
       for (const [key, title] of fieldOptions) select.append(new Option(title, key));
       if (entry.field && !template.fields.some((f) => f.key === entry.field)) select.append(new Option(entry.field, entry.field));
       select.value = entry.field ?? '';
       select.addEventListener('change', () => {
-        widget.state.map[entry.column] = select.value;
+        widget.state.map[key] = select.value;
         widget.steps.file.refreshPreview();
       });
       fieldCell.append(select);
@@ -137,6 +139,23 @@ export class MapStep {
       body.append(tr);
     });
   }
+}
+
+/// The name a choice of field gives the column at `i` in the mapping (docs/templates.md): its
+/// header, or "#N" (its position from 1) for a header that cannot name it: empty, repeated, or
+/// not readable text (bytes the encoding could not decode, shown as U+FFFD).
+export function columnKey(names, i) {
+  const name = names[i];
+  const unique = names.indexOf(name) === names.lastIndexOf(name);
+  return name !== '' && unique && !name.includes('\uFFFD') && !/^#[1-9][0-9]*$/.test(name) ? name : `#${i + 1}`;
+}
+
+/// A column as the page names it to a person: its header, with its position when the header
+/// is empty or repeated.
+function columnName(names, i) {
+  const header = names[i];
+  if (header === '') return `${i + 1} (no header)`;
+  return names.indexOf(header) === names.lastIndexOf(header) ? header : `${header} (column ${i + 1})`;
 }
 
 /// How a column was matched to its field, in words.
