@@ -8,6 +8,9 @@
 // or Enter on it: Enter saves, Escape cancels) and its row skipped; the table does not apply
 // either, it tells the page: `rowgate-edit` {finding, value} and `rowgate-skip` {finding}.
 //
+// With the `without-values` attribute it has no Value and Fix columns (the server's findings
+// after an import, whose messages quote the value).
+//
 // It is an ARIA table (role="table", aria-rowcount, aria-rowindex on each rendered row), and
 // its scrolling body takes the keyboard focus, so arrows and Page Up/Down scroll it.
 
@@ -25,6 +28,7 @@ const STYLE = `
 :host { display: block; font-size: 0.875rem; }
 .table { border: 1px solid #c7ccd4; border-radius: 4px; }
 .head, .row { display: grid; grid-template-columns: 5rem 11rem 13rem 1fr 5.5rem; align-items: center; }
+.table.without-values .head, .table.without-values .row { grid-template-columns: 5rem 11rem 1fr; }
 .head { background: #eef1f5; font-weight: 600; border-bottom: 1px solid #c7ccd4; }
 .cell { padding: 0 0.5rem; overflow: hidden; white-space: nowrap; text-overflow: ellipsis; }
 .head .cell { padding: 0.35rem 0.5rem; }
@@ -78,6 +82,11 @@ export class RowgateFindingsTable extends HTMLElement {
 
   connectedCallback() {
     this.table.setAttribute('aria-label', this.getAttribute('label') ?? 'Problem rows');
+    if (this.withoutValues) {
+      this.table.classList.add('without-values');
+      for (const header of this.table.querySelectorAll('[role="columnheader"]'))
+        if (['Value', 'Fix'].includes(header.textContent)) header.remove();
+    }
     this.body.setAttribute('aria-label', `${this.getAttribute('label') ?? 'Problem rows'}, scrollable`);
     this.schedule();
   }
@@ -94,6 +103,10 @@ export class RowgateFindingsTable extends HTMLElement {
 
   get editable() {
     return this.hasAttribute('editable');
+  }
+
+  get withoutValues() {
+    return this.hasAttribute('without-values');
   }
 
   refresh() {
@@ -136,7 +149,7 @@ export class RowgateFindingsTable extends HTMLElement {
     row.setAttribute('aria-rowindex', String(index + 2));
     const editable = this.editable && finding.row > 0 && Boolean(finding.column || finding.field);
     const cells = [String(finding.row || ''), finding.column || finding.field || '(whole row)', editable ? 'edit' : finding.value ?? '', null, 'fix'];
-    for (const text of cells) {
+    for (const text of this.withoutValues ? [cells[0], cells[1], cells[3]] : cells) {
       const cell = document.createElement('div');
       cell.className = 'cell';
       cell.setAttribute('role', 'cell');

@@ -1042,6 +1042,31 @@ test('Cancel the import while the server stores the rows: it stops, says what st
   }
 });
 
+test('after the import, the rows not imported with their reasons, filterable by problem', async () => {
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  await pickFile(write('some-failures.csv', `${HEADER}After One,after1@example.com,https://after1.example.com/,Podcasts,US\n`
+    + 'After Two,after2(at)example.com,https://after2.example.com/,Podcasts,US\n' // row 3: invalid_email
+    + 'After Three,after3@example.com,https://after3.example.com/,Podcastz,US\n' // row 4: unknown_reference
+    + 'After Four,after1@example.com,https://after4.example.com/,Podcasts,US\n' // row 5: duplicate_in_file
+    + 'After Five,after5@example.com,ftp://after5.example.com/,Podcasts,US\n')); // row 6: invalid_url
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 1, error: 3, warnings: 0 });
+  await page.getByRole('button', { name: 'Import 1 valid row' }).click();
+  await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
+  const table = page.getByRole('table', { name: 'Problems the server found' });
+  await until(async () => (await table.getByRole('row').count()) === 5, 10_000, 'the server\'s findings'); // header + 4
+  const text = await table.innerText();
+  for (const [row, code] of [[3, 'invalid_email'], [4, 'unknown_reference'], [5, 'duplicate_in_file'], [6, 'invalid_url']])
+    assert.match(text, new RegExp(`${row}\\s+\\S[^\\n]*\\s+${code}`), `row ${row}: ${code}`);
+  assert.match(text, /did you mean "Podcasts"\?/); // the reason, in full words
+  await page.getByRole('combobox', { name: 'Show problems' }).selectOption('unknown_reference');
+  await until(async () => (await table.getByRole('row').count()) === 2, 5000, 'the filter');
+  assert.match(await table.innerText(), /^Row\s+Column\s+Problem\s+4\s+Group Name\s+unknown_reference/);
+  assert.equal(await page.getByText('1 of 4 findings shown').count(), 1);
+  await shot('29-import-problems');
+});
+
 test('fix in place: values corrected in the table, suggestions accepted, a row skipped, undo and redo, kept over a reload, and imported as edited', async () => {
   await openImportPage();
   await chooseTemplate('Prospect import');

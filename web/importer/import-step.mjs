@@ -4,6 +4,8 @@
 // import where it stopped, never a second one.
 
 import { ApiError } from '../api.mjs';
+import '../rowgate-findings-table.mjs';
+import { csvRecords } from './csv.mjs';
 import { megabytes, number, setBar } from './display.mjs';
 import { coreOptions } from './state.mjs';
 
@@ -48,6 +50,16 @@ export class ImportStep {
       <dl class="counts" aria-label="Import summary" data-ref="import-counts"></dl>
       <p class="links" data-ref="import-links"></p>
     </div>
+    <div data-ref="import-problems" hidden>
+      <h3>What the server found</h3>
+      <p class="muted">Rows with an error or a repeated key were not imported; a warning did not stop its row.</p>
+      <div class="row">
+        <div class="field"><label for="rg-import-filter">Show problems</label>
+          <select id="rg-import-filter" data-ref="import-filter"><option value="">All problems</option></select></div>
+        <p class="muted" role="status" data-ref="import-problems-count"></p>
+      </div>
+      <rowgate-findings-table data-ref="import-findings" label="Problems the server found" without-values></rowgate-findings-table>
+    </div>
     <div class="actions">
       <button data-ref="cancel-import" hidden>Cancel the import</button>
       <button data-ref="retry-import" hidden>Try the import again</button>
@@ -61,6 +73,8 @@ export class ImportStep {
     this.widget = widget;
     widget.$('retry-import').addEventListener('click', () => this.commit());
     widget.$('cancel-import').addEventListener('click', () => this.cancel());
+    widget.$('import-filter').addEventListener('change', () => this.showProblems());
+    this.problems = [];
     widget.$('again').addEventListener('click', () => widget.startOver());
   }
 
@@ -80,6 +94,7 @@ export class ImportStep {
     widget.go('import');
     $('import-error').textContent = '';
     $('import-summary').hidden = true;
+    $('import-problems').hidden = true;
     $('retry-import').hidden = true;
     $('again').hidden = true;
     $('cancel-import').hidden = false;
@@ -182,6 +197,38 @@ export class ImportStep {
       sent += blob.size;
       show(sent);
     }
+  }
+
+  /// The server's findings of the import (its errors file, the core's bytes), in the table.
+  async loadProblems(job) {
+    const { widget } = this;
+    const { $ } = widget;
+    const following = widget.state.following;
+    $('import-problems').hidden = false;
+    $('import-problems-count').textContent = 'Reading the errors file…';
+    let text;
+    try {
+      text = await (await widget.api.send('GET', job.files.errors)).text();
+    } catch (error) {
+      $('import-problems-count').textContent = `The errors file could not be read: ${widget.failure(error)}`;
+      return;
+    }
+    if (widget.state.following !== following) return; // another import meanwhile
+    this.problems = csvRecords(text).map((f) => ({ ...f, row: Number(f.row), line: Number(f.line) }));
+    const codes = new Map();
+    for (const f of this.problems) codes.set(f.code, (codes.get(f.code) ?? 0) + 1);
+    const select = $('import-filter');
+    select.replaceChildren(new Option(`All problems (${number(this.problems.length)})`, ''));
+    for (const [code, n] of [...codes].sort((a, b) => b[1] - a[1])) select.append(new Option(`${code} (${number(n)})`, code));
+    this.showProblems();
+  }
+
+  showProblems() {
+    const { $ } = this.widget;
+    const code = $('import-filter').value;
+    const shown = code ? this.problems.filter((f) => f.code === code) : this.problems;
+    $('import-findings').show(shown);
+    $('import-problems-count').textContent = `${number(shown.length)} of ${number(this.problems.length)} findings shown`;
   }
 
   /// "Cancel the import": asks the server to stop the import (at once while it is uploading or
@@ -324,6 +371,7 @@ export class ImportStep {
       }
     }
     $('import-summary').hidden = !summary && !job.files;
+    if (job.files && (job.top_codes ?? []).length) this.loadProblems(job);
     $('again').hidden = false;
     $('again').focus();
     widget.dispatchEvent(new CustomEvent('rowgate-imported', { detail: job, bubbles: true, composed: true }));
