@@ -450,7 +450,18 @@ class JsCheckRun {
     take_files(out);
     out.set("stdout", byte_array(run_.output()));
     out.set("exitStatus", run_.exit_status());
+    out.set("resultsHeaderGrew", run_.results_header_grew());
     return out;
+  }
+
+  /// After finish(), when resultsHeaderGrew: feeds the --results file as written, in order,
+  /// and answers the bytes of the file as it must be (ResultsCsvRewrite); an empty chunk ends.
+  val rewriteResults(const val& bytes) {
+    if (!rewrite_) rewrite_ = std::make_unique<ResultsCsvRewrite>(run_.results_rewrite());
+    std::string out;
+    feed_from_js(buffer_, bytes, [&](std::string_view b) { out += rewrite_->feed(b); });
+    if (bytes["length"].as<unsigned>() == 0) out += rewrite_->feed({});
+    return byte_array(out);
   }
 
  private:
@@ -461,6 +472,7 @@ class JsCheckRun {
 
   CheckRun run_;
   std::vector<unsigned char> buffer_;
+  std::unique_ptr<ResultsCsvRewrite> rewrite_;
 };
 
 // ---- Functions --------------------------------------------------------------------------------
@@ -507,7 +519,8 @@ EMSCRIPTEN_BINDINGS(rowgate) {
       .function("start", &JsCheckRun::start)
       .function("push", &JsCheckRun::push)
       .function("read", &JsCheckRun::read)
-      .function("finish", &JsCheckRun::finish);
+      .function("finish", &JsCheckRun::finish)
+      .function("rewriteResults", &JsCheckRun::rewriteResults);
   emscripten::function("parseCheckArgs", &parse_check_args_js);
   emscripten::function("checkUsage", &check_usage_js);
   emscripten::function("builtinTemplates", &builtin_template_names);

@@ -119,6 +119,26 @@ class OutputFile {
   }
 }
 
+/// The --results CSV through the core's ResultsCsvRewrite, into a file that takes its place.
+function rewriteResults(run, file) {
+  const fresh = `${file}.rewrite`;
+  const input = fs.openSync(file, 'r');
+  const output = new OutputFile(fs.openSync(fresh, 'w'));
+  const buffer = new Uint8Array(1 << 20);
+  try {
+    for (;;) {
+      const n = fs.readSync(input, buffer, 0, buffer.length, null);
+      output.write(run.rewriteResults(buffer.subarray(0, n)));
+      if (n === 0) break;
+    }
+  } finally {
+    fs.closeSync(input);
+    output.close();
+  }
+  if (output.failed) throw Object.assign(new Error('write failed'), { code: 'EIO' });
+  fs.renameSync(fresh, file);
+}
+
 function readSmallFile(file, cwd) {
   try {
     return { bytes: fs.readFileSync(path.resolve(cwd, file)) };
@@ -271,6 +291,16 @@ export function runCheck(rowgate, words, options = {}) {
     const end = run.finish();
     writeFiles(end);
     progress.done();
+    if (resultsFile && end.resultsHeaderGrew) {
+      // A dynamic column found after the results CSV's first lines: the file made whole.
+      resultsFile.close();
+      if (resultsFile.failed) return fail('writing the errors or results file failed');
+      try {
+        rewriteResults(run, path.resolve(cwd, args.results));
+      } catch (error) {
+        return fail(`cannot write ${args.results} again: ${strerror(error)}`);
+      }
+    }
     stdout(end.stdout);
 
     for (const file of [errorsFile, resultsFile]) file?.close();

@@ -135,6 +135,17 @@ int run_check(const std::vector<std::string>& words) {
     }
   };
 
+  // The results CSV made whole once the run is over, when a column was found after its header.
+  auto finish_results = [&](std::string& why) {
+    if (!results || !run.results_header_grew()) return true;
+    if (std::fflush(results.get()) != 0 || std::ferror(results.get())) {
+      why = "writing the errors or results file failed";
+      return false;
+    }
+    ResultsCsvRewrite rewrite = run.results_rewrite();
+    return server::rewrite_file(args.results_file, [&](std::string_view bytes) { return rewrite.feed(bytes); }, &why);
+  };
+
   bool started = run.start(&error);
   write_files();  // the files' headers, also when the options turn out not to fit
   if (!started) {
@@ -153,6 +164,7 @@ int run_check(const std::vector<std::string>& words) {
     if (file.failed()) return fail("cannot read " + args.file + ": " + std::strerror(file.failed()));
     write_files();
     progress.done();
+    if (std::string why; !finish_results(why)) return fail(why);
     std::string out = run.output();
     std::fwrite(out.data(), 1, out.size(), stdout);
     if ((errors && std::ferror(errors.get())) || (results && std::ferror(results.get())))
@@ -177,6 +189,7 @@ int run_check(const std::vector<std::string>& words) {
   run.finish();
   write_files();
   progress.done();
+  if (std::string why; !finish_results(why)) return fail(why);
 
   std::string out = run.output();
   std::fwrite(out.data(), 1, out.size(), stdout);

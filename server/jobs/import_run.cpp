@@ -306,6 +306,14 @@ void ImportRun::operator()(const ImportKey& key, const std::string& owner) {
   }
   errors.reset();
   results.reset();
+  if (report.results_header_grew()) {
+    // A dynamic column (customFields.tier) first seen after the first lines: the results file
+    // made whole, its final header and every line as wide.
+    ResultsCsvRewrite rewrite(report);
+    std::string why;
+    if (!rewrite_file(spool_.report_path(import_id, ReportFile::Results), [&](std::string_view b) { return rewrite.feed(b); }, &why))
+      throw std::runtime_error(why);
+  }
   spool_.keep_reports(tenant_id, import_id);  // before the status says they exist
   store_.finish_import(import, status, summary, top_codes, status == ImportStatus::Failed ? report.file_error_message() : "",
                        now_seconds() + settings_.files_kept_seconds);

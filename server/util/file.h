@@ -2,7 +2,10 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 namespace rowgate::server {
 
@@ -12,5 +15,10 @@ struct FileCloser {
   }
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
+
+/// Writes the file at `path` again: its bytes, in order and in chunks, through `through` (an
+/// empty chunk last), into a new file that then takes its place. False, with `error` saying
+/// why, when it cannot; the file is then as it was.
+bool rewrite_file(const std::string& path, const std::function<std::string(std::string_view)>& through, std::string* error);
 
 }  // namespace rowgate::server

@@ -21,6 +21,7 @@
 
 #include "rowgate/check_args.h"
 #include "rowgate/checks.h"
+#include "rowgate/report_writer.h"
 #include "rowgate/template.h"
 
 namespace {
@@ -276,6 +277,45 @@ TEST(ResultsCsv, HeaderAndLines) {
   EXPECT_EQ(results_csv_line(r, 6), "2,5,create,acct-1|u1,Acme,,'=1+2,\"a,b\",dropped,\r\n");
   EXPECT_EQ(results_csv_line(record(3, 3, Outcome::Error, {}), 2), "3,3,error,,,\r\n");
   EXPECT_EQ(results_csv_line(record(4, 4, Outcome::Update, {"-7"}), 0), "4,4,update,'-7\r\n");
+}
+
+// Dynamic columns (customFields.*) in the results CSV: a column first seen before any line went
+// out joins the header in place; one seen later makes the header grow, and ResultsCsvRewrite
+// makes the file whole, whatever the chunks it is fed in.
+TEST(ResultsCsv, DynamicColumnsJoinTheHeaderAndTheRewriteMakesTheFileWhole) {
+  Template tmpl;
+  tmpl.fields.resize(2);
+  tmpl.fields[0].key = "id";
+  tmpl.fields[1].key = "email";
+  ReportOutputs outputs;
+  outputs.results = ResultsFormat::Csv;
+  ReportWriter writer(tmpl, outputs);
+  writer.on_record(record(1, 1, Outcome::Create, {"1"},
+                          {value("id", "1", FieldType::String), value("email", "a@x.com", FieldType::Email),
+                           value("customFields.tier", "gold", FieldType::Scalar)}));
+  EXPECT_FALSE(writer.results_header_grew());  // still pending: rewritten in place
+  std::string written = writer.results_bytes();
+  writer.results_bytes().clear();
+  EXPECT_EQ(written, "row,line,outcome,key,id,email,customFields.tier\r\n1,1,create,1,1,a@x.com,gold\r\n");
+  writer.on_record(record(2, 3, Outcome::Error, {},
+                          {value("id", "2", FieldType::String), value("email", "line\r\nbreak, \"q\"", FieldType::Email),
+                           value("customFields.note", "=1", FieldType::Scalar)}));
+  writer.on_record(record(3, 4, Outcome::Create, {"3"}, {value("id", "3", FieldType::String), value("email", "", FieldType::Email, false)}));
+  written += writer.results_bytes();
+  EXPECT_TRUE(writer.results_header_grew());
+  EXPECT_EQ(writer.results_csv_columns(), 8u);
+  const std::string whole =
+      "row,line,outcome,key,id,email,customFields.tier,customFields.note\r\n"
+      "1,1,create,1,1,a@x.com,gold,\r\n"
+      "2,3,error,,2,\"line\r\nbreak, \"\"q\"\"\",,'=1\r\n"
+      "3,4,create,3,3,,,\r\n";
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{2}, std::size_t{7}, written.size()}) {
+    ResultsCsvRewrite rewrite(writer);
+    std::string out;
+    for (std::size_t at = 0; at < written.size(); at += chunk) out += rewrite.feed(std::string_view(written).substr(at, chunk));
+    out += rewrite.feed({});
+    EXPECT_EQ(out, whole) << "chunks of " << chunk;
+  }
 }
 
 // ---- CodeTally ------------------------------------------------------------------------------------

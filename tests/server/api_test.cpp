@@ -294,6 +294,34 @@ TEST_F(Api, EditsGoWithTheImportAndTheCommitWritesTheEditedValues) {
   EXPECT_EQ(results.body.find("\r\n5,5,"), std::string::npos) << results.body;  // a skipped row has no outcome
 }
 
+// The results file keeps every customFields.* column, also one that a later line gives first:
+// the same header and lines as rowgate check --results writes.
+TEST_F(Api, TheResultsFileKeepsTheCustomFieldsColumnsOfEveryLine) {
+  const std::string jsonl =
+      "{\"id\": \"u1\", \"accountId\": \"a1\", \"email\": \"u1@example.com\", \"customFields\": {\"tier\": \"gold\"}}\n"
+      "{\"id\": \"u2\", \"accountId\": \"a2\", \"email\": \"u2@example.com\"}\n"
+      "{\"id\": \"u3\", \"accountId\": \"a3\", \"email\": \"u3@example.com\", \"customFields\": {\"score\": 7, \"tier\": \"silver\"}}\n";
+  json done = run_import(jsonl, false, "A", 1 << 20, "participants");
+  ASSERT_EQ(done["status"], "done") << done.dump();
+  HttpResponse results = call("GET", "/api/v1/imports/" + done["id"].get<std::string>() + "/results.csv");
+  ASSERT_EQ(results.status, 200);
+  const std::string& body = results.body;
+  const std::string header = body.substr(0, body.find("\r\n"));
+  EXPECT_NE(header.find(",customFields.tier,customFields.score"), std::string::npos) << header;
+  EXPECT_EQ(header.substr(header.size() - 36), "customFields.tier,customFields.score") << header;
+  EXPECT_NE(body.find("\r\n1,1,create,a1|u1,"), std::string::npos) << body;
+  // Every line as wide as the header: the first one padded for the column the third gave first.
+  std::size_t columns = std::count(header.begin(), header.end(), ',') + 1;
+  std::size_t at = header.size() + 2, lines = 0;
+  for (std::size_t end; (end = body.find("\r\n", at)) != std::string::npos; at = end + 2, ++lines) {
+    std::string line = body.substr(at, end - at);
+    EXPECT_EQ(static_cast<std::size_t>(std::count(line.begin(), line.end(), ',')) + 1, columns) << line;
+  }
+  EXPECT_EQ(lines, 3u);
+  EXPECT_NE(body.find(",gold,\r\n"), std::string::npos) << body;
+  EXPECT_NE(body.find(",silver,7\r\n"), std::string::npos) << body;
+}
+
 // Advocate's segment, chosen once for the whole file: the dry run says which rows would join it,
 // the import adds them (or removes them), the results file shows it.
 TEST_F(Api, ParticipantsJoinOrLeaveTheSegmentChosenForTheFile) {

@@ -1350,8 +1350,9 @@ test('participants: the segment chosen once for the file, the rows that would jo
   await page.getByRole('combobox', { name: 'Segment action for every row' }).selectOption('add');
   await shot('25-participants-segment-choice');
   await next.click();
-  await pickFile(write('participants-segment.jsonl', '{"accountId":"s1","id":"u1","email":"u1@example.com"}\n'
-    + '{"accountId":"s1","id":"u2","email":"not an e-mail"}\n{"accountId":"s1","id":"u3"}\n'));
+  // customFields as Advocate's files carry them, one that only the last line has.
+  await pickFile(write('participants-segment.jsonl', '{"accountId":"s1","id":"u1","email":"u1@example.com","customFields":{"tier":"gold"}}\n'
+    + '{"accountId":"s1","id":"u2","email":"not an e-mail"}\n{"accountId":"s1","id":"u3","customFields":{"region":"EMEA"}}\n'));
   await page.getByRole('button', { name: 'Next: map the columns' }).click();
   assert.deepEqual(await dryRun(), { create: 2, update: 0, duplicate: 0, error: 1, warnings: 0 });
   await page.getByText('2 valid rows would join the segment "Spring VIP".').waitFor();
@@ -1365,6 +1366,11 @@ test('participants: the segment chosen once for the file, the rows that would jo
   assert.ok(at > 0, lines[0]);
   assert.equal(header[at + 1], 'segment_action');
   for (const line of lines.slice(1)) assert.match(line, /,Spring VIP,add(,|$)/, line);
+  // The customFields.* columns are kept, every line as wide as the header.
+  assert.deepEqual(header.slice(-2), ['customFields.tier', 'customFields.region']);
+  assert.match(lines[1], /,gold,$/);
+  assert.match(lines[3], /,,EMEA$/);
+  for (const line of lines.slice(1)) assert.equal(line.split(',').length, header.length, line);
   await shot('26-participants-segment');
 });
 

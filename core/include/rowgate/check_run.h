@@ -49,6 +49,11 @@ class CheckRun {
   /// Pending bytes of the --errors and --results files; the driver writes and clears them.
   std::string& errors_bytes() { return writer_->errors_bytes(); }
   std::string& results_bytes() { return writer_->results_bytes(); }
+  /// After finish(): whether the --results CSV written so far must be written again with its
+  /// final header (a dynamic column first seen after its first lines), and the rewrite to feed
+  /// it through (ResultsCsvRewrite).
+  bool results_header_grew() const { return writer_->results_header_grew(); }
+  ResultsCsvRewrite results_rewrite() const { return ResultsCsvRewrite(*writer_); }
 
   /// After finish(): the report (--json) or the summary, for stdout.
   std::string output() const;

@@ -56,7 +56,8 @@ std::string errors_csv_line(const Finding& finding);
 std::string result_jsonl(const RecordResult& record);
 /// The results CSV header for a set of fields, and one line per record (formula-neutralised).
 std::string results_csv_header(const std::vector<std::string_view>& fields);
-/// `value_columns` is the number of template fields in the header (dynamic fields are left out).
+/// `value_columns` is the number of template fields in the header (ReportWriter adds the dynamic
+/// fields' cells after them).
 std::string results_csv_line(const RecordResult& record, std::size_t value_columns);
 /// The same line appended to `out` (no allocation once `out` has grown).
 void append_results_csv_line(std::string& out, const RecordResult& record, std::size_t value_columns);

@@ -44,6 +44,16 @@ class ReportWriter : public Sink {
   std::string& errors_bytes() { return errors_; }
   std::string& results_bytes() { return results_; }
 
+  /// The results CSV's header as it stands: the template's fields, then each dynamic column
+  /// (customFields.tier) in the order a record first gave it a value.
+  std::string results_csv_header() const;
+  /// True when a dynamic column was first seen after the header had been handed out: the
+  /// results CSV written so far needs the final header and its earlier lines padded to it
+  /// (ResultsCsvRewrite, at the end of the run). Never for JSONL results.
+  bool results_header_grew() const { return header_grew_; }
+  /// The number of cells of each results CSV line (and of the header), as it stands.
+  std::size_t results_csv_columns() const { return 4 + value_columns_ + dynamic_.size(); }
+
   const CodeTally& tally() const { return tally_; }
   /// Every finding so far, when ReportOutputs::keep_findings.
   const std::vector<Finding>& findings() const { return findings_; }
@@ -70,6 +80,30 @@ class ReportWriter : public Sink {
   std::uint64_t last_row_ = 0;
   std::string errors_;
   std::string results_;
+  void append_dynamic_cells(const RecordResult& record);
+  std::vector<std::string> fields_;   ///< the template's field keys, the results CSV's first columns
+  std::vector<std::string> dynamic_;  ///< dynamic columns of the results CSV, in order
+  std::vector<std::string_view> dynamic_cells_;  ///< the current line's, by column
+  std::uint64_t results_lines_ = 0;
+  bool header_grew_ = false;
+};
+
+/// A results CSV written before its last column was known, made whole: the final header, then
+/// every line of the file as written, padded with empty cells to the final width. Fed the
+/// file's bytes in order, in any chunks; each feed() answers the new file's next bytes.
+class ResultsCsvRewrite {
+ public:
+  explicit ResultsCsvRewrite(const ReportWriter& writer);
+  std::string feed(std::string_view chunk);
+
+ private:
+  std::string header_;
+  std::size_t commas_;       // a line's commas outside quotes: its cells - 1
+  std::size_t seen_ = 0;     // in the current line
+  bool started_ = false;     // the header went out
+  bool old_header_ = true;   // still in the first line, the header as first written
+  bool quoted_ = false;
+  bool cr_ = false;          // a CR outside quotes, held until its LF
 };
 
 }  // namespace rowgate
