@@ -8,6 +8,7 @@
 // or Enter on it: Enter saves, Escape cancels) and its row skipped; the table does not apply
 // either, it tells the page: `rowgate-edit` {finding, value} and `rowgate-skip` {finding}.
 //
+// `empty` is what it says when there is nothing to show ("No problem rows." by default).
 // With the `without-values` attribute it has no Value and Fix columns (the server's findings
 // after an import, whose messages quote the value).
 //
@@ -82,6 +83,7 @@ export class RowgateFindingsTable extends HTMLElement {
 
   connectedCallback() {
     this.table.setAttribute('aria-label', this.getAttribute('label') ?? 'Problem rows');
+    if (this.hasAttribute('empty')) this.empty.textContent = this.getAttribute('empty');
     if (this.withoutValues) {
       this.table.classList.add('without-values');
       for (const header of this.table.querySelectorAll('[role="columnheader"]'))

@@ -58,7 +58,7 @@ export class ImportStep {
           <select id="rg-import-filter" data-ref="import-filter"><option value="">All problems</option></select></div>
         <p class="muted" role="status" data-ref="import-problems-count"></p>
       </div>
-      <rowgate-findings-table data-ref="import-findings" label="Problems the server found" without-values></rowgate-findings-table>
+      <rowgate-findings-table data-ref="import-findings" label="Problems the server found" empty="The server found no problem." without-values></rowgate-findings-table>
     </div>
     <div class="actions">
       <button data-ref="cancel-import" hidden>Cancel the import</button>
