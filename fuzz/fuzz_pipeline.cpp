@@ -25,6 +25,7 @@
 
 #include "fuzz_target.h"
 #include "rowgate/report.h"
+#include "rowgate/report_writer.h"
 #include "rowgate/session.h"
 #include "rowgate/template.h"
 
@@ -89,14 +90,58 @@ struct Setup {
   Options options;
 };
 
+// The cells of each record of a results CSV (RFC 4180 as the core writes it, CRLF ends).
+std::vector<std::size_t> csv_widths(std::string_view csv) {
+  std::vector<std::size_t> widths;
+  std::size_t cells = 1;
+  bool quoted = false;
+  for (std::size_t i = 0; i < csv.size(); ++i) {
+    char c = csv[i];
+    if (quoted) quoted = c != '"';
+    else if (c == '"') quoted = true;
+    else if (c == ',') ++cells;
+    else if (c == '\r' && i + 1 < csv.size() && csv[i + 1] == '\n') {
+      widths.push_back(cells);
+      cells = 1;
+      ++i;
+    }
+  }
+  return widths;
+}
+
 std::string run(const Setup& s, std::string_view file, const std::vector<std::size_t>* chunks) {
   CheckingSink sink;
-  Session session(*s.tmpl, s.context, s.options, sink);
+  // The results CSV as an adapter writes it: the header handed out first, bytes after each
+  // piece, and made whole at the end when a dynamic column came after the header.
+  ReportOutputs outputs;
+  outputs.results = ResultsFormat::Csv;
+  ReportWriter writer(*s.tmpl, outputs, &sink);
+  std::string results_csv = std::move(writer.results_bytes());
+  writer.results_bytes().clear();
+  auto take = [&] {
+    results_csv += writer.results_bytes();
+    writer.results_bytes().clear();
+  };
+  Session session(*s.tmpl, s.context, s.options, writer);
   ROWGATE_FUZZ_CHECK(session.status().ok, "the session refuses its options: " + session.status().message);
-  if (chunks) feed_in_chunks(file, *chunks, [&](std::string_view piece) { session.feed(piece); });
+  if (chunks) feed_in_chunks(file, *chunks, [&](std::string_view piece) {
+      session.feed(piece);
+      take();
+    });
   else session.feed(file);
   session.finish();
   session.finish();  // a second finish changes nothing
+  take();
+  if (writer.results_header_grew()) {
+    ResultsCsvRewrite rewrite(writer);
+    std::string whole;
+    for (std::size_t at = 0; at < results_csv.size(); at += 5) whole += rewrite.feed(std::string_view(results_csv).substr(at, 5));
+    results_csv = std::move(whole);
+  }
+  std::vector<std::size_t> widths = csv_widths(results_csv);
+  ROWGATE_FUZZ_CHECK(widths.size() == session.summary().rows + 1, "the results CSV has not one line a row:\n" + results_csv);
+  for (std::size_t w : widths)
+    ROWGATE_FUZZ_CHECK(w == writer.results_csv_columns(), "a results CSV line is not as wide as the header:\n" + results_csv);
   std::string report = report_json(session, sink.findings, &sink.results);
 
   const Summary& sum = session.summary();
