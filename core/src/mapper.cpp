@@ -8,6 +8,7 @@ namespace rowgate::detail {
 namespace {
 
 constexpr std::uint32_t kFuzzyThreshold = 80;
+constexpr std::uint32_t kPositionConfidence = 50;  // a column of a file without a header, by its place
 constexpr std::size_t kFuzzyMaxLength = 64;
 constexpr std::size_t kFuzzyMaxColumns = 1000;
 
@@ -160,7 +161,8 @@ std::vector<ColumnMatch> Mapper::map_positions(const std::vector<std::string>& l
   Claims claims(letters.size(), tmpl_.fields.size());
   apply_overrides(letters, claims);
   for (std::size_t c = 0; c < letters.size() && c < tmpl_.fields.size(); ++c)
-    if (claims.open(c) && claims.owner[c] < 0) claims.claim(c, static_cast<int>(c), "position", 100);
+    // A guess: nothing but the order says that this column holds this field.
+    if (claims.open(c) && claims.owner[c] < 0) claims.claim(c, static_cast<int>(c), "position", kPositionConfidence);
   return std::move(claims.out);
 }
 

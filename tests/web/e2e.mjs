@@ -658,6 +658,46 @@ test('leads: the flow and source the template marks fixed are given once for the
   assert.deepEqual([counts.create, counts.error], [2, 1]);
 });
 
+test('the Map step says what is missing or doubtful before the dry run: a guess by position, a field in the wrong letter case', async () => {
+  await openImportPage();
+  const select = page.getByRole('combobox', { name: 'Import type' });
+  await until(async () => (await select.locator('option').count()) > 1, 10_000, 'the templates');
+  // Leads without a header: by position, e-mails would go into flow_id and names into source_id.
+  await select.selectOption({ label: 'Lead batch import' });
+  await page.getByRole('button', { name: 'Next: choose a file' }).click();
+  await pickFile(write('leads-no-header.csv', 'ana@example.com,Ana\nbo@example.com,Bo\ncy@example.com,Cy\n'));
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  await page.getByRole('checkbox', { name: /The file has no header row/ }).check();
+  const checks = page.getByRole('status', { name: 'Before the dry run' });
+  await until(async () => /Column A: its values look like e-mail addresses, not flow_id\./.test(await checks.innerText().catch(() => '')),
+    10_000, 'the doubt about column A');
+  assert.match(await checks.innerText(), /Column B: a guess by position only: check the sample values\./);
+  const rowA = page.getByRole('row', { name: /^A / });
+  assert.match(await rowA.innerText(), /by position, 50% sure/);
+  assert.doesNotMatch(await page.getByRole('table', { name: /Columns of the file/ }).innerText(), /100% sure/);
+  await shot('30-map-doubts-position');
+  // Chosen by the person, the doubts go.
+  await page.getByRole('combobox', { name: 'Field for column A', exact: true }).selectOption('email');
+  await until(async () => /flow_id is required and no column feeds it/.test(await checks.innerText()), 10_000, 'flow_id missing');
+  assert.doesNotMatch(await checks.innerText(), /Column A:/);
+
+  // Participants, whose fields are case-sensitive: "AccountId" is offered as accountId, in one click.
+  await openImportPage();
+  await until(async () => (await select.locator('option').count()) > 1, 10_000, 'the templates');
+  await select.selectOption({ label: 'Referral program participants' });
+  await page.getByRole('button', { name: 'Next: choose a file' }).click();
+  await pickFile(write('participants-case.csv', 'AccountId,id,email\nacct-1,u1,u1@example.com\n'));
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  await until(async () => /accountId is required and no column feeds it/.test(await checks.innerText().catch(() => '')), 10_000, 'the missing field');
+  assert.match(await checks.innerText(), /Column AccountId: did you mean accountId\? Field names are case-sensitive here\./);
+  await shot('31-map-did-you-mean');
+  await page.getByRole('button', { name: 'Map column AccountId to accountId' }).click();
+  await until(async () => (await page.getByRole('combobox', { name: 'Field for column AccountId', exact: true }).inputValue()) === 'accountId',
+    10_000, 'the one-click mapping');
+  await until(async () => await checks.isHidden(), 10_000, 'nothing left to check');
+  assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 0, warnings: 0 });
+});
+
 test('a server that cannot be reached, and an upload part the server fails, say what to do; the retry continues the same import', async () => {
   await page.route('**/api/v1/templates', (route) => route.abort('connectionrefused'));
   try {

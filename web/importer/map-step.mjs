@@ -16,6 +16,7 @@ export class MapStep {
   <section data-step="map" aria-labelledby="rg-h-map" hidden>
     <h2 id="rg-h-map" tabindex="-1">Map the columns</h2>
     <p class="note" role="status" data-ref="remembered"></p>
+    <div class="checks" role="status" aria-label="Before the dry run" data-ref="map-checks" hidden></div>
     <div class="field"><label><input type="checkbox" data-ref="no-header"> The file has no header row (columns are named A, B, C… and feed the fields in order unless you choose)</label></div>
     <table class="mapping">
       <caption>Columns of the file and the fields they feed</caption>
@@ -51,6 +52,7 @@ export class MapStep {
     this.widget.$('no-header').checked = false;
     this.widget.$('remembered').textContent = '';
     this.widget.$('mapping-rows').replaceChildren();
+    this.widget.$('map-checks').hidden = true;
     this.setReady(false);
   }
 
@@ -109,8 +111,10 @@ export class MapStep {
     body.replaceChildren();
     const fieldOptions = template.fields.map((f) => [f.key, f.label && f.label !== f.key ? `${f.label} (${f.key})` : f.key]);
     const names = preview.mapping.map((m) => m.column);
+    const checks = []; // what to look at before the dry run: [text, button?]
     preview.mapping.forEach((entry, i) => {
       const key = columnKey(names, i);
+      const doubt = doubtOf(entry, preview.samples[i] ?? [], template);
       const tr = document.createElement('tr');
       const column = document.createElement('th');
       column.scope = 'row';
@@ -134,10 +138,57 @@ export class MapStep {
       fieldCell.append(select);
       const match = document.createElement('td');
       match.textContent = matchText(entry);
-      match.className = entry.field ? (entry.confidence >= 90 ? 'sure-high' : 'sure-mid') : 'sure-none';
+      match.className = entry.field ? (entry.confidence >= 90 && !doubt ? 'sure-high' : 'sure-mid') : 'sure-none';
+      if (doubt) {
+        const note = document.createElement('div');
+        note.className = 'doubt';
+        note.textContent = doubt.text;
+        match.append(note);
+        const fix = doubt.field ? () => this.choose(key, doubt.field) : null;
+        if (fix) {
+          const button = document.createElement('button');
+          button.type = 'button';
+          button.textContent = `Map it to ${doubt.field}`;
+          button.setAttribute('aria-label', `Map column ${columnName(names, i)} to ${doubt.field}`);
+          button.addEventListener('click', fix);
+          match.append(button);
+        }
+        checks.push([`Column ${columnName(names, i)}: ${doubt.text}`, fix, doubt.field]);
+      }
       tr.append(column, samples, fieldCell, match);
       body.append(tr);
     });
+    // Required fields that no column feeds and no value chosen for the file fills.
+    const fed = new Set(preview.mapping.map((m) => m.field).filter(Boolean));
+    const fixed = widget.state.fixed ?? {};
+    for (const f of template.fields) {
+      if (f.required && !fed.has(f.key) && (fixed[f.key] ?? '') === '')
+        checks.unshift([`${f.key} is required and no column feeds it: choose its column below, or every row will fail.`]);
+    }
+    this.paintChecks(checks);
+  }
+
+  /// The list above the table of what is missing or doubtful, each with its one-click fix.
+  paintChecks(checks) {
+    const box = this.widget.$('map-checks');
+    box.replaceChildren();
+    box.hidden = checks.length === 0;
+    if (!checks.length) return;
+    const title = document.createElement('p');
+    title.textContent = 'Check before the dry run:';
+    const list = document.createElement('ul');
+    for (const [text] of checks) {
+      const item = document.createElement('li');
+      item.textContent = text;
+      list.append(item);
+    }
+    box.append(title, list);
+  }
+
+  /// The person's choice of `field` for the column named `key` (columnKey), as from its list.
+  choose(key, field) {
+    this.widget.state.map[key] = field;
+    this.widget.steps.file.refreshPreview();
   }
 }
 
@@ -156,6 +207,32 @@ function columnName(names, i) {
   const header = names[i];
   if (header === '') return `${i + 1} (no header)`;
   return names.indexOf(header) === names.lastIndexOf(header) ? header : `${header} (column ${i + 1})`;
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const URL_LIKE = /^(https?:\/\/|www\.)\S+$/i;
+
+/// What makes a column's match doubtful, from its sample values and the template: {text,
+/// field?} (field: the one-click fix), or null.
+function doubtOf(entry, samples, template) {
+  const field = template.fields.find((f) => f.key === entry.field);
+  if (!entry.field) {
+    // A header that differs from a field only in letter case, in a template whose fields are
+    // case-sensitive (Advocate's): "AccountId" for "accountId".
+    const near = template.fields.find((f) => f.key.toLowerCase() === entry.column.toLowerCase() && f.key !== entry.column);
+    if (near) return { text: `did you mean ${near.key}? Field names are case-sensitive here.`, field: near.key };
+    return null;
+  }
+  const values = samples.filter((v) => v !== '');
+  const share = (re) => (values.length ? values.filter((v) => re.test(v)).length / values.length : 0);
+  if (field && field.type !== 'email' && values.length && share(EMAIL) >= 0.5)
+    return { text: `its values look like e-mail addresses, not ${entry.field}.` };
+  if (field && field.type === 'email' && values.length && share(EMAIL) === 0) return { text: 'its values do not look like e-mail addresses.' };
+  if (field && field.type === 'url' && values.length && share(URL_LIKE) === 0 && share(EMAIL) > 0)
+    return { text: 'its values look like e-mail addresses, not web addresses.' };
+  if (entry.match === 'position') return { text: 'a guess by position only: check the sample values.' };
+  if (entry.match === 'fuzzy') return { text: 'a similar name only: check that it is the right field.' };
+  return null;
 }
 
 /// How a column was matched to its field, in words.

@@ -48,6 +48,9 @@ table.mapping th, table.mapping td { text-align: left; padding: 0.35rem 0.5rem; 
 table.mapping th { background: #eef1f5; }
 table.mapping td.samples { color: var(--muted); max-width: 16rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .sure-high { color: var(--ok); } .sure-mid { color: #7a5200; } .sure-none { color: var(--error); }
+.checks { color: #5c3d00; background: #fff7e6; border: 1px solid #f0d49a; border-radius: 6px; padding: 0.5rem 0.75rem; margin: 0.5rem 0; }
+.checks p { margin: 0; font-weight: 600; } .checks ul { margin: 0.25rem 0 0; padding-left: 1.25rem; }
+.doubt { font-size: 0.85em; color: #5c3d00; margin-top: 0.15rem; }
 .progress { height: 0.9rem; background: #e3e7ed; border-radius: 999px; overflow: hidden; margin: 0.35rem 0; }
 .progress > div { height: 100%; width: 0; background: var(--accent); transition: width 80ms linear; }
 dl.counts { display: grid; grid-template-columns: repeat(5, minmax(5.5rem, 1fr)); gap: 0.5rem; margin: 0.75rem 0; }
