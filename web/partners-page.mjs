@@ -81,6 +81,18 @@ function search() {
   return loadPage();
 }
 
+/// Gives each cell of `table`'s body its column's name (data-label), which the page shows
+/// beside the value where the table's rows are cards (a phone's width).
+function labelCells(table) {
+  const names = [...table.tHead.rows[0].cells].map((th) => th.textContent.trim());
+  for (const tr of table.tBodies[0].rows) {
+    if (tr.cells.length !== names.length) continue; // a row saying there is nothing
+    [...tr.cells].forEach((td, i) => {
+      if (names[i]) td.dataset.label = names[i];
+    });
+  }
+}
+
 function cell(text, className) {
   const td = document.createElement('td');
   td.textContent = text;
@@ -116,6 +128,7 @@ function renderPartners() {
     tr.append(td);
     body.append(tr);
   }
+  labelCells($('partners-table'));
   const first = state.items.length ? state.page * Number($('page-size').value) + 1 : 0;
   const last = first ? first + state.items.length - 1 : 0;
   $('match-count').textContent = `${number(state.total)} partner${state.total === 1 ? '' : 's'} match; showing ${number(first)}–${number(last)}.`;
@@ -239,6 +252,7 @@ async function loadHistory() {
       tr.append(td);
       body.append(tr);
     }
+    labelCells($('history-table'));
   } catch (error) {
     say(failure(error));
   }

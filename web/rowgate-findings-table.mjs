@@ -15,8 +15,10 @@
 // It is an ARIA table (role="table", aria-rowcount, aria-rowindex on each rendered row), and
 // its scrolling body takes the keyboard focus, so arrows and Page Up/Down scroll it.
 
-const ROW_HEIGHT = 28; // px, fixed: the position of row i is i * ROW_HEIGHT
+const ROW_HEIGHT = 28; // px, fixed: the position of row i is i * rowHeight
+const NARROW = 544; // px of the table's own width below which a row takes two lines
 const OVERSCAN = 8; // rows rendered above and below the view
+// [key, title, grid area]
 const COLUMNS = [
   ['row', 'Row'],
   ['column', 'Column'],
@@ -26,7 +28,7 @@ const COLUMNS = [
 ];
 
 const STYLE = `
-:host { display: block; font-size: 0.875rem; }
+:host { display: block; font-size: 0.875rem; container-type: inline-size; }
 .table { border: 1px solid #c7ccd4; border-radius: 4px; }
 .head, .row { display: grid; grid-template-columns: 5rem 11rem 13rem 1fr 5.5rem; align-items: center; }
 .table.without-values .head, .table.without-values .row { grid-template-columns: 5rem 11rem 1fr; }
@@ -39,6 +41,17 @@ const STYLE = `
 .spacer { width: 1px; }
 .rows { position: absolute; top: 0; left: 0; right: 0; }
 .row { height: ${ROW_HEIGHT}px; border-bottom: 1px solid #eef1f5; }
+.c-row { grid-area: row; } .c-column { grid-area: column; } .c-value { grid-area: value; } .c-message { grid-area: message; } .c-fix { grid-area: fix; }
+.head, .row { grid-template-areas: "row column value message fix"; }
+.table.without-values .head, .table.without-values .row { grid-template-areas: "row column message"; }
+/* A phone's width: row and problem first, on a line of their own; value and fix under them. */
+@container (max-width: ${NARROW - 1}px) {
+  .head, .row { grid-template-columns: 3.25rem minmax(0, 1fr) 5.5rem; grid-template-areas: "row message message" "value value fix"; }
+  .table.without-values .head, .table.without-values .row { grid-template-columns: 3.25rem minmax(0, 1fr); grid-template-areas: "row message" ". column"; }
+  .table:not(.without-values) .c-column { display: none; } /* the problem's message names its column */
+  .row { height: ${2 * ROW_HEIGHT}px; }
+  .row .c-column, .row .c-value, .row .c-fix { align-self: start; }
+}
 .row.warning .code { color: #7a5200; }
 .row.error .code { color: #a61b1b; }
 .code { font-family: ui-monospace, monospace; font-size: 0.8em; margin-right: 0.4em; }
@@ -65,7 +78,7 @@ export class RowgateFindingsTable extends HTMLElement {
       <style>${STYLE}</style>
       <div class="table" role="table" aria-rowcount="1">
         <div role="rowgroup"><div class="head" role="row" aria-rowindex="1">
-          ${COLUMNS.map(([, title]) => `<div class="cell" role="columnheader">${title}</div>`).join('')}
+          ${COLUMNS.map(([key, title]) => `<div class="cell c-${key}" role="columnheader">${title}</div>`).join('')}
         </div></div>
         <div class="body" tabindex="0" role="rowgroup">
           <div class="spacer"></div>
@@ -79,6 +92,15 @@ export class RowgateFindingsTable extends HTMLElement {
     this.list = root.querySelector('.rows');
     this.empty = root.querySelector('.empty');
     this.body.addEventListener('scroll', () => this.schedule(), { passive: true });
+    // Two lines a row below NARROW px (the style's container query): the positions follow.
+    this.rowHeight = ROW_HEIGHT;
+    new ResizeObserver(() => {
+      const height = this.clientWidth && this.clientWidth < NARROW ? 2 * ROW_HEIGHT : ROW_HEIGHT;
+      if (height === this.rowHeight) return;
+      this.rowHeight = height;
+      this.rendered = { first: -1, last: -1, count: -1 };
+      this.schedule();
+    }).observe(this);
   }
 
   connectedCallback() {
@@ -130,17 +152,18 @@ export class RowgateFindingsTable extends HTMLElement {
     this.table.setAttribute('aria-rowcount', String(count + 1));
     this.empty.hidden = count > 0;
     this.body.hidden = count === 0;
-    this.spacer.style.height = `${count * ROW_HEIGHT}px`;
+    const height = this.rowHeight;
+    this.spacer.style.height = `${count * height}px`;
     const view = this.body.clientHeight || 300;
-    const first = Math.max(0, Math.floor(this.body.scrollTop / ROW_HEIGHT) - OVERSCAN);
-    const last = Math.min(count, Math.ceil((this.body.scrollTop + view) / ROW_HEIGHT) + OVERSCAN);
+    const first = Math.max(0, Math.floor(this.body.scrollTop / height) - OVERSCAN);
+    const last = Math.min(count, Math.ceil((this.body.scrollTop + view) / height) + OVERSCAN);
     const same = this.rendered.first === first && this.rendered.last === last;
     // Rows appended below the view change nothing on screen but the scroll height.
     if (same && (this.rendered.count === count || last < count)) return;
     this.rendered = { first, last, count };
     const fragment = document.createDocumentFragment();
     for (let i = first; i < last; i++) fragment.append(this.rowElement(this.rows[i], i));
-    this.list.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
+    this.list.style.transform = `translateY(${first * height}px)`;
     this.list.replaceChildren(fragment);
   }
 
@@ -151,9 +174,11 @@ export class RowgateFindingsTable extends HTMLElement {
     row.setAttribute('aria-rowindex', String(index + 2));
     const editable = this.editable && finding.row > 0 && Boolean(finding.column || finding.field);
     const cells = [String(finding.row || ''), finding.column || finding.field || '(whole row)', editable ? 'edit' : finding.value ?? '', null, 'fix'];
-    for (const text of this.withoutValues ? [cells[0], cells[1], cells[3]] : cells) {
+    const keys = COLUMNS.map(([key]) => key);
+    for (const i of this.withoutValues ? [0, 1, 3] : [0, 1, 2, 3, 4]) {
+      const text = cells[i];
       const cell = document.createElement('div');
-      cell.className = 'cell';
+      cell.className = `cell c-${keys[i]}`;
       cell.setAttribute('role', 'cell');
       if (text === 'edit') {
         cell.append(this.editing?.finding === finding ? this.editor(finding) : this.valueButton(finding));

@@ -130,6 +130,34 @@ async function narrowShot(name) {
   }
 }
 
+/// At a phone's width: the page does not scroll sideways, and no visible element (in shadow
+/// roots too) is wider than the viewport or starts or ends outside it. Answers the offenders.
+async function sidewaysOverflow() {
+  return page.evaluate(() => {
+    const width = document.documentElement.clientWidth;
+    const out = [];
+    if (document.documentElement.scrollWidth > width) out.push(`the page is ${document.documentElement.scrollWidth} px wide`);
+    const walk = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.shadowRoot) walk(el.shadowRoot);
+        const r = el.getBoundingClientRect();
+        if (!r.width || !r.height) continue;
+        // Content scrolled inside a box of its own (the findings table's body) is not the page's.
+        let clipped = false;
+        for (let p = el.parentElement ?? el.getRootNode().host; p; p = p.parentElement ?? p.getRootNode().host) {
+          const o = getComputedStyle(p).overflowX;
+          if (o === 'auto' || o === 'scroll' || o === 'hidden' || o === 'clip') { clipped = true; break; }
+        }
+        if (clipped) continue;
+        if (r.width > width + 0.5 || r.right > width + 0.5 || r.left < -0.5)
+          out.push(`${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''} ${Math.round(r.left)}..${Math.round(r.right)}`);
+      }
+    };
+    walk(document);
+    return out.slice(0, 12);
+  });
+}
+
 /// The body of the next POST /api/v1/imports that `click` makes the page send.
 async function importRequestBody(click) {
   const [request] = await Promise.all([
@@ -696,6 +724,49 @@ test('the Map step says what is missing or doubtful before the dry run: a guess 
     10_000, 'the one-click mapping');
   await until(async () => await checks.isHidden(), 10_000, 'nothing left to check');
   assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 0, warnings: 0 });
+});
+
+test('at 390 px every step and My Partners are usable without sideways scrolling; the findings table shows row and problem first', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    const fits = async (what) => assert.deepEqual(await sidewaysOverflow(), [], what);
+    await openImportPage();
+    await fits('the choose step');
+    await chooseTemplate('Prospect import');
+    await fits('the file step');
+    await pickFile(write('narrow.csv', `${HEADER}Narrow One,narrow1@example.com,https://narrow1.example.com/,Podcasts,US\n`
+      + 'Narrow Two,narrow2(at)example.com,https://narrow2.example.com/,Podcasts,US\n'
+      + 'Narrow Three,narrow3@example.com,https://narrow3.example.com/,A group that does not exist at all,US\n'));
+    await fits('the file step with its preview');
+    await page.getByRole('button', { name: 'Next: map the columns' }).click();
+    await fits('the map step');
+    await shot('32-narrow-map');
+    assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 2, warnings: 0 });
+    await fits('the dry run step');
+    // Row and problem first, both on screen.
+    const table = page.getByRole('table', { name: 'Problem rows' });
+    const rowHeader = await table.getByRole('columnheader', { name: 'Row' }).boundingBox();
+    const problemHeader = await table.getByRole('columnheader', { name: 'Problem' }).boundingBox();
+    const valueHeader = await table.getByRole('columnheader', { name: 'Value' }).boundingBox();
+    assert.equal(problemHeader.y, rowHeader.y, 'Problem on the first line, beside Row');
+    assert.ok(problemHeader.x > rowHeader.x && valueHeader.y > rowHeader.y, `Value on the line under them: ${JSON.stringify([rowHeader, problemHeader, valueHeader])}`);
+    // The value can still be corrected where it is shown.
+    assert.ok(await page.getByRole('button', { name: 'Correct Contact Email of row 3: narrow2(at)example.com' }).isVisible());
+    const problem = table.getByRole('cell').filter({ hasText: /invalid_email/ }).first();
+    const box = await problem.boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390 && box.width >= 150, `the problem cell at ${JSON.stringify(box)}`);
+    await shot('33-narrow-dry-run');
+    await page.getByRole('button', { name: 'Import 1 valid row' }).click();
+    await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
+    await fits('the import step');
+    await shot('34-narrow-import');
+    await page.getByRole('link', { name: 'My Partners' }).click();
+    await page.getByText(/partners? match/).waitFor();
+    await fits('My Partners');
+    await shot('35-narrow-partners');
+  } finally {
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
 });
 
 test('a server that cannot be reached, and an upload part the server fails, say what to do; the retry continues the same import', async () => {

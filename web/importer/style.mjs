@@ -2,7 +2,7 @@
 // neither leak in nor out. Colours meet WCAG AA contrast on white.
 
 export const IMPORTER_STYLE = `
-:host { display: block; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1c2430;
+:host { display: block; container-type: inline-size; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1c2430;
   --accent: #1d5fd1; --accent-dark: #174ba6; --border: #c7ccd4; --muted: #4a5361; --error: #a61b1b; --ok: #17663a; }
 * { box-sizing: border-box; }
 .widget { border: 1px solid var(--border); border-radius: 8px; padding: 1rem 1.25rem 1.25rem; background: #fff; }
@@ -66,6 +66,24 @@ dl.counts .create dd { color: var(--ok); } dl.counts .error dd { color: var(--er
 .actions.compact button, .actions.compact .button { padding: 0.3rem 0.7rem; font-size: 0.9rem; }
 .button.upload { position: relative; }
 .button.upload:focus-within { outline: 3px solid var(--accent); outline-offset: 2px; }
+select, input[type="text"], input[type="password"] { max-width: 100%; }
+/* A phone's width (the widget's own, wherever it is embedded): the mapping table's rows become
+   cards, the counts two a line, nothing wider than the screen. */
+@container (max-width: 36rem) {
+  .widget { padding: 0.75rem; }
+  ol.steps li { min-width: 4rem; padding: 0.3rem 0.25rem; font-size: 0.75rem; }
+  table.mapping, table.mapping tbody, table.mapping tr { display: block; width: 100%; }
+  table.mapping caption { display: block; }
+  table.mapping thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
+  table.mapping tr { border-bottom: 1px solid #c7ccd4; padding: 0.4rem 0; }
+  table.mapping th, table.mapping td { display: block; border: 0; padding: 0.15rem 0.25rem; }
+  table.mapping th[scope="row"] { background: none; font-weight: 600; width: auto; }
+  table.mapping td.samples { max-width: none; white-space: normal; overflow-wrap: anywhere; }
+  table.mapping select { width: 100%; }
+  dl.counts { grid-template-columns: repeat(2, minmax(0, 1fr)); }
+  .field { max-width: 100%; }
+  .row .field { min-width: 0; flex: 1 1 100%; }
+}
 .edits details { margin-top: 0.5rem; }
 .edits summary { cursor: pointer; color: var(--accent-dark); font-weight: 500; }
 `;
