@@ -13,7 +13,8 @@
 //             overrides (Site = the first field, Notes ignored); bit 4: edits (six cells of rows 1
 //             to 12, by field key or column letter, their values cut from the file); bit 5: two
 //             rows skipped; bit 6: column fixes (a field trimmed, one lower-cased, a value cut
-//             from the file replaced by another, by field key or column letter)
+//             from the file replaced by another, by field key or column letter); bit 7: the
+//             header on a row given (2 to 4) rather than found
 //   inflate   from 0xC0 up: the file's first 4 * (1 + (inflate & 0x3F)) bytes repeated until the
 //             file passes the 64 KiB the session sniffs before it starts (so that chunks also
 //             break after the start); one byte in four, as these runs are a hundred times slower
@@ -206,6 +207,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                             Encoding::Windows1252, Encoding::Auto, Encoding::Auto,  Encoding::Auto};
   s.options.encoding = kEncodings[enc & 7];
   if (enc & 8) s.options.map = {{"Site", s.tmpl->fields.front().key}, {"Notes", ""}};
+  if (enc & 0x80) s.options.header_row = 2 + bounds % 3;
   if (enc & 0x70) {
     auto edits = std::make_shared<Edits>();
     const unsigned seed = bounds ^ (enc >> 4);

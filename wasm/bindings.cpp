@@ -112,6 +112,7 @@ val input_info(const InputInfo& in) {
   out.set("bom", in.bom);
   out.set("delimiter", in.delimiter);
   out.set("header", in.header);
+  if (in.header_row > 1) out.set("headerRow", num(in.header_row));
   if (!in.sheet.empty()) out.set("sheet", js_string(in.sheet));
   return out;
 }

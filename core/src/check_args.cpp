@@ -18,6 +18,7 @@ Status usage(std::string message) { return Status::failure(code::invalid_argumen
 
 const char* check_usage() {
   return "usage: rowgate check FILE --template NAME|FILE.json [--context FILE.json] [--no-header]\n"
+         "                     [--header-row N|auto]\n"
          "                     [--map 'Header=field']... [--format auto|csv|jsonl|xlsx] [--delimiter C]\n"
          "                     [--sheet NAME|N] [--edits FILE.json]\n"
          "                     [--encoding auto|utf-8|utf-16le|utf-16be|windows-1252]\n"
@@ -44,6 +45,13 @@ Status parse_check_args(const std::vector<std::string>& words, CheckArgs* out) {
       a.json = true;
     } else if (w == "--no-header") {
       a.options.no_header = true;
+    } else if (w == "--header-row") {
+      // The row of the header (a spreadsheet's row number), or auto: found by the core.
+      if (!value(&v)) return usage("--header-row needs the header's row, from 1, or auto");
+      if (v == "auto") a.options.header_row = 0;
+      else if (v.empty() || v.size() > 7 || v[0] == '0' || v.find_first_not_of("0123456789") != std::string::npos)
+        return usage("--header-row must be the header's row, from 1, or auto");
+      else a.options.header_row = static_cast<std::uint32_t>(std::stoul(v));
     } else if (w == "--template") {
       if (!value(&a.template_arg)) return usage("--template needs a name or a .json file");
     } else if (w == "--context") {

@@ -154,6 +154,11 @@ Status parse_options_json(std::string_view json_text, Options* out) {
     } else if (name == "no_header") {
       if (!value.is_boolean()) return Status::failure(code::invalid_options, "\"no_header\" must be true or false");
       o.no_header = value.get<bool>();
+    } else if (name == "header_row") {
+      // A row from 1, or 0 (or "auto") for the core to find it.
+      if (value.is_number_unsigned() && value.get<std::uint64_t>() <= 1000000) o.header_row = static_cast<std::uint32_t>(value.get<std::uint64_t>());
+      else if (text() && *text() == "auto") o.header_row = 0;
+      else return Status::failure(code::invalid_options, "\"header_row\" must be the row of the header, from 1, or \"auto\"");
     } else if (name == "map") {
       if (!value.is_object()) return Status::failure(code::invalid_mapping, "\"map\" must be an object of header: field");
       o.map.clear();
@@ -172,7 +177,7 @@ Status parse_options_json(std::string_view json_text, Options* out) {
       if (!s.ok) return s;
     } else {
       return Status::failure(code::invalid_options,
-                             "\"" + name + "\" is not an option (format, encoding, delimiter, no_header, map, sheet, edits, skip, columns)");
+                             "\"" + name + "\" is not an option (format, encoding, delimiter, no_header, header_row, map, sheet, edits, skip, columns)");
     }
   }
   return {};

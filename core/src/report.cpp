@@ -200,6 +200,7 @@ static std::string input_json(const InputInfo& in) {
   field_s(out, "delimiter", in.delimiter);
   out += ",\"header\":";
   out += in.header ? "true" : "false";
+  if (in.header_row > 1) field_u(out, "header_row", in.header_row);
   if (in.format == "xlsx") field_s(out, "sheet", in.sheet);
   out.push_back('}');
   return out;

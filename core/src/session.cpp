@@ -355,6 +355,8 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
       input.header = !options.no_header;
       char delimiter = options.delimiter ? options.delimiter : detail::sniff_delimiter(decoded_sample, sample_is_file);
       input.delimiter = std::string(delimiter_name(delimiter));
+      header_at = options.header_row ? options.header_row : 1;
+      searching_header = !options.no_header && options.header_row == 0;
       csv = std::make_unique<detail::CsvReader>(delimiter, options.max_record_bytes, options.max_quoted_lines, *this);
     }
     read(text);
@@ -375,10 +377,21 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
   // ---- CSV --------------------------------------------------------------------------------
 
   void on_record(const CsvRecord& rec) override {
+    if (searching_header) {
+      held.push_back(HeldRecord{rec.row, rec.line, {rec.fields, rec.fields + rec.count}, rec.encoding_ok, rec.bad_quote_field, {}});
+      if (held.size() >= kHeaderSearchRows) decide_header();
+      return;
+    }
+    take_csv_record(rec);
+  }
+
+  void take_csv_record(const CsvRecord& rec) {
     if (stopped && !sampling_after_stop()) return;
+    if (!header_done && !options.no_header && rec.row < header_at) return;  // a title above the header
     if (!header_done) {
       header_done = true;
       if (!options.no_header) {
+        if (rec.row > 1) input.header_row = rec.row;
         take_header(rec);
         return;
       }
@@ -443,6 +456,72 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
   }
 
   void on_malformed(std::uint64_t row, std::uint64_t line, int field, std::string message) override {
+    if (searching_header) {
+      held.push_back(HeldRecord{row, line, {}, true, field, std::move(message)});
+      if (held.size() >= kHeaderSearchRows) decide_header();
+      return;
+    }
+    take_malformed(row, line, field, std::move(message));
+  }
+
+  // ---- The header row: Options::header_row, or found among the first records ----------------
+  // Until it is found, the first records are held (copied); then they go on as if read now.
+
+  struct HeldRecord {
+    std::uint64_t row, line;
+    std::vector<std::string> fields;
+    bool encoding_ok;
+    int bad_quote_field;         // a malformed record: where its quote opened
+    std::string malformed;       // a malformed record: why (empty for a record)
+  };
+  static constexpr std::size_t kHeaderSearchRows = 10;
+
+  // The strong matches (not a fuzzy guess) of a record's cells taken as a header.
+  int header_score(const HeldRecord& r) const {
+    if (!r.malformed.empty() || !r.encoding_ok) return -1;
+    std::vector<std::string> headers;
+    for (const std::string& f : r.fields) headers.emplace_back(detail::trim(f));
+    int score = 0;
+    for (const ColumnMatch& m : mapper.map_header(headers)) score += (m.field >= 0 && m.how != "fuzzy") || m.pattern >= 0;
+    return score;
+  }
+
+  // The header is the first held record naming the most fields, when it names at least two
+  // and more than the first record does; the records above it are titles. A first record that
+  // cannot be read stays the header (and says so).
+  void decide_header() {
+    searching_header = false;
+    std::vector<HeldRecord> records = std::move(held);
+    held.clear();
+    if (!records.empty()) {
+      int best = std::max(header_score(records.front()), 1);
+      header_at = records.front().row;
+      for (const HeldRecord& r : records)
+        if (int score = header_score(r); score > best) {
+          best = score;
+          header_at = r.row;
+        }
+    }
+    std::vector<std::string_view> views;
+    for (HeldRecord& r : records) {
+      if (!r.malformed.empty()) {
+        take_malformed(r.row, r.line, r.bad_quote_field, std::move(r.malformed));
+        continue;
+      }
+      views.assign(r.fields.begin(), r.fields.end());
+      CsvRecord rec;
+      rec.row = r.row;
+      rec.line = r.line;
+      rec.fields = views.data();
+      rec.count = views.size();
+      rec.encoding_ok = r.encoding_ok;
+      rec.bad_quote_field = r.bad_quote_field;
+      take_csv_record(rec);
+    }
+  }
+
+  void take_malformed(std::uint64_t row, std::uint64_t line, int field, std::string message) {
+    if (!header_done && !options.no_header && row < header_at) return;  // a title above the header
     if (stopped) {
       if (sampling_after_stop()) ++records_seen;  // a record of its own, without samples
       return;
@@ -721,6 +800,8 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
   void on_sheet_row(std::uint64_t row, const std::vector<detail::SheetCell>& cells, std::string_view problem) override {
     if (stopped && !sampling_after_stop()) return;
     const bool header_row = !header_done && !options.no_header;
+    if (header_row && row < options.header_row) return;  // a title above the header
+    if (header_row && row > 1) input.header_row = row;
     if (!header_row && !problem.empty() && header_done && !stopped) {
       ++records_seen;
       if (take_record(row)) row_failed(row, row, -1, code::malformed_row, std::string(problem));
@@ -825,6 +906,10 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
   bool started = false;
   bool finished = false;
   bool header_done = false;
+  // CSV: the header's row (Options::header_row, or found); the rows above it are passed over.
+  std::uint64_t header_at = 1;
+  bool searching_header = false;  // holding the first records until the header is found
+  std::vector<HeldRecord> held;
   std::uint64_t records_seen = 0;
   std::uint64_t bytes_in = 0;
   std::string prefix_;
@@ -952,6 +1037,7 @@ void Session::finish() {
     return;
   }
   if (s.csv) s.csv->finish();
+  if (s.searching_header) s.decide_header();  // fewer records than it looks at
   if (s.jsonl) s.jsonl->finish();
   s.finish_records();
   s.finish_edits();

@@ -775,6 +775,16 @@ INSTANTIATE_TEST_SUITE_P(
                       std::pair{R"({"no_header": "yes"})", "\"no_header\" must be true or false"},
                       std::pair{R"({"map": [["a", "b"]]})", "\"map\" must be an object"},
                       std::pair{R"({"map": {"a": 1}})", "\"map\" values must be"},
-                      std::pair{R"({"colour": "red"})", "\"colour\" is not an option"}));
+                      std::pair{R"({"colour": "red"})", "\"colour\" is not an option"},
+                      std::pair{R"({"header_row": -1})", "\"header_row\" must be"},
+                      std::pair{R"({"header_row": "3"})", "\"header_row\" must be"}));
+
+TEST(OptionsJson, HeaderRowIsARowOrAuto) {
+  Options o;
+  ASSERT_TRUE(parse_options_json(R"({"header_row": 3})", &o).ok);
+  EXPECT_EQ(o.header_row, 3u);
+  ASSERT_TRUE(parse_options_json(R"({"header_row": "auto"})", &o).ok);
+  EXPECT_EQ(o.header_row, 0u);
+}
 
 }  // namespace

@@ -59,6 +59,10 @@ function caseRun(name) {
     else if (word === '--format') run.options.format = value();
     else if (word === '--delimiter') run.options.delimiter = value();
     else if (word === '--no-header') run.options.no_header = true;
+    else if (word === '--header-row') {
+      const row = value();
+      run.options.header_row = row === 'auto' ? 0 : Number(row);
+    }
     else if (word === '--sheet') run.options.sheet = value();
     // A page passes a person's edits with the options: {edits: {...}, skip: [...]}.
     else if (word === '--edits') Object.assign(run.options, JSON.parse(fs.readFileSync(path.join(dir, value()), 'utf8')));

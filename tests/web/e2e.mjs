@@ -769,6 +769,33 @@ test('at 390 px every step and My Partners are usable without sideways scrolling
   }
 });
 
+test('a header below title rows is found, can be chosen, and the rows keep their spreadsheet numbers', async () => {
+  await openImportPage();
+  await chooseTemplate('Prospect import');
+  await pickFile(write('titled.csv', 'Prospects export,,,,\nMade 2024-05-01 by Ana,,,,\n'
+    + `${HEADER}Titled One,titled1@example.com,https://titled1.example.com/,Podcasts,US\n`
+    + 'Titled Two,titled2(at)example.com,https://titled2.example.com/,Podcasts,US\n'));
+  await page.getByRole('button', { name: 'Next: map the columns' }).click();
+  const headerRow = page.getByRole('combobox', { name: 'The header is on row' });
+  await until(async () => (await headerRow.inputValue()) === '3', 10_000, 'the header found on row 3');
+  assert.match(await page.getByText(/rows 1 to 2 are left out/).innerText(), /Found below the rows above it/);
+  assert.equal(await page.getByRole('combobox', { name: 'Field for column Contact Email', exact: true }).inputValue(), 'Contact Email');
+  await shot('36-header-below-titles');
+  // Row 1 chosen by hand: its title is the only "column"; row 3 again puts things right.
+  await headerRow.selectOption('1');
+  await until(async () => (await page.getByRole('combobox', { name: 'Field for column Prospects export', exact: true }).count()) === 1,
+    10_000, 'the title as a header');
+  await headerRow.selectOption('3');
+  await until(async () => (await page.getByRole('combobox', { name: 'Field for column Contact Email', exact: true }).count()) === 1,
+    10_000, 'the header of row 3');
+  assert.deepEqual(await dryRun(), { create: 1, update: 0, duplicate: 0, error: 1, warnings: 0 });
+  // The problem is on row 5, where a spreadsheet shows it.
+  assert.match(await page.getByRole('table', { name: 'Problem rows' }).innerText(), /5\s+Contact Email\s+titled2\(at\)example\.com/);
+  const body = await importRequestBody(() => page.getByRole('button', { name: 'Import 1 valid row' }).click());
+  assert.equal(body.options.header_row, 3);
+  await page.getByText('The import is done.').waitFor({ timeout: 30_000 });
+});
+
 test('a server that cannot be reached, and an upload part the server fails, say what to do; the retry continues the same import', async () => {
   await page.route('**/api/v1/templates', (route) => route.abort('connectionrefused'));
   try {

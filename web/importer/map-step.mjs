@@ -18,6 +18,9 @@ export class MapStep {
     <p class="note" role="status" data-ref="remembered"></p>
     <div class="checks" role="status" aria-label="Before the dry run" data-ref="map-checks" hidden></div>
     <div class="field"><label><input type="checkbox" data-ref="no-header"> The file has no header row (columns are named A, B, C… and feed the fields in order unless you choose)</label></div>
+    <div class="field" data-ref="header-row-field"><label for="rg-header-row">The header is on row</label>
+      <select id="rg-header-row" data-ref="header-row"></select>
+      <span class="muted" data-ref="header-row-note"></span></div>
     <table class="mapping">
       <caption>Columns of the file and the fields they feed</caption>
       <thead><tr><th scope="col">Column</th><th scope="col">Sample values</th><th scope="col">Field</th><th scope="col">Match</th></tr></thead>
@@ -38,6 +41,11 @@ export class MapStep {
     $('no-header').addEventListener('change', () => {
       widget.state.options.no_header = $('no-header').checked;
       widget.state.map = {}; // choices were made for the other kind of column names (headers or letters)
+      widget.steps.file.refreshPreview();
+    });
+    $('header-row').addEventListener('change', () => {
+      widget.state.options.header_row = Number($('header-row').value);
+      widget.state.map = {}; // the columns are those of another row now
       widget.steps.file.refreshPreview();
     });
     $('start-dry-run').addEventListener('click', () => {
@@ -103,10 +111,27 @@ export class MapStep {
     );
   }
 
+  /// "The header is on row N": the row the core took (found below title rows, or chosen).
+  renderHeaderRow() {
+    const { $, state } = this.widget;
+    const { preview } = state;
+    const tabular = preview.input.format === 'csv' || preview.input.format === 'xlsx';
+    $('header-row-field').hidden = !tabular || state.options.no_header;
+    const row = preview.input.headerRow ?? 1;
+    const select = $('header-row');
+    const rows = Math.max(10, row);
+    if (select.options.length !== rows) select.replaceChildren(...Array.from({ length: rows }, (_, i) => new Option(String(i + 1), String(i + 1))));
+    select.value = String(row);
+    $('header-row-note').textContent = row > 1
+      ? `${state.options.header_row ? 'As you chose' : 'Found below the rows above it'}: ${row === 2 ? 'row 1 is' : `rows 1 to ${row - 1} are`} left out, and rows keep their numbers.`
+      : '';
+  }
+
   /// The table of columns, from the latest preview.
   render() {
     const { widget } = this;
     const { preview, template } = widget.state;
+    this.renderHeaderRow();
     const body = widget.$('mapping-rows');
     body.replaceChildren();
     const fieldOptions = template.fields.map((f) => [f.key, f.label && f.label !== f.key ? `${f.label} (${f.key})` : f.key]);

@@ -6,7 +6,8 @@
 /// The format, encoding, delimiter and header choices of the file step ("auto" and "" detect),
 /// and a workbook's sheet by name ("" reads the first visible one).
 export function defaultOptions() {
-  return { format: 'auto', encoding: 'auto', delimiter: '', no_header: false, sheet: '' };
+  // header_row: 0 lets the core find the header (row 1 unless title rows come first).
+  return { format: 'auto', encoding: 'auto', delimiter: '', no_header: false, header_row: 0, sheet: '' };
 }
 
 /// The choose step's part: the template `name`, its definition and context once fetched, and
@@ -71,6 +72,7 @@ export function coreOptions(options) {
   if (options.encoding !== 'auto') out.encoding = options.encoding;
   if (options.delimiter) out.delimiter = options.delimiter;
   if (options.no_header) out.no_header = true;
+  if (options.header_row) out.header_row = options.header_row;
   if (options.sheet) out.sheet = options.sheet;
   return out;
 }

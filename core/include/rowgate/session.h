@@ -57,6 +57,11 @@ struct Options {
   Encoding encoding = Encoding::Auto;
   char delimiter = 0;      ///< 0: sniffed among , ; tab | from the header and first records
   bool no_header = false;  ///< CSV only: columns are named A, B, ... and map by position unless `map` names them
+  /// CSV and workbooks: the row (as the findings number rows: a spreadsheet's row) that holds the
+  /// header; the rows above it (a title, a date) are passed over. 0: found by the core, the
+  /// first of the first rows whose cells name the most fields of the template (row 1 unless a
+  /// later row names more).
+  std::uint32_t header_row = 0;
   /// Header -> field key (or label) overrides; an empty field ignores the column.
   std::vector<std::pair<std::string, std::string>> map;
   /// A record (or JSONL line) longer than this is malformed; memory is bounded by it.
@@ -97,7 +102,7 @@ bool parse_format(std::string_view name, Format* out);
 bool parse_encoding(std::string_view name, Encoding* out);
 
 /// Parses options given as JSON, as the server and the browser pass them:
-/// {"format": "csv", "encoding": "auto", "delimiter": ";", "no_header": true,
+/// {"format": "csv", "encoding": "auto", "delimiter": ";", "no_header": true, "header_row": 3,
 ///  "map": {"Header": "field", "Other": ""}, "sheet": "Prospects",
 ///  "edits": {"ROW": {"COLUMN": "VALUE"}}, "skip": [ROW], "columns": [...]}. Keys not given keep
 /// their value in `out`; "edits", "skip" and "columns" are those of parse_edits_json.
@@ -131,6 +136,9 @@ struct InputInfo {
   bool bom = false;
   std::string delimiter;  ///< CSV only: "," ";" "\t" or "|"
   bool header = true;
+  /// The row of the header when it is not row 1 (Options::header_row, or found below title
+  /// rows); 0 otherwise, and in the report only then.
+  std::uint64_t header_row = 0;
   std::string sheet;      ///< workbooks only: the name of the sheet read
 };
 
