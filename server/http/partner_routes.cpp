@@ -107,10 +107,11 @@ class ExportStream {
   std::optional<Http::ResponseStream> stream_;
 };
 
-// The CSV export's rows, sent about 64 KiB at a time.
+// The CSV export's rows, sent about 64 KiB at a time, after a UTF-8 byte-order mark: without it
+// Excel reads the file as the machine's legacy code page and shows Lefèvre as LefÃ¨vre.
 class CsvFile {
  public:
-  explicit CsvFile(ExportStream& out) : out_(out) {}
+  explicit CsvFile(ExportStream& out) : out_(out) { chunk_ = "\xEF\xBB\xBF"; }
 
   void row(std::span<const std::string_view> cells) {
     for (std::size_t i = 0; i < cells.size(); ++i) {

@@ -648,6 +648,7 @@ TEST_F(Api, PartnersSearchFilterPageExportAndGroups) {
   HttpResponse exp = call("GET", "/api/v1/partners/export.csv?country=US");
   EXPECT_EQ(exp.status, 200);
   EXPECT_EQ(exp.headers["content-disposition"], "attachment; filename=\"partners.csv\"");
+  EXPECT_EQ(exp.body.substr(0, 14), "\xEF\xBB\xBFPartner ID,");  // a byte-order mark: Excel shows accents
   EXPECT_NE(exp.body.find("1,'=Evil Co,evil@example.com"), std::string::npos) << exp.body;
   EXPECT_EQ(std::count(exp.body.begin(), exp.body.end(), '\n'), 3);  // header + 2
   // Bulk groups: by ids, then by filter.
