@@ -476,13 +476,15 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
   };
   static constexpr std::size_t kHeaderSearchRows = 10;
 
-  // The strong matches (not a fuzzy guess) of a record's cells taken as a header.
+  // The fields a record's cells name, taken as a header: by name, alias or pattern; not a fuzzy
+  // guess, and not the person's overrides (a "#3" names the third column of any row).
   int header_score(const HeldRecord& r) const {
-    if (!r.malformed.empty() || !r.encoding_ok) return -1;
+    if (!r.malformed.empty()) return -1;
     std::vector<std::string> headers;
     for (const std::string& f : r.fields) headers.emplace_back(detail::trim(f));
     int score = 0;
-    for (const ColumnMatch& m : mapper.map_header(headers)) score += (m.field >= 0 && m.how != "fuzzy") || m.pattern >= 0;
+    for (const ColumnMatch& m : mapper.map_header(headers))
+      score += m.how != "override" && ((m.field >= 0 && m.how != "fuzzy") || m.pattern >= 0);
     return score;
   }
 
