@@ -424,25 +424,63 @@ bool RowValidator::check(Slot& s, std::uint64_t row, std::uint64_t line, const s
     }
     case FieldType::Reference: {
       RefSet& rs = ref_sets_[static_cast<std::size_t>(s.ref_set)];
-      if (rs.contains(text)) break;
-      std::string lower;
-      append_lower(lower, text);
-      auto near = rs.folded.find(lower);
-      if (near != rs.folded.end()) {
-        suggestion_ = rs.members[near->second];
-        return fail(code::unknown_reference, s.label + " " + quote_value(text) + " matches no existing " + s.field->ref +
-                                                 " exactly; did you mean " + quote_value(rs.members[near->second]) +
-                                                 "? Letter case must match.");
-      }
-      if (int guess = rs.nearest(lower); guess >= 0) {
-        suggestion_ = rs.members[static_cast<std::size_t>(guess)];
-        return fail(code::unknown_reference, s.label + " " + quote_value(text) + " matches none of the " +
+      // A name that is no member: the finding, with the member it most likely meant.
+      auto unknown = [&](std::string_view name) {
+        std::string lower;
+        append_lower(lower, name);
+        auto near = rs.folded.find(lower);
+        if (near != rs.folded.end()) {
+          suggestion_ = rs.members[near->second];
+          return fail(code::unknown_reference, s.label + " " + quote_value(name) + " matches no existing " + s.field->ref +
+                                                   " exactly; did you mean " + quote_value(rs.members[near->second]) +
+                                                   "? Letter case must match.");
+        }
+        if (int guess = rs.nearest(lower); guess >= 0) {
+          suggestion_ = rs.members[static_cast<std::size_t>(guess)];
+          return fail(code::unknown_reference, s.label + " " + quote_value(name) + " matches none of the " +
+                                                   to_decimal(rs.members.size()) + " existing " + s.field->ref +
+                                                   "; did you mean " + quote_value(suggestion_) + "?");
+        }
+        return fail(code::unknown_reference, s.label + " " + quote_value(name) + " matches none of the " +
                                                  to_decimal(rs.members.size()) + " existing " + s.field->ref +
-                                                 "; did you mean " + quote_value(suggestion_) + "?");
+                                                 "; create it first, or correct the name.");
+      };
+      const std::string& separator = s.field->separator;
+      if (separator.empty()) {
+        if (!rs.contains(text)) return unknown(text);
+        break;
       }
-      return fail(code::unknown_reference, s.label + " " + quote_value(text) + " matches none of the " +
-                                               to_decimal(rs.members.size()) + " existing " + s.field->ref +
-                                               "; create it first, or correct the name.");
+      // Several members ("Podcasts|Mass Media"): each checked, each kept once, in their order.
+      s.norm.clear();
+      for (std::size_t from = 0; from <= text.size();) {
+        std::size_t to = text.find(separator, from);
+        if (to == std::string_view::npos) to = text.size();
+        std::string_view name = s.strict ? text.substr(from, to - from) : trim(text.substr(from, to - from));
+        from = to + separator.size();
+        if (name.empty()) continue;
+        if (!rs.contains(name)) {
+          // A single name that contains the separator may be a member itself.
+          if (rs.contains(text)) {
+            s.norm.assign(text);
+            break;
+          }
+          return unknown(name);
+        }
+        bool again = false;
+        for (std::size_t at = 0; at < s.norm.size() && !again;) {
+          std::size_t end = s.norm.find(separator, at);
+          if (end == std::string::npos) end = s.norm.size();
+          again = std::string_view(s.norm).substr(at, end - at) == name;
+          at = end + separator.size();
+        }
+        if (again) continue;
+        if (!s.norm.empty()) s.norm += separator;
+        s.norm += name;
+      }
+      s.value = s.norm;
+      if (s.value.empty() && s.required)
+        return fail(code::required, s.label + " is required; this row leaves it empty.");
+      break;
     }
   }
   if (reason)

@@ -224,6 +224,9 @@ class Reader {
         }
       } else if (name == "ref") {
         if (!string_of(value, p, field.ref)) return false;
+      } else if (name == "separator") {
+        if (!string_of(value, p, field.separator)) return false;
+        if (field.separator.empty() || field.separator.size() > 4) return fail(p, "must be 1 to 4 characters");
       } else if (name == "required_message") {
         if (!string_of(value, p, field.required_message)) return false;
       } else if (name == "description") {
@@ -237,6 +240,8 @@ class Reader {
       return fail(path + ".values", "is required for an enum field");
     if (field.type == FieldType::Reference && field.ref.empty())
       return fail(path + ".ref", "is required for a reference field");
+    if (!field.separator.empty() && field.type != FieldType::Reference)
+      return fail(path + ".separator", "is for a reference field (one that names members of a set)");
     if (existing < 0) t.fields.push_back(std::move(fresh));
     return true;
   }

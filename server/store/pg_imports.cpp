@@ -359,9 +359,10 @@ void PgStore::write_batch(Connection& c, const ImportRecord& import, const detai
           "description = COALESCE(s.description, p.description), country = COALESCE(s.country, p.country), "
           "status = COALESCE(s.status, p.status), updated_import = $2, updated_at = $3 "
           "FROM stage_partners s WHERE p.tenant_id = $1 AND p.partner_id = s.record_key RETURNING p.id, s.group_name) "
-          "INSERT INTO partner_groups (partner_row, group_name, tenant_id) SELECT id, group_name, $1 FROM changed "
-          "WHERE group_name IS NOT NULL ON CONFLICT DO NOTHING",
-          {Param(import.tenant_id), import.id, Param(now)});
+          "INSERT INTO partner_groups (partner_row, group_name, tenant_id) SELECT id, g, $1 FROM changed, "
+          "unnest(CASE WHEN $4 = '' THEN ARRAY[group_name] ELSE string_to_array(group_name, $4) END) AS g "
+          "WHERE group_name IS NOT NULL AND g <> '' ON CONFLICT DO NOTHING",
+          {Param(import.tenant_id), import.id, Param(now), layout.group_separator});
     } else {
       // The stage has no statistics: the planner would merge-join it with the upsert's RETURNING,
       // sorting both sides by e-mail; a hash join sorts neither.
@@ -384,13 +385,16 @@ void PgStore::write_batch(Connection& c, const ImportRecord& import, const detai
           "description = COALESCE(NULLIF(EXCLUDED.description, ''), p.description), "
           "country = COALESCE(NULLIF(EXCLUDED.country, ''), p.country), updated_import = $2, updated_at = $3 "
           "RETURNING p.id, p.email_key, p.xmax = 0 AS created), "
-          "memberships AS (SELECT w.id, w.created, s.group_name FROM written w "
-          "JOIN stage_partners s ON s.record_key = w.email_key WHERE s.group_name IS NOT NULL), "
+          // A value may name several groups (the core checked each and kept each once).
+          "memberships AS (SELECT w.id, w.created, g AS group_name FROM written w "
+          "JOIN stage_partners s ON s.record_key = w.email_key "
+          "CROSS JOIN LATERAL unnest(CASE WHEN $4 = '' THEN ARRAY[s.group_name] ELSE string_to_array(s.group_name, $4) END) AS g "
+          "WHERE s.group_name IS NOT NULL AND g <> ''), "
           "new_memberships AS (INSERT INTO partner_groups (partner_row, group_name, tenant_id) "
           "SELECT id, group_name, $1 FROM memberships WHERE created ORDER BY id) "
           "INSERT INTO partner_groups (partner_row, group_name, tenant_id) "
           "SELECT id, group_name, $1 FROM memberships WHERE NOT created ORDER BY id ON CONFLICT DO NOTHING",
-          {Param(import.tenant_id), import.id, Param(now)});
+          {Param(import.tenant_id), import.id, Param(now), layout.group_separator});
     }
   } else {
     c.script("CREATE TEMP TABLE IF NOT EXISTS stage_records (record_key text, values_json text) ON COMMIT DELETE ROWS");

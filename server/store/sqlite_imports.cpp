@@ -244,12 +244,22 @@ void SqliteStore::commit_batch(const ImportRecord& import, const Template& tmpl,
       const std::string* group = layout.group_field.empty() ? nullptr : value_of(row, layout.group_field);
       if (group && !group->empty()) memberships.emplace_back(partner_row, group);
     }
-    for (const auto& [partner_row, group] : memberships) {
-      join.reset();
-      join.bind(1, partner_row);
-      join.bind(2, *group);
-      join.bind(3, import.tenant_id);
-      join.run();
+    // A value may name several groups (the core checked each and kept each once).
+    const std::string& separator = layout.group_separator;
+    for (const auto& [partner_row, groups] : memberships) {
+      std::string_view rest = *groups;
+      for (std::size_t at = 0; at <= rest.size();) {
+        std::size_t end = separator.empty() ? std::string_view::npos : rest.find(separator, at);
+        if (end == std::string_view::npos) end = rest.size();
+        std::string_view group = rest.substr(at, end - at);
+        at = end + (separator.empty() ? 1 : separator.size());
+        if (group.empty()) continue;
+        join.reset();
+        join.bind(1, partner_row);
+        join.bind(2, std::string(group));
+        join.bind(3, import.tenant_id);
+        join.run();
+      }
     }
   } else {
     Statement upsert = c.prepare(

@@ -72,6 +72,8 @@ RecordLayout layout_of(const Template& tmpl) {
   for (const auto& [field, column] : b.columns) {
     if (column == "groups") {
       layout.group_field = field;
+      int f = tmpl.find_field(field);
+      if (f >= 0) layout.group_separator = tmpl.fields[static_cast<std::size_t>(f)].separator;
       continue;
     }
     std::size_t i = 0;

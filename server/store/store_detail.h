@@ -42,6 +42,7 @@ struct RecordLayout {
   bool by_partner_id = false;  ///< partners found by partner_id and only updated; else upserted by email_key
   std::string fields[kPartnerBindableCount];  ///< the field written to each kPartnerBindable column ("": none)
   std::string group_field;     ///< the field naming a group the partner joins ("": none)
+  std::string group_separator; ///< its Field::separator: the groups it names, joined ("": one group)
   FieldType email_type = FieldType::Email;  ///< the type of the field written to email (for email_key)
   std::string segment_field;   ///< records kept whole: the field naming a segment they join or leave ("": none)
   std::string segment_action_field;  ///< the field saying "add" (or empty) or "remove"

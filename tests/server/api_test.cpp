@@ -322,6 +322,23 @@ TEST_F(Api, TheResultsFileKeepsTheCustomFieldsColumnsOfEveryLine) {
   EXPECT_NE(body.find(",silver,7\r\n"), std::string::npos) << body;
 }
 
+// What My Partners exports, its bulk edit reads back: groups joined by "|" are each a group,
+// and every partner the export lists is updated (its memberships added to, none lost).
+TEST_F(Api, TheExportIsReadBackByTheBulkEdit) {
+  ASSERT_EQ(run_import(prospects_csv(3), false)["status"], "done");
+  ASSERT_EQ(run_import(prospects_csv(2, 1, "Mass Media"), false)["status"], "done");  // p1, p2 in both
+  HttpResponse exported = call("GET", "/api/v1/partners/export.csv");
+  ASSERT_EQ(exported.status, 200);
+  ASSERT_NE(exported.body.find("Mass Media|Podcasts"), std::string::npos) << exported.body;
+  json back = run_import(exported.body, false, "A", 1 << 20, "partners_update");
+  ASSERT_EQ(back["status"], "done") << back.dump();
+  EXPECT_EQ(back["summary"]["update"], 3) << back.dump();
+  EXPECT_EQ(back["summary"]["invalid"], 0) << back.dump();
+  json p1 = body_of(call("GET", "/api/v1/partners?q=Partner%201"));
+  ASSERT_EQ(p1["total"], 1);
+  EXPECT_EQ(p1["items"][0]["groups"], json({"Mass Media", "Podcasts"}));
+}
+
 // Advocate's segment, chosen once for the whole file: the dry run says which rows would join it,
 // the import adds them (or removes them), the results file shows it.
 TEST_F(Api, ParticipantsJoinOrLeaveTheSegmentChosenForTheFile) {

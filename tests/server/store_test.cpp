@@ -344,6 +344,27 @@ TEST_P(StoreTest, CommitBatchKeepsAGroupThePartnerHasAlready) {
   EXPECT_EQ(store_->partners(a_, podcasts, std::nullopt, 10).total, 2u);
 }
 
+// A value naming several groups ("Podcasts|Mass Media", as the export writes them) makes a
+// membership of each; the bulk edit adds the groups it names to those the partner has.
+TEST_P(StoreTest, AValueNamingSeveralGroupsMakesAMembershipOfEach) {
+  for (const char* g : {"Podcasts", "Mass Media", "Strategic Partners"}) store_->add_group(a_, g);
+  ImportRecord first = new_import(*store_, a_, "prospects");
+  store_->commit_batch(first, tmpl(first.template_name),
+                       {prospect(2, "ana@example.com", {{"Group Name", "Podcasts|Mass Media"}}),
+                        prospect(3, "bo@example.com", {{"Group Name", "Mass Media"}})},
+                       3, Progress{2, 10});
+  ImportRecord second = new_import(*store_, a_, "prospects");
+  store_->commit_batch(second, tmpl(second.template_name),
+                       {prospect(2, "bo@example.com", {{"Group Name", "Mass Media|Strategic Partners"}}, true)}, 2, Progress{1, 10});
+  PartnerPage page = store_->partners(a_, PartnerFilter{}, std::nullopt, 10);
+  ASSERT_EQ(page.items.size(), 2u);
+  EXPECT_EQ(page.items[0].groups, (std::vector<std::string>{"Mass Media", "Podcasts"}));
+  EXPECT_EQ(page.items[1].groups, (std::vector<std::string>{"Mass Media", "Strategic Partners"}));
+  PartnerFilter media;
+  media.group = "Mass Media";
+  EXPECT_EQ(store_->partners(a_, media, std::nullopt, 10).total, 2u);
+}
+
 TEST_P(StoreTest, PartnersUpdateFindsPartnersByPartnerId) {
   ImportRecord first = new_import(*store_, a_, "prospects");
   store_->commit_batch(first, tmpl(first.template_name), {prospect(2, "bo@example.com", {{"Partner Name", "Bo"}, {"Partner ID", "p-bo"}})}, 2,

@@ -406,11 +406,25 @@ export class DryRunStep {
       const value = state.rowValues.get(f.row)?.[f.field];
       if (suggestion === undefined || !(f.row > 0) || !f.field || typeof value !== 'string') continue;
       if (!byField.has(f.field)) byField.set(f.field, {});
-      byField.get(f.field)[value] = suggestion;
+      byField.get(f.field)[value] = this.suggested(f.field, value, suggestion);
       rows.add(f.row);
     }
     const columns = [...byField].map(([column, replace]) => ({ column, replace }));
     return { columns, rows: rows.size };
+  }
+
+  /// The value with its suggestion taken: for a field naming several members ("Mass
+  /// Media|Podcastz", a separator in the template), only the first that is no member changes.
+  suggested(key, value, suggestion) {
+    const { state } = this.widget;
+    const field = state.template?.fields?.find((f) => f.key === key);
+    if (!field?.separator) return suggestion;
+    const members = new Set(state.context?.sets?.[field.ref] ?? []);
+    const parts = value.split(field.separator).map((part) => part.trim()).filter((part) => part !== '');
+    const unknown = parts.findIndex((part) => !members.has(part));
+    if (unknown < 0) return suggestion;
+    parts[unknown] = suggestion;
+    return parts.join(field.separator);
   }
 
   acceptSuggestions() {

@@ -36,6 +36,10 @@ struct Field {
   std::uint64_t max_length = 0;      ///< in characters; 0 means no limit
   std::vector<std::string> values;   ///< the allowed values of an enum
   std::string ref;                   ///< the context set a reference must name a member of
+  /// A reference that may name several members, joined by this text ("|": "Podcasts|Mass Media",
+  /// as My Partners' export writes groups); empty: one member. Each is checked; the value is
+  /// stored with each once, in the order given.
+  std::string separator;
   std::string required_message;      ///< replaces the default sentence of a `required` finding
 };
 
