@@ -377,6 +377,10 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
   // ---- CSV --------------------------------------------------------------------------------
 
   void on_record(const CsvRecord& rec) override {
+    if (searching_header && held.empty() && rec.count > kHeaderSearchColumns) {
+      // Wider than any title row: this first record is the header, and is not copied.
+      searching_header = false;
+    }
     if (searching_header) {
       held.push_back(HeldRecord{rec.row, rec.line, {rec.fields, rec.fields + rec.count}, rec.encoding_ok, rec.bad_quote_field, {}});
       if (held.size() >= kHeaderSearchRows) decide_header();
@@ -475,6 +479,7 @@ struct Session::Impl : detail::CsvHandler, detail::JsonlHandler, detail::SheetRo
     std::string malformed;       // a malformed record: why (empty for a record)
   };
   static constexpr std::size_t kHeaderSearchRows = 10;
+  static constexpr std::size_t kHeaderSearchColumns = 1000;  // a first record wider is the header
 
   // The fields a record's cells name, taken as a header: by name, alias or pattern; not a fuzzy
   // guess, and not the person's overrides (a "#3" names the third column of any row).
