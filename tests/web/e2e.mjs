@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
+import { csvRecords } from '../../web/importer/csv.mjs';
 
 const URL_BASE = process.env.ROWGATE_URL;
 const KEY = process.env.ROWGATE_KEY;
@@ -246,37 +247,17 @@ async function downloadBytes(click) {
   return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
 }
 
-/// Rows of a CSV (RFC 4180: quoted values, doubled quotes, CRLF or LF), as arrays of values; a
-/// byte-order mark is left out.
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let value = '';
-  let quoted = false;
-  for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') (value += '"', i++);
-      else if (c === '"') quoted = false;
-      else value += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') (row.push(value), (value = ''));
-    else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      row.push(value);
-      rows.push(row);
-      row = [];
-      value = '';
-    } else value += c;
-  }
-  if (value !== '' || row.length) (row.push(value), rows.push(row));
-  return rows;
-}
-
-/// A CSV's records as objects by header.
-function csvRecords(text) {
-  const [header, ...rows] = parseCsv(text);
-  return rows.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
+/// A server of the test's own, on a fresh SQLite store with one tenant (the sample groups):
+/// {dir, key, base, call(path) → JSON, server}. The caller stops `server` and removes `dir`.
+async function ownServer(tenant) {
+  const dir = mkdtempSync(join(tmpdir(), `rowgate-${tenant.toLowerCase()}-`));
+  const db = `sqlite:${join(dir, 'rowgate.db')}`;
+  const out = execFileSync(BIN, ['admin', 'create-tenant', tenant, '--groups-from', join(REPO, 'examples/prospects_context.json'), '--db', db]);
+  const key = out.toString().trim().split('\n').pop();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const call = async (path) => (await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${key}` } })).json();
+  return { dir, port, key, base, call, server: await serve(dir, port) };
 }
 
 // ---- Tests ------------------------------------------------------------------------------------
@@ -1086,14 +1067,9 @@ test('50,000 findings: only the visible rows are in the page, and it stays respo
 });
 
 test('a server restarted during an import: the page reconnects and the same import ends, each row stored once', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rowgate-restart-'));
-  const db = `sqlite:${join(dir, 'rowgate.db')}`;
-  const out = execFileSync(BIN, ['admin', 'create-tenant', 'Restart', '--groups-from', join(REPO, 'examples/prospects_context.json'), '--db', db]);
-  const key = out.toString().trim().split('\n').pop();
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const call = async (path) => (await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${key}` } })).json();
-  let server = await serve(dir, port);
+  const own = await ownServer('Restart');
+  const { dir, port, key, base, call } = own;
+  let { server } = own;
   try {
     await openImportPage(key, base);
     await chooseTemplate('Prospect import');
@@ -1142,14 +1118,7 @@ test('a server restarted during an import: the page reconnects and the same impo
 });
 
 test('Cancel the import while the server stores the rows: it stops, says what stays stored, and offers another file', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'rowgate-cancel-'));
-  const db = `sqlite:${join(dir, 'rowgate.db')}`;
-  const out = execFileSync(BIN, ['admin', 'create-tenant', 'Cancel', '--groups-from', join(REPO, 'examples/prospects_context.json'), '--db', db]);
-  const key = out.toString().trim().split('\n').pop();
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const call = async (path) => (await fetch(`${base}${path}`, { headers: { Authorization: `Bearer ${key}` } })).json();
-  const server = await serve(dir, port);
+  const { dir, key, base, call, server } = await ownServer('Cancel');
   try {
     await openImportPage(key, base);
     await chooseTemplate('Prospect import');
